@@ -1,0 +1,21 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace tessel::cli {
+
+// A subcommand registers its options on `app` and returns the action to run
+// once parsing succeeded. Actions write their whole output only after the work
+// is done, so a failure leaves nothing half-written; they throw tessel::Error
+// on bad input, which main() reports with exit status 2.
+using Action = std::function<void()>;
+
+void add_models_command(CLI::App& app, Action& action);
+
+// Prints `text` to stdout in one piece.
+void emit(const std::string& text);
+
+}  // namespace tessel::cli

@@ -1,0 +1,45 @@
+// The tessel command line: parses arguments with CLI11 and calls the libraries.
+
+#include <exception>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/errors.hpp"
+#include "core/version.hpp"
+
+namespace tessel::cli {
+
+void emit(const std::string& text) {
+  std::cout << text;
+  std::cout.flush();
+}
+
+}  // namespace tessel::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "tessel: design-space exploration and cost-model simulation of DNN deployments on "
+      "heterogeneous microcontroller SoCs"};
+  app.set_version_flag("--version", std::string("tessel ") + tessel::kVersion);
+  app.require_subcommand(1);
+  tessel::cli::Action action;
+  tessel::cli::add_models_command(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (action) action();
+    return 0;
+  } catch (const tessel::Error& e) {
+    std::cerr << "tessel: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tessel: internal error: " << e.what() << '\n';
+    return 1;
+  }
+}
