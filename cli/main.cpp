@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   tessel::cli::Action action;
   tessel::cli::add_models_command(app, action);
+  tessel::cli::add_socs_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,103 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/layer.hpp"
+
+namespace tessel::hw {
+
+class UnitModel;
+
+// One memory level of the SoC (L1 scratchpad, L2, external L3, a PE array's
+// activation or weight memory). Bandwidths are in bytes per SoC clock cycle.
+struct MemoryLevel {
+  std::string name;
+  std::int64_t capacity = 0;               // bytes
+  double read_bandwidth = 0.0;             // B/cycle
+  double write_bandwidth = 0.0;            // B/cycle
+  double read_energy = 0.0;                // pJ per byte read
+  double write_energy = 0.0;               // pJ per byte written
+  int ports = 1;                           // concurrent accessors served at full bandwidth
+  double latency = 0.0;                    // cycles from request to first byte
+  double leakage = 0.0;                    // mW of static power while the SoC runs
+  std::vector<std::string> accessible_by;  // compute units that address it directly
+};
+
+// A DMA engine: moves bytes between pairs of levels. A transfer costs
+// setup + bytes / bandwidth cycles, plus row_cycles per extra row of a strided
+// (2-D / 3-D) transfer; transfers of more dimensions than `dims` are split.
+struct DmaEngine {
+  std::string name;
+  std::vector<std::pair<int, int>> links;  // (source level, destination level) indices
+  double bandwidth = 0.0;                  // B/cycle
+  double setup_cycles = 0.0;               // per transfer (descriptor programming, latency)
+  double row_cycles = 0.0;                 // per row beyond the first of a strided transfer
+  int dims = 1;                            // 1, 2 or 3 dimensional transfers
+  int channels = 1;                        // transfers in flight at once
+  double energy = 0.0;                     // pJ per byte moved by the engine itself
+};
+
+// A spatial unrolling a unit offers: how many iterations of each loop
+// dimension it executes in parallel in one step.
+struct Unrolling {
+  std::string name;  // e.g. "K16xOX16"
+  DimArray factors = {1, 1, 1, 1, 1, 1, 1, 1};
+};
+
+// Parameters every compute unit has, whatever its kind.
+struct UnitSpec {
+  std::string name;
+  std::string kind;                          // cpu, cluster, conv_engine, pe_array, aimc
+  double frequency = 0.0;                    // Hz; cycles are converted to SoC clock cycles
+  std::vector<OpKind> ops;                   // op kinds it runs
+  std::vector<std::pair<int, int>> kernels;  // allowed FY x FX; empty = any
+  std::vector<int> strides;                  // allowed strides; empty = any
+  std::vector<int> weight_bits;              // supported weight widths; empty = any
+  std::vector<int> activation_bits;          // supported input/output widths; empty = any
+  // Level the unit reads each operand from (index into Soc::levels), by Operand.
+  std::array<int, kNumOperands> operand_level = {0, 0, 0};
+  double energy_per_mac = 0.0;           // pJ per MAC (or per nest op for pools / adds)
+  double active_power = 0.0;             // mW while computing, beyond the per-MAC energy
+  double idle_power = 0.0;               // mW while the layer runs elsewhere or waits
+  double launch_cycles = 0.0;            // per layer: fork, programming, configuration
+  double tile_overhead_cycles = 0.0;     // per tile: bookkeeping, kernel call, sync
+  std::map<std::string, double> params;  // kind-specific numeric parameters, resolved
+  // Activation layout the unit reads and writes ("hwc" by default). Consecutive
+  // layers on units with different layouts pay a conversion (Soc::conversion_*).
+  std::string layout = "hwc";
+};
+
+// A whole SoC, parsed once from YAML and immutable afterwards; shared across
+// threads as std::shared_ptr<const Soc>. Cycles everywhere are cycles of
+// `frequency` (the SoC clock).
+struct Soc {
+  std::string name;
+  std::string description;
+  std::string source;      // file path, or "<built-in>/<name>.yaml"
+  std::string yaml_text;   // the full text it was parsed from
+  std::uint64_t hash = 0;  // content hash of yaml_text (FNV-1a 64)
+  double frequency = 0.0;  // Hz
+  std::vector<MemoryLevel> levels;
+  std::vector<DmaEngine> dmas;
+  std::vector<UnitSpec> units;
+  std::vector<std::shared_ptr<const UnitModel>> models;  // one per unit, same order
+  int weights_home = 0;                                  // level index where weights reside
+  int activations_home = 0;  // level index where activations reside between layers
+  // Cost of converting an activation tensor between unit layouts, per byte.
+  double conversion_cycles = 0.0;  // cycles per byte
+  double conversion_energy = 0.0;  // pJ per byte
+
+  std::optional<int> find_level(const std::string& name) const;
+  std::optional<int> find_unit(const std::string& name) const;
+  // The DMA engine that links src -> dst, if any.
+  const DmaEngine* dma_for(int src, int dst) const;
+  const UnitModel& model(int unit) const { return *models.at(static_cast<std::size_t>(unit)); }
+};
+
+}  // namespace tessel::hw

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/layer.hpp"
+#include "hwmodels/soc.hpp"
+#include "hwmodels/unit_model.hpp"
+
+// Helpers shared by the unit-kind models in hwmodels/units/. Used at model
+// construction (parameter reading, consistency checks) and on the hot path
+// (integer ceilings, tile extents); the hot-path helpers are inline and do
+// not allocate.
+namespace tessel::hw::units {
+
+// Value of the kind parameter `name`: spec.params[name] when present, else the
+// default declared in `params`. Throws ConfigError naming the unit when the
+// parameter is required and absent, or when `name` is not declared.
+double param_value(const UnitSpec& spec, const std::vector<ParamSpec>& params,
+                   std::string_view name);
+
+// Throws ConfigError "unit '<name>' (<kind>): <what>" unless `ok`.
+void require(bool ok, const UnitSpec& spec, std::string_view what);
+
+// The tile extent of one dimension, as a double (formulas work in doubles).
+inline double ext(const DimArray& tile, Dim d) {
+  return static_cast<double>(tile[idx(d)]);
+}
+
+// ceil(a / b) for positive a and b, in doubles (exact for the integers used).
+inline double ceil_div(double a, double b) {
+  return std::ceil(a / b);
+}
+
+// Product of all tile extents: the nest ops (MACs, comparisons, additions).
+inline double tile_ops(const DimArray& tile) {
+  double p = 1.0;
+  for (auto e : tile)
+    p *= static_cast<double>(e);
+  return p;
+}
+
+// Output elements of a tile: N*G*K*OY*OX.
+inline double tile_outputs(const DimArray& tile) {
+  return ext(tile, Dim::N) * ext(tile, Dim::G) * ext(tile, Dim::K) * ext(tile, Dim::OY) *
+         ext(tile, Dim::OX);
+}
+
+// Input extent a window of `out` outputs reads along one axis:
+// (out - 1) * stride + (kernel - 1) * dilation + 1.
+inline double in_extent(double out, double kernel, int stride, int dilation) {
+  return (out - 1.0) * stride + (kernel - 1.0) * dilation + 1.0;
+}
+
+// SIMD lanes for operands of `bits` bits on a datapath with `lanes8` 8-bit
+// lanes: 16-bit operands get half, 32-bit a quarter, never fewer than one;
+// sub-byte operands are unpacked to 8 bits (no extra lanes).
+inline double simd_lanes(double lanes8, int bits) {
+  const int b = bits < 8 ? 8 : bits;
+  const double l = std::floor(lanes8 * 8.0 / b);
+  return l < 1.0 ? 1.0 : l;
+}
+
+// An unrolling with the given factors (unlisted dimensions 1).
+Unrolling make_unrolling(std::string name, std::initializer_list<std::pair<Dim, std::int64_t>> f);
+
+}  // namespace tessel::hw::units

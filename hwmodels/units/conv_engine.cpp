@@ -1,0 +1,197 @@
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "hwmodels/units/common.hpp"
+#include "hwmodels/units/kinds.hpp"
+
+namespace tessel::hw::units {
+
+namespace {
+
+const std::vector<ParamSpec>& conv_engine_params() {
+  static const std::vector<ParamSpec> p = {
+      {"in_channels", Quantity::count, 16.0,
+       "input channels processed in parallel (a partial input-channel block costs a full one)"},
+      {"out_channels", Quantity::count, 32.0,
+       "output channels accumulated per pass (one accumulator bank each)"},
+      {"spatial", Quantity::count, 3.0,
+       "side of the output sub-tile computed at once (3: 3x3 outputs; partial sub-tiles cost "
+       "full ones)"},
+      {"stream_bits", Quantity::count, 256.0,
+       "bits per cycle the streamer moves between the engine and its memory"},
+      {"load_cycles", Quantity::cycles, 6.0,
+       "fixed unit cycles per input-patch load (FIFO latency), beside one cycle per "
+       "stream_bits of patch"},
+      {"weight_offset_cycles", Quantity::cycles, 6.0,
+       "unit cycles per pass for the weight-offset term (plus one per channel in depthwise)"},
+      {"matvec_cycles", Quantity::cycles, 6.0,
+       "fixed unit cycles per matrix-vector pass, beside the per-output-channel cycles"},
+      {"index_cycles", Quantity::cycles, 2.0, "unit cycles per pass to update the address indices"},
+      {"normquant_cycles", Quantity::cycles, 9.0,
+       "fixed unit cycles of normalisation / requantisation per output-channel block "
+       "(skipped for 32-bit outputs)"},
+      {"normquant_cycles_per_channel", Quantity::real, 1.0,
+       "unit cycles of normalisation / requantisation per output channel"},
+      {"streamout_cycles", Quantity::cycles, 4.0,
+       "fixed unit cycles to stream out one output block, beside one cycle per stream_bits"},
+  };
+  return p;
+}
+
+// A convolution engine in the style of GAP9's NE16: a fixed datapath for
+// 3x3 convolutions, 1x1 convolutions (also used for dense) and 3x3
+// depthwise, with bit-serial weights. Per tile, in unit cycles:
+//
+//   sub-tiles  S = N*G * ceil(OY/s) * ceil(OX/s)   (s = spatial; partial sub-tiles cost full)
+//   C blocks   nc = ceil(C / in_channels)          (a partial block costs a full one)
+//   K blocks   of k <= out_channels channels: floor(K/kb) full ones and one remainder block
+//
+//   conv (3x3 or 1x1 mode), per sub-tile and K block of k channels:
+//     nc * (load + weight_offset_cycles + matvec(k) + index_cycles) + normquant(k) + streamout(k)
+//   depthwise (3x3), per sub-tile and block of k <= in_channels channels (G):
+//     load + weight_offset_cycles + k + matvec(k) + index_cycles + normquant(k) + streamout(k)
+//
+//   load        = load_cycles + window pixels * ceil(in_channels * input bits / stream_bits),
+//                 window = (s + FY - 1) x (s + FX - 1) for 3x3, s x s for 1x1
+//   matvec(k)   = matvec_cycles + k * weight bits        (3x3 and depthwise: bit-serial weights)
+//               = matvec_cycles + k * ceil(weight bits / s^2)   (1x1: weight bits spread over
+//                                                                the s^2 columns)
+//   normquant(k)= normquant_cycles + k * normquant_cycles_per_channel   (0 for 32-bit outputs)
+//   streamout(k)= streamout_cycles + s^2 * ceil(k * output bits / stream_bits)
+//
+// times the clock ratio. The per-job programming by a cluster core is the
+// spec's tile_overhead; per-layer setup is the spec's launch. Energy is
+// charged per MAC slot of the padded datapath (partial blocks and sub-tiles
+// included): the datapath toggles whether a lane is useful or not.
+class ConvEngineModel final : public UnitModel {
+ public:
+  explicit ConvEngineModel(const UnitSpec& s) : UnitModel(s) {
+    const auto& p = conv_engine_params();
+    cb_ = param_value(s, p, "in_channels");
+    kb_ = param_value(s, p, "out_channels");
+    sp_ = param_value(s, p, "spatial");
+    stream_ = param_value(s, p, "stream_bits");
+    load_ = param_value(s, p, "load_cycles");
+    woff_ = param_value(s, p, "weight_offset_cycles");
+    matvec_ = param_value(s, p, "matvec_cycles");
+    index_ = param_value(s, p, "index_cycles");
+    nq_ = param_value(s, p, "normquant_cycles");
+    nq_ch_ = param_value(s, p, "normquant_cycles_per_channel");
+    sout_ = param_value(s, p, "streamout_cycles");
+    require(cb_ >= 1.0 && kb_ >= 1.0 && sp_ >= 1.0 && stream_ >= 1.0, s,
+            "params.in_channels, out_channels, spatial and stream_bits must be at least 1");
+    require(load_ >= 0.0 && woff_ >= 0.0 && matvec_ >= 0.0 && index_ >= 0.0 && nq_ >= 0.0 &&
+                nq_ch_ >= 0.0 && sout_ >= 0.0,
+            s, "the cycle parameters must not be negative");
+    const auto sp = static_cast<std::int64_t>(sp_);
+    const auto cb = static_cast<std::int64_t>(cb_);
+    unrollings_ = {make_unrolling(fmt::format("C{}xOY{}xOX{}", cb, sp, sp),
+                                  {{Dim::C, cb}, {Dim::OY, sp}, {Dim::OX, sp}})};
+  }
+
+  bool supports(const Layer& layer, std::string* why) const override {
+    if (!UnitModel::supports(layer, why)) return false;
+    const char* reason = nullptr;
+    const auto fy = layer.dim(Dim::FY), fx = layer.dim(Dim::FX);
+    const bool k3 = fy == 3 && fx == 3, k1 = fy == 1 && fx == 1;
+    switch (layer.op) {
+      case OpKind::conv:
+        if (!k3 && !k1) reason = "has only 3x3 and 1x1 convolution modes";
+        break;
+      case OpKind::depthwise:
+        if (!k3) reason = "has only a 3x3 depthwise mode";
+        break;
+      case OpKind::pointwise:
+      case OpKind::dense:
+        break;
+      default:
+        reason = "has no datapath for pools and element-wise adds";
+    }
+    if (!reason && (layer.dilation_y != 1 || layer.dilation_x != 1)) {
+      reason = "does not support dilated kernels";
+    }
+    if (!reason && has_weights(layer.op) && (layer.bits.weight < 1 || layer.bits.weight > 8)) {
+      reason = "streams weights bit-serially from 1 to 8 bits";
+    }
+    if (reason) {
+      if (why) *why = fmt::format("unit '{}' (conv_engine) {}.", spec().name, reason);
+      return false;
+    }
+    return true;
+  }
+
+  double tile_cycles(const Layer& layer, const DimArray& t, int) const override {
+    const double sub =
+        ext(t, Dim::N) * ceil_div(ext(t, Dim::OY), sp_) * ceil_div(ext(t, Dim::OX), sp_);
+    const double wbits = layer.bits.weight;
+    const double beats = ceil_div(cb_ * layer.bits.input, stream_);
+    const double fy = ext(t, Dim::FY), fx = ext(t, Dim::FX);
+    const bool one_by_one = fy == 1.0 && fx == 1.0;
+    const double window = one_by_one ? sp_ * sp_ : (sp_ + fy - 1.0) * (sp_ + fx - 1.0);
+    const double load = load_ + window * beats;
+    const double tail_fixed = sub_tail_fixed(layer);
+    const double obits = layer.bits.output;
+    // Cycles after the passes for a block of k output channels.
+    auto tail = [&](double k) {
+      return tail_fixed + k * (obits < 32.0 ? nq_ch_ : 0.0) +
+             sp_ * sp_ * ceil_div(k * obits, stream_);
+    };
+    double per_sub;
+    if (layer.op == OpKind::depthwise) {
+      auto blk = [&](double k) {
+        return load + woff_ + k + matvec_ + k * wbits + index_ + tail(k);
+      };
+      per_sub = blocks(ext(t, Dim::G), cb_, blk);
+    } else {
+      const double nc = ceil_div(ext(t, Dim::C), cb_);
+      const double per_k = one_by_one ? ceil_div(wbits, sp_ * sp_) : wbits;
+      auto blk = [&](double k) {
+        return nc * (load + woff_ + matvec_ + k * per_k + index_) + tail(k);
+      };
+      per_sub = ext(t, Dim::G) * blocks(ext(t, Dim::K), kb_, blk);
+    }
+    return sub * per_sub * clock_ratio();
+  }
+
+  double tile_energy(const Layer& layer, const DimArray& t, int) const override {
+    const double spatial = ceil_div(ext(t, Dim::OY), sp_) * sp_ * ceil_div(ext(t, Dim::OX), sp_) *
+                           sp_ * ext(t, Dim::FY) * ext(t, Dim::FX) * ext(t, Dim::N);
+    double slots;
+    if (layer.op == OpKind::depthwise) {
+      slots = spatial * ceil_div(ext(t, Dim::G), cb_) * cb_;
+    } else {
+      slots = spatial * ext(t, Dim::G) * ext(t, Dim::K) * ceil_div(ext(t, Dim::C), cb_) * cb_;
+    }
+    return slots * spec().energy_per_mac;
+  }
+
+ private:
+  // Fixed cycles after the passes of one output block (normquant setup, streamout setup).
+  double sub_tail_fixed(const Layer& layer) const {
+    return (layer.bits.output < 32 ? nq_ : 0.0) + sout_;
+  }
+
+  // Sum of f(k) over the blocks of at most `width` channels covering `n` channels.
+  template <typename F>
+  static double blocks(double n, double width, F&& f) {
+    const double full = std::floor(n / width);
+    const double rem = n - full * width;
+    return full * f(width) + (rem > 0.0 ? f(rem) : 0.0);
+  }
+
+  double cb_, kb_, sp_, stream_, load_, woff_, matvec_, index_, nq_, nq_ch_, sout_;
+};
+
+}  // namespace
+
+UnitKind conv_engine_kind() {
+  return {"conv_engine",
+          "a fixed-function convolution engine with bit-serial weights (NE16-like: 3x3, 1x1 and "
+          "3x3 depthwise modes)",
+          conv_engine_params(),
+          [](const UnitSpec& s) { return std::make_unique<ConvEngineModel>(s); }};
+}
+
+}  // namespace tessel::hw::units
