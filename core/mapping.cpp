@@ -1,0 +1,111 @@
+#include "core/mapping.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/errors.hpp"
+
+namespace tessel {
+
+DimArray tile_counts(const Layer& layer, const Mapping& m) {
+  DimArray n{};
+  for (std::size_t i = 0; i < kNumDims; ++i)
+    n[i] = (layer.dims[i] + m.tile[i] - 1) / m.tile[i];
+  return n;
+}
+
+std::string tile_string(const Layer& layer, const Mapping& m) {
+  std::string out;
+  for (Dim d : kAllDims) {
+    if (m.tile_of(d) >= layer.dim(d)) continue;
+    if (!out.empty()) out += ' ';
+    out += fmt::format("{}={}", dim_name(d), m.tile_of(d));
+  }
+  return out.empty() ? "full" : out;
+}
+
+std::string order_string(const Layer& layer, const Mapping& m) {
+  const auto n = tile_counts(layer, m);
+  std::string out;
+  for (Dim d : m.order) {
+    if (n[idx(d)] <= 1) continue;
+    if (!out.empty()) out += '>';
+    out += dim_name(d);
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string buffering_string(const Mapping& m) {
+  std::string out;
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    if (!m.double_buffer[o]) continue;
+    if (!out.empty()) out += ',';
+    out += operand_name(static_cast<Operand>(o));
+  }
+  return out.empty() ? "-" : out;
+}
+
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, sep)) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+DimArray parse_tile(const Layer& layer, const std::string& text) {
+  DimArray tile = layer.dims;
+  for (const auto& item : split(text, ',')) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos)
+      throw ConfigError(fmt::format("tile '{}': expected DIM=SIZE, e.g. K=16", item));
+    const auto d = parse_dim(item.substr(0, eq));
+    if (!d)
+      throw ConfigError(
+          fmt::format("tile '{}': unknown dimension '{}' (N, G, K, C, OY, OX, FY, FX)", item,
+                      item.substr(0, eq)));
+    const auto value = item.substr(eq + 1);
+    std::int64_t size = 0;
+    try {
+      std::size_t used = 0;
+      size = std::stoll(value, &used);
+      if (used != value.size()) throw std::invalid_argument(value);
+    } catch (const std::logic_error&) {
+      throw ConfigError(fmt::format("tile '{}': size '{}' is not an integer", item, value));
+    }
+    if (size < 1) throw ConfigError(fmt::format("tile '{}': size must be at least 1", item));
+    tile[idx(*d)] = std::min(size, layer.dim(*d));
+  }
+  return tile;
+}
+
+std::array<Dim, kNumDims> parse_order(const std::string& text) {
+  std::array<Dim, kNumDims> order{};
+  std::array<bool, kNumDims> used{};
+  std::size_t n = 0;
+  for (const auto& item : split(text, ',')) {
+    const auto d = parse_dim(item);
+    if (!d)
+      throw ConfigError(
+          fmt::format("order: unknown dimension '{}' (N, G, K, C, OY, OX, FY, FX)", item));
+    if (used[idx(*d)]) throw ConfigError(fmt::format("order: dimension '{}' given twice", item));
+    used[idx(*d)] = true;
+    order[n++] = *d;
+  }
+  for (Dim d : kAllDims) {
+    if (!used[idx(d)]) order[n++] = d;
+  }
+  return order;
+}
+
+}  // namespace tessel

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "core/cost.hpp"
+#include "core/layer.hpp"
+#include "core/mapping.hpp"
+#include "hwmodels/soc.hpp"
+#include "hwmodels/unit_model.hpp"
+
+namespace tessel::sim {
+
+// Everything about one (layer, unit) pair that does not depend on the
+// mapping, resolved once so that evaluate() touches no strings, maps or
+// allocations. Holds pointers into the Soc and the layer: both must outlive it.
+struct LayerContext {
+  const Layer* layer = nullptr;
+  const hw::Soc* soc = nullptr;
+  const hw::UnitModel* model = nullptr;
+  int unit = 0;
+  bool supported = false;
+  std::string unsupported_reason;  // why the unit cannot run the layer
+
+  // Per operand (I, W, O): present in the layer, level the unit reads it
+  // from, home level, whether it moves by DMA, and the engine + effective
+  // bandwidth of the moves (home -> unit level for I and W and O read-back,
+  // unit level -> home for O write-back).
+  std::array<bool, kNumOperands> present{};
+  std::array<int, kNumOperands> level{};
+  std::array<int, kNumOperands> home{};
+  std::array<bool, kNumOperands> moved{};
+  std::array<const hw::DmaEngine*, kNumOperands> engine_in{};
+  std::array<const hw::DmaEngine*, kNumOperands> engine_out{};
+  std::array<double, kNumOperands> bw_in{};
+  std::array<double, kNumOperands> bw_out{};
+  std::array<double, kNumOperands> elem_bytes{};  // bytes per element (bits / 8)
+  double acc_bytes = 4.0;                         // bytes per partial-sum element
+  int input_tensors = 1;                          // 2 for an element-wise add
+
+  double launch_cycles = 0.0;
+  double tile_overhead = 0.0;
+  double static_power_mw = 0.0;  // SoC leakage and idle power of all units
+  double active_power_mw = 0.0;  // extra power of the unit while computing
+};
+
+// The part of an evaluation that depends only on the tile extents and the
+// unrolling, shared by every loop order and buffering of that tile (the search
+// evaluates many candidates per tile shape). Plain data; cheap to copy.
+struct TileTerms {
+  bool legal = false;
+  const char* reason = "";
+  DimArray tile{}, count{}, last{};          // extents t, tiles per dim n, remainder extents r
+  double steps = 1;                          // tile steps T = prod n
+  double compute = 0;                        // sum of tile cycles over all steps
+  double compute_energy = 0;                 // sum of tile energy over all steps (pJ)
+  std::array<double, kNumOperands> elems{};  // per operand: elements summed over all steps
+  std::array<double, kNumOperands> runs{};   // contiguous runs summed over all steps
+  std::array<double, kNumOperands> cmds{};   // DMA commands summed over all steps
+  double first_in = 0;  // DMA cycles of the first fetch of I and W (prologue), per engine sum
+  double first_i = 0, first_w = 0;           // the same per operand
+  double last_wb = 0;                        // DMA cycles of the last output write-back (epilogue)
+  std::array<double, kNumOperands> bytes{};  // one buffer of each operand's tile at its level
+  std::int64_t extra_bytes = 0;              // unit scratch at its input level
+  // Lower bound on the cycles of any order and buffering of this tile:
+  // launch + prologue + T x (compute per step + tile overhead) + epilogue.
+  double min_cycles = 0;
+  // Lower bound on the energy (pJ) of any order and buffering of this tile:
+  // every operand tile moved once, the output written once, static power over
+  // min_cycles.
+  double min_energy = 0;
+};
+
+// The analytical cost model (DESIGN.md, "The analytical cost model";
+// formulas in docs/cost-model.md). Stateless after construction and safe to
+// share across threads.
+class Analytical {
+ public:
+  explicit Analytical(std::shared_ptr<const hw::Soc> soc);
+
+  const hw::Soc& soc() const { return *soc_; }
+
+  // Resolves the (layer, unit) pair. Never throws for an unsupported pair:
+  // the context says so and evaluate() reports every mapping illegal.
+  LayerContext prepare(const Layer& layer, int unit) const;
+
+  // Contract: the cost of one mapping. Illegal mappings (capacity, unit tile
+  // limits, tiled kernel window, unsupported pair) come back with
+  // legal == false and a static reason, and no cost. Allocation-free and
+  // without virtual calls per tile step: the unit model is asked once per
+  // distinct tile shape.
+  Cost evaluate(const LayerContext& ctx, const Mapping& m) const;
+
+  // The two halves of evaluate(): the tile-dependent terms (unit model calls,
+  // traffic sums, lower bound) and the order- and buffering-dependent rest.
+  // evaluate(ctx, m) == finish(ctx, tile_terms(ctx, m.tile, m.unrolling), m).
+  TileTerms tile_terms(const LayerContext& ctx, const DimArray& tile, int unrolling) const;
+  Cost finish(const LayerContext& ctx, const TileTerms& terms, const Mapping& m) const;
+
+  // Convenience for one-off use (CLI, tests): prepare + evaluate.
+  Cost evaluate(const Layer& layer, const Mapping& m) const;
+
+  // Bytes each operand's tile of extents `tile` takes at the unit's level
+  // (one buffer); used by mappers for capacity pre-checks.
+  std::array<double, kNumOperands> tile_bytes(const LayerContext& ctx, const DimArray& tile) const;
+
+ private:
+  std::shared_ptr<const hw::Soc> soc_;
+};
+
+// Evaluates mappings of one (layer, unit) pair, reusing the tile terms when
+// consecutive mappings share tile and unrolling (as a search's candidates
+// mostly do). One per thread; results equal Analytical::evaluate.
+class CachedEvaluator {
+ public:
+  CachedEvaluator(const Analytical& model, const LayerContext& ctx) : model_(model), ctx_(ctx) {}
+  Cost evaluate(const Mapping& m);
+  // The tile terms of m's tile and unrolling (computed or cached).
+  const TileTerms& terms(const DimArray& tile, int unrolling);
+
+ private:
+  const Analytical& model_;
+  const LayerContext& ctx_;
+  TileTerms last_;
+  int last_unrolling_ = -1;
+};
+
+}  // namespace tessel::sim
