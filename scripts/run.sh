@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-./build/cli/tessel models show mlperf-tiny
+./build/cli/tessel explore

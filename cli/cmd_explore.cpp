@@ -1,0 +1,283 @@
+// `tessel explore`: map whole networks onto an SoC, store the results.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/table.hpp"
+#include "core/errors.hpp"
+#include "core/zoo.hpp"
+#include "hwmodels/soc_loader.hpp"
+#include "mappers/network_mapper.hpp"
+#include "store/database.hpp"
+
+namespace tessel::cli {
+namespace {
+
+struct ExploreOptions {
+  std::string soc = "gap9";
+  std::string model = "mlperf-tiny";
+  std::string objective = "latency";
+  std::string mapper = "tessel";
+  std::string strategy = "auto";
+  std::string db = "tessel.sqlite";
+  std::string store = "pareto";
+  std::vector<std::string> units;
+  std::uint64_t budget = 200000;
+  int threads = 0;
+  bool json = false;
+  std::string command;
+};
+
+struct Explored {
+  Graph graph;
+  mappers::NetworkResult result;
+};
+
+std::string unit_bytes_str(const hw::Soc& soc, const LayerSchedule& ls) {
+  const auto lvl =
+      static_cast<std::size_t>(soc.units[static_cast<std::size_t>(ls.unit)].operand_level[0]);
+  return thousands(ls.cost.bytes_held[lvl]);
+}
+
+nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const LayerSchedule& ls) {
+  const Layer& l = g.layer(ls.index);
+  const auto lvl =
+      static_cast<std::size_t>(soc.units[static_cast<std::size_t>(ls.unit)].operand_level[0]);
+  const auto& unrollings = soc.model(ls.unit).unrollings();
+  return {{"network", g.name()},
+          {"layer", ls.layer},
+          {"op", op_name(l.op)},
+          {"unit", ls.unit_name},
+          {"tile", tile_string(l, ls.mapping)},
+          {"loop_order", order_string(l, ls.mapping)},
+          {"double_buffer", buffering_string(ls.mapping)},
+          {"unrolling", unrollings[static_cast<std::size_t>(ls.mapping.unrolling)].name},
+          {"cycles", ls.cost.cycles + ls.transition_cycles},
+          {"compute_cycles", ls.cost.compute_cycles},
+          {"dma_cycles", ls.cost.dma_cycles},
+          {"overhead_cycles", ls.cost.overhead_cycles},
+          {"transition_cycles", ls.transition_cycles},
+          {"energy_uj", (ls.cost.energy + ls.transition_energy) * 1e-6},
+          {"unit_level", soc.levels[lvl].name},
+          {"unit_level_bytes", ls.cost.bytes_held[lvl]}};
+}
+
+void run_explore(const ExploreOptions& o) {
+  const auto objective = mappers::parse_objective(o.objective);
+  const auto mapper = mappers::parse_mapper(o.mapper);
+  const auto strategy = mappers::parse_strategy(o.strategy);
+  const auto mode = store::parse_store_mode(o.store);
+  if (o.threads < 0) throw ConfigError("--threads must be 0 (all cores) or positive");
+  const auto soc = hw::load_soc(o.soc);
+  auto graphs = load_models(o.model);
+  const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  const sim::Analytical model(soc);
+  mappers::NetworkOptions opt;
+  opt.mapper = mapper;
+  opt.search.objective = objective;
+  opt.search.strategy = strategy;
+  opt.search.budget = o.budget;
+  opt.units = o.units;
+  const bool progress = ::isatty(STDERR_FILENO) != 0;
+
+  // Open the database first so a bad path fails before the search.
+  std::unique_ptr<store::Database> db;
+  std::int64_t run = 0;
+  if (!o.db.empty()) {
+    db = std::make_unique<store::Database>(o.db);
+    run = db->begin_run({o.command, o.objective, o.mapper, o.strategy, threads, mode});
+  }
+  mappers::LayerCache cache;
+  std::vector<Explored> done;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    for (auto& g : graphs) {
+      if (progress) std::cerr << fmt::format("\rexploring {} on {} ...", g.name(), soc->name);
+      std::int64_t network = 0;
+      if (db && mode == store::StoreMode::all) {
+        network = db->put_network(run, g);
+        db->begin_candidate_stream(run, *soc);
+        std::vector<std::int64_t> ids;
+        for (std::size_t i = 0; i < g.layers().size(); ++i)
+          ids.push_back(db->layer_id(network, i));
+        opt.on_candidate = [&db, ids, &g](std::size_t layer, const Mapping& m, const Cost& c) {
+          db->stream_candidate(ids[layer], m, c, g.layer(layer));
+        };
+      }
+      auto result = mappers::map_network(g, model, opt, &cache);
+      if (db) {
+        if (mode != store::StoreMode::all) network = db->put_network(run, g);
+        db->flush_candidates();
+        db->put_result(run, network, db->put_soc(*soc), g, *soc, result, mode);
+      }
+      done.push_back({std::move(g), std::move(result)});
+    }
+  } catch (...) {
+    if (progress) std::cerr << "\r\033[K";
+    if (db) db->discard_run(run);
+    throw;
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (progress) std::cerr << "\r\033[K";
+  std::uint64_t evaluated = 0, pruned = 0;
+  bool proven = true;
+  for (const auto& e : done) {
+    evaluated += e.result.evaluated;
+    pruned += e.result.pruned;
+    proven = proven && e.result.proven;
+  }
+  if (db) db->end_run(run, wall, evaluated, pruned);
+  const double eps = wall > 0 ? static_cast<double>(evaluated) / wall : 0.0;
+
+  if (o.json) {
+    nlohmann::ordered_json networks = nlohmann::ordered_json::array();
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    double cycles = 0, energy = 0;
+    std::vector<std::int64_t> peak(soc->levels.size(), 0);
+    for (const auto& e : done) {
+      const auto& s = e.result.schedule;
+      nlohmann::ordered_json peak_j = nlohmann::ordered_json::object(),
+                             lj = nlohmann::ordered_json::array();
+      for (std::size_t l = 0; l < soc->levels.size(); ++l) {
+        peak_j[soc->levels[l].name] = s.peak_bytes[l];
+        peak[l] = std::max(peak[l], s.peak_bytes[l]);
+      }
+      for (const auto& ls : s.layers) {
+        lj.push_back(layer_json(*soc, e.graph, ls));
+        layers.push_back(lj.back());
+      }
+      cycles += s.cycles;
+      energy += s.energy;
+      networks.push_back({{"network", s.network},
+                          {"total",
+                           {{"cycles", s.cycles},
+                            {"ms", s.cycles / soc->frequency * 1e3},
+                            {"energy_uj", s.energy * 1e-6},
+                            {"peak_bytes", peak_j}}},
+                          {"layers", lj},
+                          {"search",
+                           {{"evaluated", e.result.evaluated},
+                            {"pruned", e.result.pruned},
+                            {"searches", e.result.searches_run},
+                            {"cache_hits", e.result.cache_hits},
+                            {"proven", e.result.proven},
+                            {"wall_s", e.result.wall_seconds}}}});
+    }
+    nlohmann::ordered_json peak_j = nlohmann::ordered_json::object();
+    for (std::size_t l = 0; l < soc->levels.size(); ++l)
+      peak_j[soc->levels[l].name] = peak[l];
+    nlohmann::ordered_json j = {
+        {"soc", soc->name},
+        {"objective", o.objective},
+        {"mapper", o.mapper},
+        {"total",
+         {{"cycles", cycles},
+          {"ms", cycles / soc->frequency * 1e3},
+          {"energy_uj", energy * 1e-6},
+          {"peak_bytes", peak_j}}},
+        {"layers", layers},
+        {"search",
+         {{"evaluated", evaluated},
+          {"pruned", pruned},
+          {"proven", proven},
+          {"wall_s", wall},
+          {"evaluations_per_second", eps},
+          {"threads", threads}}},
+        {"networks", networks},
+        {"database", o.db.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.db)},
+        {"run_id", run},
+    };
+    emit(j.dump(2) + "\n");
+    return;
+  }
+  std::string out;
+  for (const auto& e : done) {
+    const auto& s = e.result.schedule;
+    Table t({"layer", "op", "unit", "tile", "order", "cycles", "compute", "dma", "overhead",
+             "energy uJ", "unit mem B"},
+            {false, false, false, false, false, true, true, true, true, true, true});
+    for (const auto& ls : s.layers) {
+      const Layer& l = e.graph.layer(ls.index);
+      t.row({ls.layer, std::string(op_name(l.op)), ls.unit_name, tile_string(l, ls.mapping),
+             order_string(l, ls.mapping),
+             thousands(std::llround(ls.cost.cycles + ls.transition_cycles)),
+             thousands(std::llround(ls.cost.compute_cycles)),
+             thousands(std::llround(ls.cost.dma_cycles)),
+             thousands(std::llround(ls.cost.overhead_cycles)),
+             fmt::format("{:.3f}", (ls.cost.energy + ls.transition_energy) * 1e-6),
+             unit_bytes_str(*soc, ls)});
+    }
+    std::string peaks;
+    for (std::size_t l = 0; l < soc->levels.size(); ++l)
+      peaks +=
+          fmt::format("{}{} {}", l ? ", " : "", soc->levels[l].name, thousands(s.peak_bytes[l]));
+    out +=
+        fmt::format("{} on {} ({} mapper, {} objective)\n", s.network, soc->name, o.mapper,
+                    o.objective) +
+        t.str() +
+        fmt::format("total: {} cycles, {:.3f} ms at {}, {:.3f} uJ; peak bytes: {}\n",
+                    thousands(std::llround(s.cycles)), s.cycles / soc->frequency * 1e3,
+                    format_quantity(soc->frequency, Quantity::frequency), s.energy * 1e-6, peaks) +
+        fmt::format("search: {} evaluated, {} pruned, {} searches ({} cached), optimum {}\n\n",
+                    thousands(static_cast<long long>(e.result.evaluated)),
+                    thousands(static_cast<long long>(e.result.pruned)), e.result.searches_run,
+                    e.result.cache_hits, e.result.proven ? "proven" : "not proven");
+  }
+  out += fmt::format(
+      "{} candidates evaluated, {} pruned in {:.2f} s on {} threads ({:.2f} M evaluations/s){}\n",
+      thousands(static_cast<long long>(evaluated)), thousands(static_cast<long long>(pruned)), wall,
+      threads, eps * 1e-6, o.db.empty() ? "" : fmt::format("; stored in {} (run {})", o.db, run));
+  emit(out);
+}
+
+}  // namespace
+
+void add_explore_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<ExploreOptions>();
+  auto* cmd = app.add_subcommand(
+      "explore", "Map networks onto an SoC: best unit and mapping per layer, stored in SQLite");
+  cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
+  cmd->add_option("--model", o->model, "Built-in model, alias, or ONNX file")
+      ->capture_default_str();
+  cmd->add_option("--objective", o->objective, "latency | energy | edp")->capture_default_str();
+  cmd->add_option("--mapper", o->mapper,
+                  "tessel (full search) | dory (DORY-style heuristic) | divisor (divisor tiles, "
+                  "one unrolling)")
+      ->capture_default_str();
+  cmd->add_option("--strategy", o->strategy,
+                  "auto (exhaustive when the space allows, proving the optimum; annealing "
+                  "otherwise) | exhaustive | random | annealing")
+      ->capture_default_str();
+  cmd->add_option("--budget", o->budget, "Evaluations per layer-unit for random / annealing")
+      ->capture_default_str();
+  cmd->add_option("--units", o->units, "Only these compute units (default: all)")->delimiter(',');
+  cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")
+      ->capture_default_str();
+  cmd->add_option("--store", o->store,
+                  "best (schedule) | pareto (+ layer-unit Pareto fronts) | all (+ every "
+                  "evaluated candidate)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Worker threads (0: all cores)")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print JSON (see docs/cli.md)");
+  cmd->callback([&action, o, &app] {
+    o->command = "tessel";
+    for (const auto& a : app.remaining_for_passthrough())
+      o->command += " " + a;
+    action = [o] { run_explore(*o); };
+  });
+}
+
+}  // namespace tessel::cli

@@ -1,0 +1,50 @@
+#include "mappers/search/exhaustive.hpp"
+
+namespace tessel::mappers {
+
+ExhaustiveSearch::ExhaustiveSearch(const LayerMapSpace& space, sim::CachedEvaluator& eval,
+                                   TilePrune prune, std::uint64_t begin, std::uint64_t end)
+    : space_(space), eval_(eval), prune_(std::move(prune)), index_(begin), end_(end) {}
+
+bool ExhaustiveSearch::next_tile() {
+  const auto bufferings = space_.bufferings().size();
+  for (;;) {
+    // Advance: next unrolling of the same tile, else the next tile.
+    if (unrolling_ >= 0 && unrolling_ + 1 < space_.unrollings()) {
+      ++unrolling_;
+    } else {
+      if (unrolling_ >= 0) ++index_;
+      if (index_ >= end_) return false;
+      tile_ = space_.tile_at(index_);
+      unrolling_ = 0;
+    }
+    space_.orders(tile_, orders_);
+    const auto candidates = static_cast<std::uint64_t>(orders_.size() * bufferings);
+    const auto& terms = eval_.terms(tile_, unrolling_);
+    if (!terms.legal || (prune_ && prune_(terms))) {
+      pruned_ += candidates;
+      continue;
+    }
+    order_ = 0;
+    buffering_ = 0;
+    return true;
+  }
+}
+
+bool ExhaustiveSearch::ask(Mapping& m) {
+  if (unrolling_ < 0 || order_ >= orders_.size()) {
+    if (!next_tile()) return false;
+  }
+  m.unit = space_.context().unit;
+  m.tile = tile_;
+  m.unrolling = unrolling_;
+  m.order = orders_[order_];
+  m.double_buffer = space_.bufferings()[buffering_];
+  if (++buffering_ == space_.bufferings().size()) {
+    buffering_ = 0;
+    ++order_;
+  }
+  return true;
+}
+
+}  // namespace tessel::mappers

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <vector>
+
+#include "mappers/mapspace.hpp"
+#include "mappers/search/strategy.hpp"
+
+namespace tessel::mappers {
+
+// Exhaustive search with pruning over the tile combinations [begin, end) of a
+// mapspace: for each tile and unrolling, the tile terms are computed once;
+// a tile that does not fit is dropped with all its candidates (capacity
+// pruning), and so is a tile whose lower bounds cannot beat the incumbent
+// (branch and bound, `prune`); every order and buffering of the other tiles
+// is proposed.
+class ExhaustiveSearch : public SearchStrategy {
+ public:
+  ExhaustiveSearch(const LayerMapSpace& space, sim::CachedEvaluator& eval, TilePrune prune,
+                   std::uint64_t begin, std::uint64_t end);
+  bool ask(Mapping& m) override;
+  void tell(const Mapping&, const Cost&, double) override {}
+  bool exhaustive() const override { return true; }
+  std::uint64_t pruned() const override { return pruned_; }
+
+ private:
+  bool next_tile();
+  const LayerMapSpace& space_;
+  sim::CachedEvaluator& eval_;
+  TilePrune prune_;
+  std::uint64_t index_, end_;
+  int unrolling_ = -1;  // -1: no tile yet
+  DimArray tile_{};
+  std::vector<std::array<Dim, kNumDims>> orders_;
+  std::size_t order_ = 0, buffering_ = 0;
+  std::uint64_t pruned_ = 0;
+};
+
+}  // namespace tessel::mappers
