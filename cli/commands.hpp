@@ -17,6 +17,7 @@ void add_models_command(CLI::App& app, Action& action);
 void add_socs_command(CLI::App& app, Action& action);
 void add_cost_command(CLI::App& app, Action& action);
 void add_explore_command(CLI::App& app, Action& action);
+void add_simulate_command(CLI::App& app, Action& action);
 
 // Prints `text` to stdout in one piece.
 void emit(const std::string& text);

@@ -11,8 +11,10 @@ namespace tessel {
 
 DimArray tile_counts(const Layer& layer, const Mapping& m) {
   DimArray n{};
-  for (std::size_t i = 0; i < kNumDims; ++i)
-    n[i] = (layer.dims[i] + m.tile[i] - 1) / m.tile[i];
+  for (std::size_t i = 0; i < kNumDims; ++i) {
+    const auto t = std::max<std::int64_t>(1, m.tile[i]);  // a size below 1 is illegal anyway
+    n[i] = (layer.dims[i] + t - 1) / t;
+  }
   return n;
 }
 

@@ -25,7 +25,8 @@ struct Mapping {
   bool operator==(const Mapping&) const = default;
 };
 
-// Number of tiles along each dimension: ceil(layer dim / tile).
+// Number of tiles along each dimension: ceil(layer dim / tile) (a tile size
+// below 1, which no legal mapping has, counts as 1).
 DimArray tile_counts(const Layer& layer, const Mapping& m);
 
 // "K=16 C=3 OY=8 OX=32" (tiled dims; full dims omitted unless all are full)

@@ -45,6 +45,12 @@ class UnitModel {
   // classifier logits). Default true; an analog array's ADC cannot.
   virtual bool writes_accumulators() const { return true; }
 
+  // Contract: whether the unit reads its weights from its weight level on
+  // every tile (default), or holds them itself after the launch (an analog
+  // array programmed once per layer): then the weight level is neither
+  // accessed nor held during the computation.
+  virtual bool reads_weights_per_tile() const { return true; }
+
   // Contract: the spatial unrollings the unit allows (at least one). A
   // mapping chooses one by index.
   const std::vector<Unrolling>& unrollings() const { return unrollings_; }
@@ -71,6 +77,22 @@ class UnitModel {
   // Contract: SoC clock cycles of bookkeeping per tile. Default: the spec's
   // tile_overhead_cycles.
   virtual double tile_overhead_cycles(const Layer& layer) const;
+
+  // Contract: a bit (1 << idx(d)) for every dimension d in which both
+  // tile_cycles and tile_energy are proportional to the tile extent for this
+  // layer and unrolling, e.g. N for most kinds. The cost model then sums a
+  // remainder in such a dimension in closed form instead of asking for the
+  // remainder tile shape too. Default: none (always correct).
+  virtual unsigned linear_dims(const Layer& layer, int u) const {
+    (void)layer;
+    (void)u;
+    return 0;
+  }
+
+  // Contract: true when tile_energy is the default (nest ops x
+  // energy_per_mac), so the cost model may sum it in closed form without a
+  // call per tile shape. Kinds that override tile_energy return false.
+  virtual bool energy_is_per_op() const { return true; }
 
   // Contract: energy in pJ to compute a tile (MACs or nest ops times the
   // per-op energy, plus kind-specific terms). Default: nest ops of the tile

@@ -12,19 +12,6 @@ constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Opera
 constexpr double kPjPerMwSecond = 1e9;  // 1 mW for 1 s = 1e-3 J = 1e9 pJ
 constexpr int kMaxEngines = 4;          // distinct DMA engines one mapping can use
 
-// Data moved for one tile of one operand: elements, contiguous runs, and DMA
-// commands (a transfer of more dimensions than the engine supports is split).
-struct Traffic {
-  double elems = 0, runs = 0, cmds = 0;
-  Traffic& operator+=(const Traffic& o) {
-    elems += o.elems;
-    runs += o.runs;
-    cmds += o.cmds;
-    return *this;
-  }
-  Traffic operator*(double f) const { return {elems * f, runs * f, cmds * f}; }
-};
-
 // Rows and columns of the input window an output tile of `oy` x `ox` reads.
 double in_rows(const Layer& l, std::int64_t oy) {
   const auto fy = (l.dim(Dim::FY) - 1) * l.dilation_y + 1;
@@ -45,9 +32,9 @@ double commands(int needed, int dims, double runs, double rows) {
 
 // Feature maps are stored HWC (channels innermost), as PULP-NN and DORY do.
 // `chan_full`: the tile spans all channels; `x_full`: all columns; `y_full`: all rows.
-Traffic feature_map_tile(double n, double rows, double cols, double chans, double chan_pieces,
-                         bool chan_full, bool x_full, bool y_full, int dims) {
-  Traffic t;
+TileTraffic feature_map_tile(double n, double rows, double cols, double chans, double chan_pieces,
+                             bool chan_full, bool x_full, bool y_full, int dims) {
+  TileTraffic t;
   t.elems = n * rows * cols * chans;
   if (chan_full && x_full) {
     t.runs = y_full ? 1.0 : n;  // one block per image (or the whole batch)
@@ -64,11 +51,6 @@ Traffic feature_map_tile(double n, double rows, double cols, double chans, doubl
   return t;
 }
 
-double dma_time(const hw::DmaEngine* e, double bw, double bytes, const Traffic& t) {
-  if (!e) return 0.0;
-  return t.cmds * e->setup_cycles + bytes / bw + std::max(0.0, t.runs - t.cmds) * e->row_cycles;
-}
-
 // Effective bandwidth of a move: the slowest of the engine, the source's
 // read port and the destination's write port.
 double effective_bw(const hw::Soc& soc, const hw::DmaEngine& e, int src, int dst) {
@@ -78,21 +60,28 @@ double effective_bw(const hw::Soc& soc, const hw::DmaEngine& e, int src, int dst
 
 // Per-step DMA load, summed per engine (transfers on one engine serialise;
 // distinct engines run in parallel).
-struct EngineLoad {
+// The DMA load around one step, per engine: transfers in the shadow of the
+// computation and transfers that must follow it. Transfers on one engine
+// serialise; distinct engines run in parallel.
+struct StepLoad {
   std::array<const hw::DmaEngine*, kMaxEngines> engine{};
-  std::array<double, kMaxEngines> cycles{};
-  void add(const hw::DmaEngine* e, double c) {
+  std::array<double, kMaxEngines> over{}, serial{};
+  void add(const hw::DmaEngine* e, double c, bool overlapped) {
     if (!e || c <= 0) return;
-    for (int i = 0; i < kMaxEngines; ++i) {
-      if (engine[static_cast<std::size_t>(i)] == e || !engine[static_cast<std::size_t>(i)]) {
-        engine[static_cast<std::size_t>(i)] = e;
-        cycles[static_cast<std::size_t>(i)] += c;
-        return;
-      }
-    }
-    cycles[kMaxEngines - 1] += c;  // more engines than slots: serialise conservatively
+    std::size_t i = 0;
+    while (i + 1 < kMaxEngines && engine[i] && engine[i] != e)
+      ++i;
+    engine[i] = e;  // more engines than slots share the last one (conservative)
+    (overlapped ? over : serial)[i] += c;
   }
-  double max() const { return *std::max_element(cycles.begin(), cycles.end()); }
+  // The step ends when the unit's work and every engine are done: an engine
+  // runs its overlapped transfers during the work, the others after it.
+  double time(double work) const {
+    double t = work;
+    for (std::size_t i = 0; i < kMaxEngines; ++i)
+      t = std::max(t, std::max(work, over[i]) + serial[i]);
+    return t;
+  }
 };
 
 }  // namespace
@@ -141,6 +130,29 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
     c.launch_cycles = c.model->launch_cycles(layer);
     c.tile_overhead = c.model->tile_overhead_cycles(layer);
   }
+  c.home_bytes[static_cast<std::size_t>(c.home[kI])] += layer.input_bytes();
+  c.home_bytes[static_cast<std::size_t>(c.home[kO])] += layer.output_bytes();
+  if (c.present[kW]) c.home_bytes[static_cast<std::size_t>(c.home[kW])] += layer.weight_bytes();
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    for (Dim d : kAllDims) {
+      if (relevant(static_cast<Operand>(o), d)) c.relevant_dims[o] |= 1u << idx(d);
+    }
+  }
+  c.energy_per_op = c.model->energy_is_per_op();
+  // Levels the computation holds a port of while it runs.
+  c.weights_per_tile = c.model->reads_weights_per_tile();
+  std::array<bool, kMaxLevels> unit_level{};
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    if (c.present[o] && (o != kW || c.weights_per_tile))
+      unit_level[static_cast<std::size_t>(c.level[o])] = true;
+  }
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    if (!c.moved[o]) continue;
+    for (int lvl : {c.home[o], c.level[o]}) {
+      const auto i = static_cast<std::size_t>(lvl);
+      if (unit_level[i] && soc.levels[i].ports < 2) c.port_bound[o] = true;
+    }
+  }
   for (const auto& lvl : soc.levels)
     c.static_power_mw += lvl.leakage;
   for (const auto& u : soc.units)
@@ -180,18 +192,14 @@ namespace {
 // whether they fit. Returns the reason when they do not.
 const char* place(const LayerContext& ctx, const TileTerms& tt,
                   const std::array<bool, kNumOperands>& db, Cost& cost) {
-  const Layer& l = *ctx.layer;
   const auto& soc = *ctx.soc;
+  cost.bytes_held = ctx.home_bytes;  // whole tensors at their home levels
   for (std::size_t o = 0; o < kNumOperands; ++o) {
     if (!ctx.moved[o]) continue;
     cost.bytes_held[static_cast<std::size_t>(ctx.level[o])] +=
         static_cast<std::int64_t>(std::ceil(tt.bytes[o])) * (db[o] ? 2 : 1);
   }
   cost.bytes_held[static_cast<std::size_t>(ctx.level[kI])] += tt.extra_bytes;
-  // Whole tensors at their home levels.
-  cost.bytes_held[static_cast<std::size_t>(ctx.home[kI])] += l.input_bytes();
-  cost.bytes_held[static_cast<std::size_t>(ctx.home[kO])] += l.output_bytes();
-  if (ctx.present[kW]) cost.bytes_held[static_cast<std::size_t>(ctx.home[kW])] += l.weight_bytes();
   for (std::size_t lvl = 0; lvl < soc.levels.size(); ++lvl) {
     if (cost.bytes_held[lvl] <= soc.levels[lvl].capacity) continue;
     const int li = static_cast<int>(lvl);
@@ -237,7 +245,8 @@ void charge_energy(const LayerContext& ctx, const TileTerms& tt, const Moves& mv
   }
   // The unit reads its input and weight tiles and writes its output tile once per step.
   charge(ctx.level[kI], tt.elems[kI] * ctx.elem_bytes[kI], 0);
-  if (ctx.present[kW]) charge(ctx.level[kW], tt.elems[kW] * ctx.elem_bytes[kW], 0);
+  if (ctx.present[kW] && ctx.weights_per_tile)
+    charge(ctx.level[kW], tt.elems[kW] * ctx.elem_bytes[kW], 0);
   charge(ctx.level[kO], 0, tt.elems[kO] * ctx.elem_bytes[kO]);
   cost.compute_energy =
       tt.compute_energy + tt.compute / soc.frequency * ctx.active_power_mw * kPjPerMwSecond;
@@ -249,6 +258,50 @@ void charge_energy(const LayerContext& ctx, const TileTerms& tt, const Moves& mv
 }
 
 }  // namespace
+
+double transfer_cycles(const hw::DmaEngine* e, double bw, double bytes, const TileTraffic& t) {
+  if (!e) return 0.0;
+  return t.cmds * e->setup_cycles + bytes / bw + std::max(0.0, t.runs - t.cmds) * e->row_cycles;
+}
+
+TileTraffic tile_traffic(const LayerContext& ctx, const DimArray& n, const DimArray& e,
+                         Operand op) {
+  const Layer& l = *ctx.layer;
+  const std::size_t o = idx(op);
+  const int in_dims = ctx.engine_in[kI] ? ctx.engine_in[kI]->dims : 3;
+  const int w_dims = ctx.engine_in[kW] ? ctx.engine_in[kW]->dims : 3;
+  const int o_dims = ctx.engine_out[kO] ? ctx.engine_out[kO]->dims : 3;
+  const bool x_full = n[idx(Dim::OX)] == 1;
+  const bool y_full = n[idx(Dim::OY)] == 1 && n[idx(Dim::N)] == 1;
+  auto x = [&](Dim d) { return static_cast<double>(e[idx(d)]); };
+  if (o == kI) {
+    const bool chan_full = n[idx(Dim::G)] == 1 && n[idx(Dim::C)] == 1;
+    const double pieces = (n[idx(Dim::C)] > 1 && n[idx(Dim::G)] > 1) ? x(Dim::G) : 1.0;
+    return feature_map_tile(x(Dim::N), in_rows(l, e[idx(Dim::OY)]), in_cols(l, e[idx(Dim::OX)]),
+                            x(Dim::G) * x(Dim::C), pieces, chan_full, x_full, y_full, in_dims) *
+           static_cast<double>(ctx.input_tensors);
+  }
+  if (o == kO) {
+    const bool chan_full = n[idx(Dim::G)] == 1 && n[idx(Dim::K)] == 1;
+    const double pieces = (n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1) ? x(Dim::G) : 1.0;
+    return feature_map_tile(x(Dim::N), x(Dim::OY), x(Dim::OX), x(Dim::G) * x(Dim::K), pieces,
+                            chan_full, x_full, y_full, o_dims);
+  }
+  // Weights: [K][FY][FX][C] per group (dense MatMul: [C][K]).
+  TileTraffic tr;
+  tr.elems = x(Dim::G) * x(Dim::K) * x(Dim::C) * x(Dim::FY) * x(Dim::FX);
+  const bool inner_full = l.weights_ck ? n[idx(Dim::K)] == 1 : n[idx(Dim::C)] == 1;
+  if (inner_full) {
+    const bool split = n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1;
+    tr.runs = split ? x(Dim::G) : 1.0;
+    tr.cmds = split ? commands(2, w_dims, tr.runs, tr.runs) : 1.0;
+  } else {
+    tr.runs =
+        l.weights_ck ? x(Dim::G) * x(Dim::C) : x(Dim::G) * x(Dim::K) * x(Dim::FY) * x(Dim::FX);
+    tr.cmds = commands(2, w_dims, tr.runs, tr.runs);
+  }
+  return tr;
+}
 
 TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
                                  int unrolling) const {
@@ -296,7 +349,6 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
     }
   }
 
-  // Traffic of one tile of extents e, per operand (layouts: docs/cost-model.md).
   const int in_dims = ctx.engine_in[kI] ? ctx.engine_in[kI]->dims : 3;
   const int w_dims = ctx.engine_in[kW] ? ctx.engine_in[kW]->dims : 3;
   const int o_dims = ctx.engine_out[kO] ? ctx.engine_out[kO]->dims : 3;
@@ -305,48 +357,27 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
   const bool x_full = n[idx(Dim::OX)] == 1;
   const bool y_full = n[idx(Dim::OY)] == 1 && n[idx(Dim::N)] == 1;
   auto traffic = [&](const DimArray& e, std::size_t o) {
-    auto x = [&](Dim d) { return static_cast<double>(e[idx(d)]); };
-    if (o == kI) {
-      const double pieces = (n[idx(Dim::C)] > 1 && n[idx(Dim::G)] > 1) ? x(Dim::G) : 1.0;
-      auto tr =
-          feature_map_tile(x(Dim::N), in_rows(l, e[idx(Dim::OY)]), in_cols(l, e[idx(Dim::OX)]),
-                           x(Dim::G) * x(Dim::C), pieces, i_chan_full, x_full, y_full, in_dims);
-      return tr * static_cast<double>(ctx.input_tensors);
-    }
-    if (o == kO) {
-      const double pieces = (n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1) ? x(Dim::G) : 1.0;
-      return feature_map_tile(x(Dim::N), x(Dim::OY), x(Dim::OX), x(Dim::G) * x(Dim::K), pieces,
-                              o_chan_full, x_full, y_full, o_dims);
-    }
-    // Weights: [K][FY][FX][C] per group (dense MatMul: [C][K]).
-    Traffic tr;
-    tr.elems = x(Dim::G) * x(Dim::K) * x(Dim::C) * x(Dim::FY) * x(Dim::FX);
-    const bool inner_full = l.weights_ck ? n[idx(Dim::K)] == 1 : n[idx(Dim::C)] == 1;
-    if (inner_full) {
-      const bool split = n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1;
-      tr.runs = split ? x(Dim::G) : 1.0;
-      tr.cmds = split ? commands(2, w_dims, tr.runs, tr.runs) : 1.0;
-    } else {
-      tr.runs =
-          l.weights_ck ? x(Dim::G) * x(Dim::C) : x(Dim::G) * x(Dim::K) * x(Dim::FY) * x(Dim::FX);
-      tr.cmds = commands(2, w_dims, tr.runs, tr.runs);
-    }
-    return tr;
+    return tile_traffic(ctx, n, e, static_cast<Operand>(o));
   };
 
-  // Sums over every tile step: enumerate the full / remainder combinations of
-  // the dims whose last tile is smaller; each occurs prod(n-1 or 1) times.
+  // Compute sums over every tile step: enumerate the full / remainder
+  // combinations of the dims whose last tile is smaller; each occurs
+  // prod(n-1 or 1) times. The unit model is asked once per combination.
+  // A dim in which the unit's cost is proportional to the extent needs no
+  // remainder shape: its tiles sum to D / t times the full tile's cost.
   std::array<std::size_t, kNumDims> rem{};
   std::size_t k = 0;
   double base_mult = 1;
+  const unsigned linear = model.linear_dims(l, unrolling);
   for (std::size_t d = 0; d < kNumDims; ++d) {
-    if (n[d] > 1 && r[d] != t[d]) {
+    if (n[d] > 1 && r[d] != t[d] && !(linear >> d & 1u)) {
       rem[k++] = d;
+    } else if (n[d] > 1 && r[d] != t[d]) {
+      base_mult *= static_cast<double>(D[d]) / static_cast<double>(t[d]);
     } else {
       base_mult *= static_cast<double>(n[d]);
     }
   }
-  std::array<Traffic, kNumOperands> all{};
   DimArray e{};
   for (std::size_t mask = 0; mask < (std::size_t{1} << k); ++mask) {
     e = t;
@@ -360,34 +391,138 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
       }
     }
     tt.compute += mult * model.tile_cycles(l, e, unrolling);
-    tt.compute_energy += mult * model.tile_energy(l, e, unrolling);
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      if (ctx.present[o]) all[o] += traffic(e, o) * mult;
+    if (!ctx.energy_per_op) tt.compute_energy += mult * model.tile_energy(l, e, unrolling);
+  }
+  // Per-op energy summed over every tile is the layer's nest ops x energy per op.
+  if (ctx.energy_per_op)
+    tt.compute_energy = static_cast<double>(l.nest_ops()) * model.spec().energy_per_mac;
+
+  // TileTraffic sums over every tile step. Each per-tile quantity is a product of
+  // per-dimension factors, and the steps are the Cartesian product of the
+  // per-dimension tiles, so its sum is the product of per-dimension sums
+  // (dims not in the product contribute their tile count): no enumeration.
+  auto whole = [&](Dim d) { return static_cast<double>(l.dim(d)); };
+  auto per_dim = [&](Dim d, auto f) {
+    return static_cast<double>(n[idx(d)] - 1) * f(t[idx(d)]) + f(r[idx(d)]);
+  };
+  const double rows_sum = per_dim(Dim::OY, [&](std::int64_t x) { return in_rows(l, x); });
+  const double cols_sum = per_dim(Dim::OX, [&](std::int64_t x) { return in_cols(l, x); });
+  auto over = [&](std::initializer_list<std::pair<Dim, double>> factors) {
+    double v = tt.steps;
+    for (const auto& [d, sum] : factors)
+      v = v / static_cast<double>(n[idx(d)]) * sum;
+    return v;
+  };
+  const double T = tt.steps;
+  {  // I, HWC: per tile runs / commands as in feature_map_tile
+    const double tensors = ctx.input_tensors;
+    tt.elems[kI] = tensors * over({{Dim::N, whole(Dim::N)},
+                                   {Dim::G, whole(Dim::G)},
+                                   {Dim::C, whole(Dim::C)},
+                                   {Dim::OY, rows_sum},
+                                   {Dim::OX, cols_sum}});
+    double runs = 0, cmds = 0;
+    if (i_chan_full && x_full) {
+      runs = y_full ? T : over({{Dim::N, whole(Dim::N)}});
+      cmds = T;
+    } else if (i_chan_full) {
+      runs = over({{Dim::N, whole(Dim::N)}, {Dim::OY, rows_sum}});
+      cmds = in_dims >= 2 ? over({{Dim::N, whole(Dim::N)}}) : runs;
+    } else {
+      const bool pieces = n[idx(Dim::C)] > 1 && n[idx(Dim::G)] > 1;
+      runs = pieces ? over({{Dim::N, whole(Dim::N)},
+                            {Dim::OY, rows_sum},
+                            {Dim::OX, cols_sum},
+                            {Dim::G, whole(Dim::G)}})
+                    : over({{Dim::N, whole(Dim::N)}, {Dim::OY, rows_sum}, {Dim::OX, cols_sum}});
+      cmds = in_dims >= 3   ? over({{Dim::N, whole(Dim::N)}})
+             : in_dims == 2 ? over({{Dim::N, whole(Dim::N)}, {Dim::OY, rows_sum}})
+                            : runs;
+    }
+    tt.runs[kI] = tensors * runs;
+    tt.cmds[kI] = tensors * cmds;
+  }
+  {  // O, HWC
+    tt.elems[kO] = over({{Dim::N, whole(Dim::N)},
+                         {Dim::G, whole(Dim::G)},
+                         {Dim::K, whole(Dim::K)},
+                         {Dim::OY, whole(Dim::OY)},
+                         {Dim::OX, whole(Dim::OX)}});
+    if (o_chan_full && x_full) {
+      tt.runs[kO] = y_full ? T : over({{Dim::N, whole(Dim::N)}});
+      tt.cmds[kO] = T;
+    } else if (o_chan_full) {
+      tt.runs[kO] = over({{Dim::N, whole(Dim::N)}, {Dim::OY, whole(Dim::OY)}});
+      tt.cmds[kO] = o_dims >= 2 ? over({{Dim::N, whole(Dim::N)}}) : tt.runs[kO];
+    } else {
+      const bool pieces = n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1;
+      tt.runs[kO] = pieces ? over({{Dim::N, whole(Dim::N)},
+                                   {Dim::OY, whole(Dim::OY)},
+                                   {Dim::OX, whole(Dim::OX)},
+                                   {Dim::G, whole(Dim::G)}})
+                           : over({{Dim::N, whole(Dim::N)},
+                                   {Dim::OY, whole(Dim::OY)},
+                                   {Dim::OX, whole(Dim::OX)}});
+      tt.cmds[kO] = o_dims >= 3   ? over({{Dim::N, whole(Dim::N)}})
+                    : o_dims == 2 ? over({{Dim::N, whole(Dim::N)}, {Dim::OY, whole(Dim::OY)}})
+                                  : tt.runs[kO];
     }
   }
-  for (std::size_t o = 0; o < kNumOperands; ++o) {
-    tt.elems[o] = all[o].elems;
-    tt.runs[o] = all[o].runs;
-    tt.cmds[o] = all[o].cmds;
+  if (ctx.present[kW]) {  // W: [K][FY][FX][C] per group (dense MatMul: [C][K])
+    tt.elems[kW] = over({{Dim::G, whole(Dim::G)},
+                         {Dim::K, whole(Dim::K)},
+                         {Dim::C, whole(Dim::C)},
+                         {Dim::FY, whole(Dim::FY)},
+                         {Dim::FX, whole(Dim::FX)}});
+    const bool inner_full = l.weights_ck ? n[idx(Dim::K)] == 1 : n[idx(Dim::C)] == 1;
+    if (inner_full) {
+      const bool split = n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1;
+      tt.runs[kW] = split ? over({{Dim::G, whole(Dim::G)}}) : T;
+      tt.cmds[kW] = split && w_dims < 2 ? tt.runs[kW] : T;
+    } else {
+      tt.runs[kW] = l.weights_ck ? over({{Dim::G, whole(Dim::G)}, {Dim::C, whole(Dim::C)}})
+                                 : over({{Dim::G, whole(Dim::G)},
+                                         {Dim::K, whole(Dim::K)},
+                                         {Dim::FY, whole(Dim::FY)},
+                                         {Dim::FX, whole(Dim::FX)}});
+      tt.cmds[kW] = w_dims >= 2 ? T : tt.runs[kW];
+    }
   }
   if (ctx.moved[kI]) {
     const auto f = traffic(t, kI);
-    tt.first_i = dma_time(ctx.engine_in[kI], ctx.bw_in[kI], f.elems * ctx.elem_bytes[kI], f);
+    tt.first_i = transfer_cycles(ctx.engine_in[kI], ctx.bw_in[kI], f.elems * ctx.elem_bytes[kI], f);
   }
   if (ctx.moved[kW]) {
     const auto f = traffic(t, kW);
-    tt.first_w = dma_time(ctx.engine_in[kW], ctx.bw_in[kW], f.elems * ctx.elem_bytes[kW], f);
+    tt.first_w = transfer_cycles(ctx.engine_in[kW], ctx.bw_in[kW], f.elems * ctx.elem_bytes[kW], f);
   }
   if (ctx.moved[kO]) {
     const auto f = traffic(r, kO);
-    tt.last_wb = dma_time(ctx.engine_out[kO], ctx.bw_out[kO], f.elems * ctx.elem_bytes[kO], f);
+    tt.last_wb =
+        transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], f.elems * ctx.elem_bytes[kO], f);
   }
-  EngineLoad prologue;
-  prologue.add(ctx.engine_in[kI], tt.first_i);
-  prologue.add(ctx.engine_in[kW], tt.first_w);
-  tt.first_in = prologue.max();
+  StepLoad prologue;  // nothing to overlap with yet
+  prologue.add(ctx.engine_in[kI], tt.first_i, false);
+  prologue.add(ctx.engine_in[kW], tt.first_w, false);
+  tt.first_in = prologue.time(0);
   tt.min_cycles =
       ctx.launch_cycles + tt.first_in + tt.compute + tt.steps * ctx.tile_overhead + tt.last_wb;
+  // Every relevant tile moves at least once (count_X >= prod(relevant n)) and
+  // the output is written once at output width; static power over min_cycles.
+  auto once = [&](std::size_t o) {
+    double f = 1;
+    for (std::size_t d = 0; d < kNumDims; ++d) {
+      if (ctx.relevant_dims[o] >> d & 1u) f *= static_cast<double>(n[d]);
+    }
+    return tt.elems[o] * f / tt.steps;
+  };
+  Cost floor;
+  floor.cycles = tt.min_cycles;
+  charge_energy(ctx, tt,
+                {once(kI) * ctx.elem_bytes[kI], once(kW) * ctx.elem_bytes[kW],
+                 once(kO) * ctx.elem_bytes[kO], 0},
+                floor);
+  tt.min_energy = floor.energy;
   tt.legal = true;
   return tt;
 }
@@ -422,27 +557,27 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   std::array<int, kNumOperands> p{};
   std::array<double, kNumOperands> count{};
   for (std::size_t o = 0; o < kNumOperands; ++o) {
-    for (Dim d : kAllDims) {
-      if (relevant(static_cast<Operand>(o), d)) p[o] = std::max(p[o], pos[idx(d)]);
+    for (std::size_t d = 0; d < kNumDims; ++d) {
+      if (ctx.relevant_dims[o] >> d & 1u) p[o] = std::max(p[o], pos[d]);
     }
     count[o] = 1;
     for (int i = 0; i < p[o]; ++i)
       count[o] *= loop_n[static_cast<std::size_t>(i)];
   }
   double distinct_o = 1;  // distinct output tiles
-  for (Dim d : kAllDims) {
-    if (relevant(Operand::O, d)) distinct_o *= static_cast<double>(n[idx(d)]);
+  for (std::size_t d = 0; d < kNumDims; ++d) {
+    if (ctx.relevant_dims[kO] >> d & 1u) distinct_o *= static_cast<double>(n[d]);
   }
 
   // --- transfers ---------------------------------------------------------------
   // Fetches of X: (count_X / steps) x the per-step sums (each relevant tile is
   // fetched count_X / prod(relevant n) times).
   auto moved = [&](std::size_t o, double scale) {
-    return Traffic{tt.elems[o] * scale, tt.runs[o] * scale, tt.cmds[o] * scale};
+    return TileTraffic{tt.elems[o] * scale, tt.runs[o] * scale, tt.cmds[o] * scale};
   };
-  const Traffic mv_i = moved(kI, count[kI] / steps);
-  const Traffic mv_w = moved(kW, count[kW] / steps);
-  const Traffic mv_o = moved(kO, count[kO] / steps);
+  const TileTraffic mv_i = moved(kI, count[kI] / steps);
+  const TileTraffic mv_w = moved(kW, count[kW] / steps);
+  const TileTraffic mv_o = moved(kO, count[kO] / steps);
   // Output visits: count_O write-backs, of which distinct_o final (output
   // width) and the rest partial sums (accumulator width), and as many partial
   // read-backs.
@@ -450,7 +585,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   const double final_frac = distinct_o / visits;
   const double o_wb_bytes =
       mv_o.elems * (final_frac * ctx.elem_bytes[kO] + (1 - final_frac) * ctx.acc_bytes);
-  const Traffic readback = mv_o * (1 - final_frac);
+  const TileTraffic readback = mv_o * (1 - final_frac);
   const double readback_bytes = readback.elems * ctx.acc_bytes;
   if (ctx.moved[kO] && visits > distinct_o && !ctx.engine_in[kO]) {
     cost = Cost{};
@@ -459,13 +594,13 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   }
   const double i_bytes = mv_i.elems * ctx.elem_bytes[kI];
   const double w_bytes = mv_w.elems * ctx.elem_bytes[kW];
-  auto in_time = [&](std::size_t o, const Traffic& tr, double bytes) {
-    return ctx.moved[o] ? dma_time(ctx.engine_in[o], ctx.bw_in[o], bytes, tr) : 0.0;
+  auto in_time = [&](std::size_t o, const TileTraffic& tr, double bytes) {
+    return ctx.moved[o] ? transfer_cycles(ctx.engine_in[o], ctx.bw_in[o], bytes, tr) : 0.0;
   };
   const double total_i = in_time(kI, mv_i, i_bytes);
   const double total_w = in_time(kW, mv_w, w_bytes);
   const double total_wb =
-      ctx.moved[kO] ? dma_time(ctx.engine_out[kO], ctx.bw_out[kO], o_wb_bytes, mv_o) : 0.0;
+      ctx.moved[kO] ? transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], o_wb_bytes, mv_o) : 0.0;
   const double total_rb = in_time(kO, readback, readback_bytes);
   // Average cost of the fetches after the first and of the write-backs before the last.
   auto avg = [](double total, double first, double cnt) {
@@ -481,18 +616,30 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   const auto& db = m.double_buffer;
   // One step s with carry levels la (at s) and lb (at s+1; 0 = none): the DMA
   // load that overlaps its compute and the load that must follow it.
+  // The step time depends only on which transfers happen around it; memoise
+  // it on those five conditions.
+  std::array<double, 32> memo;
+  std::uint32_t known = 0;
   auto step_time = [&](int la, int lb) {
-    EngineLoad over, serial;
-    if (la >= 1 && la <= p[kO] && db[kO]) over.add(ctx.engine_out[kO], avg_wb);
-    if (lb >= 1) {
-      if (lb <= p[kI]) (db[kI] ? over : serial).add(ctx.engine_in[kI], avg_i);
-      if (ctx.present[kW] && lb <= p[kW]) (db[kW] ? over : serial).add(ctx.engine_in[kW], avg_w);
-      if (lb <= p[kO]) {
-        if (!db[kO]) serial.add(ctx.engine_out[kO], avg_wb);
-        (db[kO] ? over : serial).add(ctx.engine_in[kO], avg_rb);
-      }
+    const bool wb_prev = la >= 1 && la <= p[kO] && db[kO];
+    const bool fetch_i = lb >= 1 && lb <= p[kI];
+    const bool fetch_w = lb >= 1 && ctx.present[kW] && lb <= p[kW];
+    const bool o_next = lb >= 1 && lb <= p[kO];
+    const unsigned key = wb_prev | fetch_i << 1 | fetch_w << 2 | o_next << 3;
+    if (known >> key & 1u) return memo[key];
+    StepLoad load;
+    // A transfer overlaps the computation when its operand is double-buffered
+    // and no single-ported level stands between them.
+    auto overlaps = [&](std::size_t o) { return db[o] && !ctx.port_bound[o]; };
+    if (wb_prev) load.add(ctx.engine_out[kO], avg_wb, overlaps(kO));
+    if (fetch_i) load.add(ctx.engine_in[kI], avg_i, overlaps(kI));
+    if (fetch_w) load.add(ctx.engine_in[kW], avg_w, overlaps(kW));
+    if (o_next) {
+      if (!db[kO]) load.add(ctx.engine_out[kO], avg_wb, false);
+      load.add(ctx.engine_in[kO], avg_rb, overlaps(kO));
     }
-    return std::max(work, over.max()) + serial.max();
+    known |= 1u << key;
+    return memo[key] = load.time(work);
   };
   double body = 0;
   if (loops == 0) {
@@ -541,10 +688,11 @@ const TileTerms& CachedEvaluator::terms(const DimArray& tile, int unrolling) {
   DimArray t;  // cache key: the clamped extents
   for (std::size_t d = 0; d < kNumDims; ++d)
     t[d] = std::min(tile[d], ctx_.layer->dims[d]);
-  if (unrolling != last_unrolling_ || t != last_.tile) {
+  if (!cached_ || unrolling != last_unrolling_ || t != last_.tile) {
     last_ = model_.tile_terms(ctx_, t, unrolling);
     last_.tile = t;
     last_unrolling_ = unrolling;
+    cached_ = true;
   }
   return last_;
 }

@@ -41,8 +41,29 @@ struct LayerContext {
 
   double launch_cycles = 0.0;
   double tile_overhead = 0.0;
+  // Bytes of the layer's whole tensors at their home levels, per level.
+  std::array<std::int64_t, kMaxLevels> home_bytes{};
+  // Per operand, a bit per Dim that indexes it (relevance).
+  std::array<unsigned, kNumOperands> relevant_dims{};
+  // Per operand, whether its transfers (in, and out for O) touch a memory
+  // level that the unit's computation also holds and that has a single
+  // port: such a transfer cannot overlap the computation, even when the
+  // operand is double-buffered.
+  std::array<bool, kNumOperands> port_bound{};
+  // The unit reads its weight level on every tile (false for a unit that
+  // holds its weights after the launch).
+  bool weights_per_tile = true;
+  // The unit's energy is nest ops x energy_per_mac (no per-tile call needed).
+  bool energy_per_op = false;
   double static_power_mw = 0.0;  // SoC leakage and idle power of all units
   double active_power_mw = 0.0;  // extra power of the unit while computing
+};
+
+// Data moved for one tile of one operand: elements, contiguous runs, and DMA
+// commands (a transfer of more dimensions than the engine supports is split).
+struct TileTraffic {
+  double elems = 0, runs = 0, cmds = 0;
+  TileTraffic operator*(double f) const { return {elems * f, runs * f, cmds * f}; }
 };
 
 // The part of an evaluation that depends only on the tile extents and the
@@ -109,6 +130,15 @@ class Analytical {
   std::shared_ptr<const hw::Soc> soc_;
 };
 
+// The traffic of one tile of extents `e` of operand `o`, in a mapping with
+// `n` tiles per dimension (which decides the layout of the transfer; see
+// docs/cost-model.md). Shared by the analytical model and the event simulator.
+TileTraffic tile_traffic(const LayerContext& ctx, const DimArray& n, const DimArray& e, Operand o);
+// DMA cycles of one transfer: commands x setup + bytes / bandwidth + extra
+// rows x row cost (0 without an engine).
+double transfer_cycles(const hw::DmaEngine* engine, double bandwidth, double bytes,
+                       const TileTraffic& t);
+
 // Evaluates mappings of one (layer, unit) pair, reusing the tile terms when
 // consecutive mappings share tile and unrolling (as a search's candidates
 // mostly do). One per thread; results equal Analytical::evaluate.
@@ -123,7 +153,8 @@ class CachedEvaluator {
   const Analytical& model_;
   const LayerContext& ctx_;
   TileTerms last_;
-  int last_unrolling_ = -1;
+  int last_unrolling_ = 0;
+  bool cached_ = false;  // last_ holds the terms of (last_.tile, last_unrolling_)
 };
 
 }  // namespace tessel::sim

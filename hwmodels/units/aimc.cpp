@@ -79,6 +79,9 @@ class AimcModel final : public UnitModel {
   // The ADCs produce activation-width outputs only.
   bool writes_accumulators() const override { return false; }
 
+  // The weights are programmed into the array at launch (launch_cycles).
+  bool reads_weights_per_tile() const override { return false; }
+
   bool supports(const Layer& layer, std::string* why) const override {
     if (!UnitModel::supports(layer, why)) return false;
     std::string reason;
@@ -131,6 +134,8 @@ class AimcModel final : public UnitModel {
   double tile_overhead_cycles(const Layer&) const override {
     return spec().tile_overhead_cycles + pipe_ * clock_ratio();
   }
+
+  bool energy_is_per_op() const override { return false; }
 
   double tile_energy(const Layer& layer, const DimArray& t, int) const override {
     return activations(layer, t) * act_energy_ + tile_ops(t) * spec().energy_per_mac;

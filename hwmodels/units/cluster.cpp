@@ -103,8 +103,8 @@ class ClusterModel final : public UnitModel {
     if (layer.op == OpKind::depthwise) {
       const double lanes = simd_lanes(lanes8_, std::max(layer.bits.weight, layer.bits.input));
       const double l = ext(t, Dim::FY) * ext(t, Dim::FX);
-      const double per_out = block_ + std::floor(l / lanes) * (sdotp_ + 2.0 * load_) +
-                             std::fmod(l, lanes) * 3.0 * scalar_;
+      const auto [vec, rem] = div_mod(l, lanes);
+      const double per_out = block_ + vec * (sdotp_ + 2.0 * load_) + rem * 3.0 * scalar_;
       const double channels = ext(t, Dim::N) * w.g;
       const double gather = window_bytes(layer, t, w) * gather_;
       cycles = channels * (w.rows * ext(t, Dim::OX) * per_out + gather);
@@ -115,6 +115,18 @@ class ClusterModel final : public UnitModel {
                ext(t, Dim::FY) * ext(t, Dim::FX) * element_;
     }
     return cycles * clock_ratio();
+  }
+
+  // Linear in N always; in G unless the K unrolling splits groups among cores
+  // (channel-wise ops); in OY when the K unrolling leaves rows whole, except
+  // for depthwise, whose window gather grows with the halo.
+  unsigned linear_dims(const Layer& layer, int u) const override {
+    const bool channelwise =
+        !(layer.op == OpKind::conv || layer.op == OpKind::pointwise || layer.op == OpKind::dense);
+    unsigned mask = 1u << idx(Dim::N);
+    if (!(u == 1 && channelwise)) mask |= 1u << idx(Dim::G);
+    if (u == 1 && layer.op != OpKind::depthwise) mask |= 1u << idx(Dim::OY);
+    return mask;
   }
 
   std::int64_t extra_bytes(const Layer& layer, const DimArray& t, int u) const override {
@@ -174,20 +186,17 @@ class ClusterModel final : public UnitModel {
   double conv_core(const Layer& layer, const DimArray& t, const Share& w) const {
     const double lanes = simd_lanes(lanes8_, std::max(layer.bits.weight, layer.bits.input));
     const double l = ext(t, Dim::C) * ext(t, Dim::FY) * ext(t, Dim::FX);
-    const double vec = std::floor(l / lanes);
-    const double rem = std::fmod(l, lanes);
+    const auto [vec, rem] = div_mod(l, lanes);
     const bool dense = layer.op == OpKind::dense;
     const double bp = dense ? 1.0 : bp_;
     const double im2col = uses_im2col(layer) ? l * layer.bits.input / 8.0 / im2col_bpc_ : 0.0;
-    const double k_full = std::floor(w.k / bk_);
-    const double k_rem = std::fmod(w.k, bk_);
+    const auto [k_full, k_rem] = div_mod(w.k, bk_);
     auto pixel_block = [&](double pixels) {
       return pixels * im2col + k_full * block(bk_, pixels, vec, rem) +
              k_rem * block(1.0, pixels, vec, rem);
     };
     const double ox = ext(t, Dim::OX);
-    const double px_full = std::floor(ox / bp);
-    const double px_rem = std::fmod(ox, bp);
+    const auto [px_full, px_rem] = div_mod(ox, bp);
     const double per_row = px_full * pixel_block(bp) + (px_rem > 0.0 ? pixel_block(px_rem) : 0.0);
     return w.rows * per_row;
   }

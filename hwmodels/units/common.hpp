@@ -31,6 +31,18 @@ inline double ext(const DimArray& tile, Dim d) {
   return static_cast<double>(tile[idx(d)]);
 }
 
+// Quotient and remainder of a / b for non-negative integral a and positive
+// integral b held in doubles (integer arithmetic: much cheaper than
+// std::floor + std::fmod on the hot path).
+struct DivMod {
+  double quot, rem;
+};
+inline DivMod div_mod(double a, double b) {
+  const auto ai = static_cast<std::int64_t>(a), bi = static_cast<std::int64_t>(b);
+  const auto q = ai / bi;
+  return {static_cast<double>(q), static_cast<double>(ai - q * bi)};
+}
+
 // ceil(a / b) for positive a and b, in doubles (exact for the integers used).
 inline double ceil_div(double a, double b) {
   return std::ceil(a / b);

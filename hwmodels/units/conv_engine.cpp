@@ -155,6 +155,8 @@ class ConvEngineModel final : public UnitModel {
     return sub * per_sub * clock_ratio();
   }
 
+  bool energy_is_per_op() const override { return false; }
+
   double tile_energy(const Layer& layer, const DimArray& t, int) const override {
     const double spatial = ceil_div(ext(t, Dim::OY), sp_) * sp_ * ceil_div(ext(t, Dim::OX), sp_) *
                            sp_ * ext(t, Dim::FY) * ext(t, Dim::FX) * ext(t, Dim::N);

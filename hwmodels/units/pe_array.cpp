@@ -86,6 +86,8 @@ class PeArrayModel final : public UnitModel {
     return spec().tile_overhead_cycles + fill_ * clock_ratio();
   }
 
+  bool energy_is_per_op() const override { return false; }
+
   double tile_energy(const Layer& layer, const DimArray& t, int) const override {
     if (!has_weights(layer.op)) return tile_ops(t) * spec().energy_per_mac;
     const double reduction = ext(t, Dim::C) * ext(t, Dim::FY) * ext(t, Dim::FX);

@@ -31,11 +31,13 @@ struct TestSocOptions {
   double dma_bandwidth = 4;  // B/cycle
   std::int64_t l1_size = 4096;
   double l2_leakage = 0;  // mW
+  int l1_ports = 2;       // DMA and unit access L1 at once
 };
 
 // L2 (home, 1 MiB, 8 B/cycle, 2 pJ/B) <-> DMA (4 B/cycle, 10 cycles setup,
 // 2 cycles per extra row, 2-D, 0.1 pJ/B) <-> L1 (4 KiB, 16 B/cycle, 0.5 pJ/B)
-// read by one CountingUnit "u" at 2 ops/cycle, 1 pJ/op, launch 100, 5 per tile.
+// (2 ports) read by one CountingUnit "u" at 2 ops/cycle, 1 pJ/op, launch 100,
+// 5 per tile.
 // Clock 100 MHz.
 inline std::shared_ptr<const tessel::hw::Soc> make_test_soc(const TestSocOptions& o = {}) {
   using namespace tessel::hw;
@@ -43,7 +45,7 @@ inline std::shared_ptr<const tessel::hw::Soc> make_test_soc(const TestSocOptions
   soc->name = "test";
   soc->frequency = 100e6;
   MemoryLevel l2{"L2", 1 << 20, 8, 8, 2.0, 2.0, 1, 0, o.l2_leakage, {}};
-  MemoryLevel l1{"L1", o.l1_size, 16, 16, 0.5, 0.5, 1, 0, 0, {"u"}};
+  MemoryLevel l1{"L1", o.l1_size, 16, 16, 0.5, 0.5, o.l1_ports, 0, 0, {"u"}};
   soc->levels = {l2, l1};
   DmaEngine dma;
   dma.name = "dma";
