@@ -39,7 +39,7 @@ struct DmaEngine {
   double setup_cycles = 0.0;               // per transfer (descriptor programming, latency)
   double row_cycles = 0.0;                 // per row beyond the first of a strided transfer
   int dims = 1;                            // 1, 2 or 3 dimensional transfers
-  int channels = 1;                        // transfers in flight at once
+  int channels = 8;                        // queue depth: transfers issued and not finished
   double energy = 0.0;                     // pJ per byte moved by the engine itself
 };
 

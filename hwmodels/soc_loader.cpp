@@ -23,7 +23,8 @@ namespace {
 // The keys each section of the schema accepts (docs/soc-yaml.md), in
 // documentation order; used for validation and for override keys.
 const std::vector<std::string> kTopKeys = {"name", "description", "clock", "memories",
-                                           "home", "dmas",        "units"};
+                                           "home", "dmas",        "units", "layout_conversion"};
+const std::vector<std::string> kConversionKeys = {"cycles_per_byte", "energy_per_byte"};
 const std::vector<std::string> kMemoryKeys = {
     "name",         "size",  "read_bandwidth", "write_bandwidth", "read_energy",
     "write_energy", "ports", "latency",        "leakage",         "accessible_by"};
@@ -31,9 +32,10 @@ const std::vector<std::string> kHomeKeys = {"weights", "activations"};
 const std::vector<std::string> kDmaKeys = {"name",     "links", "bandwidth", "setup",
                                            "row_cost", "dims",  "channels",  "energy"};
 const std::vector<std::string> kUnitKeys = {
-    "name",         "kind",        "frequency",       "ops",           "kernels",
-    "strides",      "weight_bits", "activation_bits", "reads",         "energy_per_mac",
-    "active_power", "idle_power",  "launch",          "tile_overhead", "params"};
+    "name",    "kind",           "frequency",    "ops",
+    "kernels", "strides",        "weight_bits",  "activation_bits",
+    "reads",   "energy_per_mac", "active_power", "idle_power",
+    "launch",  "tile_overhead",  "params",       "layout"};
 const std::vector<std::string> kOperandKeys = {"I", "W", "O"};
 
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
@@ -135,6 +137,7 @@ class SocParser {
 
   void parse_memories(const Entry& e);
   void parse_home(const Entry& e);
+  void parse_conversion(const Entry& e);
   void parse_dmas(const Entry& e);
   void parse_unit(const YAML::Node& n, std::size_t i);
   void parse_params(const MapView& u, UnitSpec& spec, const UnitKind& kind,
@@ -364,6 +367,13 @@ void SocParser::parse_home(const Entry& e) {
   soc_.activations_home = level_ref(a.value, a.key, "home.activations");
 }
 
+void SocParser::parse_conversion(const Entry& e) {
+  const auto m = map_view(e.value, e.key, "layout_conversion", kConversionKeys,
+                          "the cost of converting activations between unit layouts");
+  soc_.conversion_cycles = optional_non_negative(m, "cycles_per_byte", Quantity::real);
+  soc_.conversion_energy = optional_non_negative(m, "energy_per_byte", Quantity::energy_per_byte);
+}
+
 void SocParser::parse_dmas(const Entry& e) {
   const auto items = list(e, "dmas", "DMA engines", false);
   std::map<std::string, YAML::Node> seen;
@@ -576,6 +586,7 @@ void SocParser::parse_unit(const YAML::Node& node, std::size_t i) {
   spec.idle_power = optional_non_negative(u, "idle_power", Quantity::power);
   spec.launch_cycles = optional_non_negative(u, "launch", Quantity::cycles);
   spec.tile_overhead_cycles = optional_non_negative(u, "tile_overhead", Quantity::cycles);
+  if (const Entry* lay = u.get("layout")) spec.layout = name(*lay, path + ".layout");
 
   parse_params(u, spec, *kind, path);
   check_reachability(u, spec, path);
@@ -731,6 +742,7 @@ std::shared_ptr<const Soc> SocParser::parse(const YAML::Node& root, std::string_
   parse_memories(require(top, "memories", "a list of memory levels"));
   parse_home(require(top, "home", "a mapping {weights: <level>, activations: <level>}"));
   if (const Entry* d = top.get("dmas")) parse_dmas(*d);
+  if (const Entry* c = top.get("layout_conversion")) parse_conversion(*c);
   const Entry& units = require(top, "units", "a list of compute units");
   const auto items = list(units, "units", "compute units", true);
   for (std::size_t i = 0; i < items.size(); ++i)

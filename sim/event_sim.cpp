@@ -30,6 +30,8 @@ std::string_view stall_cause_name(StallCause c) {
       return "memory_port";
     case StallCause::launch:
       return "launch";
+    case StallCause::queue_full:
+      return "queue_full";
     case StallCause::count_:
       break;
   }
@@ -452,19 +454,37 @@ SimResult EventSim::run(Builder& b) const {
     }
     return true;
   };
+  auto stall = [&](StallCause c, double cycles) {
+    if (cycles > 0) res.stalls[static_cast<std::size_t>(c)] += cycles;
+  };
+  // Transfers issued and not finished per engine; an engine queues at most
+  // `channels` of them, and a program that would issue one more waits.
+  std::vector<int> outstanding(nr, 0);
+  std::vector<int> depth(nr, 1 << 30);
+  for (std::size_t d = 0; d < soc_->dmas.size(); ++d)
+    depth[static_cast<std::size_t>(b.engine_base) + d] = std::max(1, soc_->dmas[d].channels);
+  std::vector<double> blocked_since(b.programs, -1);
   auto advance = [&](std::uint32_t p) {
     auto& c = cursor[p];
     while (c < program[p].size()) {
-      const auto id = program[p][c++];
+      const auto id = program[p][c];
       auto& j = jobs[id];
+      const auto r = static_cast<std::size_t>(j.info.resource);
+      if (is_transfer(j) && outstanding[r] >= depth[r]) {
+        if (blocked_since[p] < 0) blocked_since[p] = now;
+        return;  // resumes when a transfer of this engine finishes
+      }
+      if (blocked_since[p] >= 0) {
+        stall(StallCause::queue_full, now - blocked_since[p]);
+        blocked_since[p] = -1;
+      }
+      ++c;
       j.issued = now;
-      queue[static_cast<std::size_t>(j.info.resource)].emplace(now, id);
+      if (is_transfer(j)) ++outstanding[r];
+      queue[r].emplace(now, id);
       touched.push_back(j.info.resource);
       if (!is_transfer(j)) break;  // wait for the launch / computation
     }
-  };
-  auto stall = [&](StallCause c, double cycles) {
-    if (cycles > 0) res.stalls[static_cast<std::size_t>(c)] += cycles;
   };
   auto dispatch = [&](int r) {
     const auto ri = static_cast<std::size_t>(r);
@@ -554,7 +574,14 @@ SimResult EventSim::run(Builder& b) const {
           touched.push_back(sj.info.resource);
         }
       }
-      if (!is_transfer(j)) advance(j.program);
+      if (is_transfer(j)) {
+        --outstanding[static_cast<std::size_t>(j.info.resource)];
+        for (std::uint32_t q = 0; q < b.programs; ++q) {
+          if (blocked_since[q] >= 0) advance(q);
+        }
+      } else {
+        advance(j.program);
+      }
     }
     dispatch_touched();
   }

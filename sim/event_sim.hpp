@@ -20,6 +20,7 @@ enum class StallCause : std::uint8_t {
   engine_busy,    // a job waited for its DMA engine or unit (shared resource)
   memory_port,    // a job waited for a port of a memory level
   launch,         // the first transfers waited for the layer launch
+  queue_full,     // a program waited to issue a transfer: the engine queue was full
   count_,
 };
 std::string_view stall_cause_name(StallCause c);

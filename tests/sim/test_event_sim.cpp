@@ -218,3 +218,26 @@ TEST_CASE("a ResNet-8 trace is valid JSON with one event per job", "[eventsim][t
   std::filesystem::remove(path);
   CHECK_THROWS_AS(sim::write_trace(r, *soc, names, "/nonexistent/dir/t.json"), IoError);
 }
+
+TEST_CASE("a DMA queue of depth one makes the program wait to issue", "[eventsim]") {
+  auto base = make_test_soc();
+  auto soc = std::make_shared<hw::Soc>(*base);
+  soc->dmas[0].channels = 1;
+  const sim::EventSim es(soc, keep());
+  const auto l = small_pointwise();
+  const auto ctx = sim::Analytical(soc).prepare(l, 0);
+  Mapping m = whole(l);
+  m.tile[idx(Dim::OY)] = 2;
+  m.double_buffer = {true, true, true};
+  const auto r = es.simulate(ctx, m);
+  // After the launch (100) the program issues I0, then waits for it to
+  // finish (118) before it can issue W, and for W (136) before the prefetch
+  // of I1: 18 + 18 cycles. Compute 0 needed W anyway, so the total is the
+  // same 428 cycles as with a deep queue.
+  CHECK(r.stalls[static_cast<std::size_t>(sim::StallCause::queue_full)] == 36);
+  const auto fetch = of_kind(r, Kind::fetch);
+  REQUIRE(fetch.size() == 3);
+  CHECK(fetch[1].start == 118);
+  CHECK(fetch[2].start == 136);
+  CHECK(r.cycles == 428);
+}
