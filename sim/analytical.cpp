@@ -10,7 +10,6 @@ namespace {
 
 constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Operand::O);
 constexpr double kPjPerMwSecond = 1e9;  // 1 mW for 1 s = 1e-3 J = 1e9 pJ
-constexpr int kMaxEngines = 4;          // distinct DMA engines one mapping can use
 
 // Rows and columns of the input window an output tile of `oy` x `ox` reads.
 double in_rows(const Layer& l, std::int64_t oy) {
@@ -60,25 +59,20 @@ double effective_bw(const hw::Soc& soc, const hw::DmaEngine& e, int src, int dst
 
 // Per-step DMA load, summed per engine (transfers on one engine serialise;
 // distinct engines run in parallel).
-// The DMA load around one step, per engine: transfers in the shadow of the
-// computation and transfers that must follow it. Transfers on one engine
+// The DMA load around one step, per engine slot: transfers in the shadow of
+// the computation and transfers that must follow it. Transfers on one engine
 // serialise; distinct engines run in parallel.
 struct StepLoad {
-  std::array<const hw::DmaEngine*, kMaxEngines> engine{};
-  std::array<double, kMaxEngines> over{}, serial{};
-  void add(const hw::DmaEngine* e, double c, bool overlapped) {
-    if (!e || c <= 0) return;
-    std::size_t i = 0;
-    while (i + 1 < kMaxEngines && engine[i] && engine[i] != e)
-      ++i;
-    engine[i] = e;  // more engines than slots share the last one (conservative)
-    (overlapped ? over : serial)[i] += c;
+  std::array<double, 4> over{}, serial{};
+  void add(int slot, double c, bool overlapped) {
+    if (slot < 0 || c <= 0) return;
+    (overlapped ? over : serial)[static_cast<std::size_t>(slot)] += c;
   }
   // The step ends when the unit's work and every engine are done: an engine
   // runs its overlapped transfers during the work, the others after it.
-  double time(double work) const {
+  double time(double work, int slots) const {
     double t = work;
-    for (std::size_t i = 0; i < kMaxEngines; ++i)
+    for (std::size_t i = 0; i < static_cast<std::size_t>(slots); ++i)
       t = std::max(t, std::max(work, over[i]) + serial[i]);
     return t;
   }
@@ -139,6 +133,23 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
     }
   }
   c.energy_per_op = c.model->energy_is_per_op();
+  // Engine slots.
+  {
+    std::array<const hw::DmaEngine*, 4> seen{};
+    auto slot = [&](const hw::DmaEngine* e) {
+      if (!e) return -1;
+      for (int i = 0; i < c.engine_slots; ++i) {
+        if (seen[static_cast<std::size_t>(i)] == e) return i;
+      }
+      if (c.engine_slots == 4) return 3;  // more engines than slots share the last (conservative)
+      seen[static_cast<std::size_t>(c.engine_slots)] = e;
+      return c.engine_slots++;
+    };
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      c.slot_in[o] = slot(c.engine_in[o]);
+      c.slot_out[o] = slot(c.engine_out[o]);
+    }
+  }
   // Levels the computation holds a port of while it runs.
   c.weights_per_tile = c.model->reads_weights_per_tile();
   std::array<bool, kMaxLevels> unit_level{};
@@ -502,9 +513,9 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
         transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], f.elems * ctx.elem_bytes[kO], f);
   }
   StepLoad prologue;  // nothing to overlap with yet
-  prologue.add(ctx.engine_in[kI], tt.first_i, false);
-  prologue.add(ctx.engine_in[kW], tt.first_w, false);
-  tt.first_in = prologue.time(0);
+  prologue.add(ctx.slot_in[kI], tt.first_i, false);
+  prologue.add(ctx.slot_in[kW], tt.first_w, false);
+  tt.first_in = prologue.time(0, ctx.engine_slots);
   tt.min_cycles =
       ctx.launch_cycles + tt.first_in + tt.compute + tt.steps * ctx.tile_overhead + tt.last_wb;
   // Every relevant tile moves at least once (count_X >= prod(relevant n)) and
@@ -620,6 +631,11 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   // it on those five conditions.
   std::array<double, 32> memo;
   std::uint32_t known = 0;
+  // A transfer overlaps the computation when its operand is double-buffered
+  // and no single-ported level stands between them.
+  std::array<bool, kNumOperands> overlaps{};
+  for (std::size_t o = 0; o < kNumOperands; ++o)
+    overlaps[o] = db[o] && !ctx.port_bound[o];
   auto step_time = [&](int la, int lb) {
     const bool wb_prev = la >= 1 && la <= p[kO] && db[kO];
     const bool fetch_i = lb >= 1 && lb <= p[kI];
@@ -628,18 +644,15 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     const unsigned key = wb_prev | fetch_i << 1 | fetch_w << 2 | o_next << 3;
     if (known >> key & 1u) return memo[key];
     StepLoad load;
-    // A transfer overlaps the computation when its operand is double-buffered
-    // and no single-ported level stands between them.
-    auto overlaps = [&](std::size_t o) { return db[o] && !ctx.port_bound[o]; };
-    if (wb_prev) load.add(ctx.engine_out[kO], avg_wb, overlaps(kO));
-    if (fetch_i) load.add(ctx.engine_in[kI], avg_i, overlaps(kI));
-    if (fetch_w) load.add(ctx.engine_in[kW], avg_w, overlaps(kW));
+    if (wb_prev) load.add(ctx.slot_out[kO], avg_wb, overlaps[kO]);
+    if (fetch_i) load.add(ctx.slot_in[kI], avg_i, overlaps[kI]);
+    if (fetch_w) load.add(ctx.slot_in[kW], avg_w, overlaps[kW]);
     if (o_next) {
-      if (!db[kO]) load.add(ctx.engine_out[kO], avg_wb, false);
-      load.add(ctx.engine_in[kO], avg_rb, overlaps(kO));
+      if (!db[kO]) load.add(ctx.slot_out[kO], avg_wb, false);
+      load.add(ctx.slot_in[kO], avg_rb, overlaps[kO]);
     }
     known |= 1u << key;
-    return memo[key] = load.time(work);
+    return memo[key] = load.time(work, ctx.engine_slots);
   };
   double body = 0;
   if (loops == 0) {

@@ -53,6 +53,12 @@ struct LayerContext {
   // The unit reads its weight level on every tile (false for a unit that
   // holds its weights after the launch).
   bool weights_per_tile = true;
+  // Distinct DMA engines of the pair (at most 4 slots) and the slot of each
+  // operand's inbound and outbound engine (-1: none), so the step timeline
+  // works on small arrays instead of engine pointers.
+  int engine_slots = 0;
+  std::array<int, kNumOperands> slot_in{-1, -1, -1};
+  std::array<int, kNumOperands> slot_out{-1, -1, -1};
   // The unit's energy is nest ops x energy_per_mac (no per-tile call needed).
   bool energy_per_op = false;
   double static_power_mw = 0.0;  // SoC leakage and idle power of all units
