@@ -135,7 +135,6 @@ struct EventSim::Builder {
     const Layer& l = *ctx.layer;
     const hw::UnitModel& model = *ctx.model;
     layer_first.push_back(static_cast<std::uint32_t>(jobs.size()));
-    visits_of_version.clear();
     const int unit = unit_base + ctx.unit;
     const auto level_res = [&](int lvl) { return level_base + lvl; };
 
@@ -168,11 +167,9 @@ struct EventSim::Builder {
     };
     std::array<std::uint64_t, kNumOperands> opened{};
     std::vector<Step> steps;
-    std::uint64_t total = 1, distinct = 1;
-    for (std::size_t d = 0; d < kNumDims; ++d) {
+    std::uint64_t total = 1;
+    for (std::size_t d = 0; d < kNumDims; ++d)
       total *= static_cast<std::uint64_t>(n[d]);
-      if (relevant(Operand::O, static_cast<Dim>(d))) distinct *= static_cast<std::uint64_t>(n[d]);
-    }
     steps.reserve(total);
     std::vector<std::int64_t> index(loops, 0);
     std::map<std::uint64_t, std::uint64_t> visits;
@@ -206,7 +203,6 @@ struct EventSim::Builder {
       steps.push_back(st);
     }
     const std::uint64_t visits_per_tile = visits.empty() ? 1 : visits.begin()->second;
-    (void)distinct;
 
     const int launch = add({SimJob::Kind::launch, unit, layer_index, 0, 0, 0, 0, 0},
                            ctx.launch_cycles + before_cycles, {kNone, kNone, kNone}, {last_job});
@@ -275,13 +271,13 @@ struct EventSim::Builder {
       jobs[static_cast<std::size_t>(rb)].cause = StallCause::buffer_busy;
       readback_of[s] = rb;
     };
+    std::uint64_t opened_at = 0;  // the step that opened the current output buffer
     auto writeback = [&](std::uint64_t s, int after) {
       const auto& st = steps[s];
       int wb = kNone;
       if (ctx.moved[kO]) {
         const auto tr = tile_traffic(ctx, n, st.e, Operand::O);
-        const auto visit = visits_of_version.back();
-        const bool final = visit == visits_per_tile;
+        const bool final = steps[opened_at].o_visit == visits_per_tile;
         const double bytes = tr.elems * (final ? ctx.elem_bytes[kO] : ctx.acc_bytes);
         wb = add({SimJob::Kind::writeback, engine_resource(ctx.engine_out[kO]), layer_index,
                   static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(kO), bytes, 0, 0},
@@ -290,7 +286,7 @@ struct EventSim::Builder {
         last_wb = wb;
       }
       wb_of.push_back(wb);
-      last_tile_wb[current_tile] = wb;
+      last_tile_wb[steps[opened_at].o_tile] = wb;
     };
 
     for (std::size_t o : {kI, kW}) {
@@ -301,10 +297,7 @@ struct EventSim::Builder {
       const bool has_next = s + 1 < steps.size();
       // Tile s computes into a new output buffer when the output tile changes.
       const auto& st = steps[s];
-      if (st.changes[kO]) {
-        visits_of_version.push_back(st.o_visit);
-        current_tile = st.o_tile;
-      }
+      if (st.changes[kO]) opened_at = s;
       // Prefetches for s+1 into the other buffer.
       if (has_next) {
         for (std::size_t o : {kI, kW}) {
@@ -337,10 +330,6 @@ struct EventSim::Builder {
     }
     last_job = static_cast<int>(jobs.size()) - 1;
   }
-
-  // Output visits of each version opened so far, and the current output tile.
-  std::vector<std::uint64_t> visits_of_version;
-  std::uint64_t current_tile = 0;
 };
 
 EventSim::EventSim(std::shared_ptr<const hw::Soc> soc, EventSimOptions options)
