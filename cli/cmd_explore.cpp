@@ -18,7 +18,7 @@
 #include "core/zoo.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
-#include "store/database.hpp"
+#include "store/exploration.hpp"
 
 namespace tessel::cli {
 namespace {
@@ -39,8 +39,8 @@ struct ExploreOptions {
 };
 
 struct Explored {
-  Graph graph;
-  mappers::NetworkResult result;
+  const Graph& graph;
+  const mappers::NetworkResult& result;
 };
 
 std::string unit_bytes_str(const hw::Soc& soc, const LayerSchedule& ls) {
@@ -92,75 +92,49 @@ void run_explore(const ExploreOptions& o) {
   opt.units = o.units;
   const bool progress = ::isatty(STDERR_FILENO) != 0;
 
-  // Open the database first so a bad path fails before the search.
-  std::unique_ptr<store::Database> db;
-  std::int64_t run = 0;
-  if (!o.db.empty()) {
-    db = std::make_unique<store::Database>(o.db);
-    run = db->begin_run({o.command, o.objective, o.mapper, o.strategy, threads, mode});
+  store::ExplorationOptions eo;
+  eo.network = opt;
+  eo.db = o.db;
+  eo.run = {o.command, o.objective, o.mapper, o.strategy, threads, mode};
+  if (progress) {
+    eo.before_network = [&soc](const Graph& g) {
+      std::cerr << fmt::format("\rexploring {} on {} ...", g.name(), soc->name);
+    };
   }
-  mappers::LayerCache cache;
-  std::vector<Explored> done;
-  const auto start = std::chrono::steady_clock::now();
+  std::vector<const Graph*> inputs;
+  for (const auto& g : graphs)
+    inputs.push_back(&g);
+  store::Exploration ex;
   try {
-    for (auto& g : graphs) {
-      if (progress) std::cerr << fmt::format("\rexploring {} on {} ...", g.name(), soc->name);
-      std::int64_t network = 0;
-      if (db && mode == store::StoreMode::all) {
-        network = db->put_network(run, g);
-        db->begin_candidate_stream(run, *soc);
-        std::vector<std::int64_t> ids;
-        for (std::size_t i = 0; i < g.layers().size(); ++i)
-          ids.push_back(db->layer_id(network, i));
-        opt.on_candidate = [&db, ids, &g](std::size_t layer, const Mapping& m, const Cost& c) {
-          db->stream_candidate(ids[layer], m, c, g.layer(layer));
-        };
-      }
-      auto result = mappers::map_network(g, model, opt, &cache);
-      if (db) {
-        if (mode != store::StoreMode::all) network = db->put_network(run, g);
-        db->flush_candidates();
-        db->put_result(run, network, db->put_soc(*soc), g, *soc, result, mode);
-      }
-      done.push_back({std::move(g), std::move(result)});
-    }
+    ex = store::run_exploration(inputs, model, eo);
   } catch (...) {
     if (progress) std::cerr << "\r\033[K";
-    if (db) db->discard_run(run);
     throw;
   }
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (progress) std::cerr << "\r\033[K";
-  std::uint64_t evaluated = 0, pruned = 0;
-  bool proven = true;
-  for (const auto& e : done) {
-    evaluated += e.result.evaluated;
-    pruned += e.result.pruned;
-    proven = proven && e.result.proven;
-  }
-  if (db) db->end_run(run, wall, evaluated, pruned);
+  std::vector<Explored> done;
+  for (std::size_t i = 0; i < graphs.size(); ++i)
+    done.push_back({graphs[i], ex.results[i]});
+  const double wall = ex.wall_seconds;
+  const auto evaluated = ex.evaluated, pruned = ex.pruned;
+  const bool proven = ex.proven;
+  const auto run = ex.run_id;
   const double eps = wall > 0 ? static_cast<double>(evaluated) / wall : 0.0;
 
   if (o.json) {
     nlohmann::ordered_json networks = nlohmann::ordered_json::array();
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-    double cycles = 0, energy = 0;
-    std::vector<std::int64_t> peak(soc->levels.size(), 0);
+    const auto sum = store::totals(ex.results, soc->levels.size());
     for (const auto& e : done) {
       const auto& s = e.result.schedule;
       nlohmann::ordered_json peak_j = nlohmann::ordered_json::object(),
                              lj = nlohmann::ordered_json::array();
-      for (std::size_t l = 0; l < soc->levels.size(); ++l) {
+      for (std::size_t l = 0; l < soc->levels.size(); ++l)
         peak_j[soc->levels[l].name] = s.peak_bytes[l];
-        peak[l] = std::max(peak[l], s.peak_bytes[l]);
-      }
       for (const auto& ls : s.layers) {
         lj.push_back(layer_json(*soc, e.graph, ls));
         layers.push_back(lj.back());
       }
-      cycles += s.cycles;
-      energy += s.energy;
       networks.push_back({{"network", s.network},
                           {"total",
                            {{"cycles", s.cycles},
@@ -178,15 +152,15 @@ void run_explore(const ExploreOptions& o) {
     }
     nlohmann::ordered_json peak_j = nlohmann::ordered_json::object();
     for (std::size_t l = 0; l < soc->levels.size(); ++l)
-      peak_j[soc->levels[l].name] = peak[l];
+      peak_j[soc->levels[l].name] = sum.peak_bytes[l];
     nlohmann::ordered_json j = {
         {"soc", soc->name},
         {"objective", o.objective},
         {"mapper", o.mapper},
         {"total",
-         {{"cycles", cycles},
-          {"ms", cycles / soc->frequency * 1e3},
-          {"energy_uj", energy * 1e-6},
+         {{"cycles", sum.cycles},
+          {"ms", sum.cycles / soc->frequency * 1e3},
+          {"energy_uj", sum.energy * 1e-6},
           {"peak_bytes", peak_j}}},
         {"layers", layers},
         {"search",
@@ -272,10 +246,8 @@ void add_explore_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads (0: all cores)")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON (see docs/cli.md)");
-  cmd->callback([&action, o, &app] {
-    o->command = "tessel";
-    for (const auto& a : app.remaining_for_passthrough())
-      o->command += " " + a;
+  cmd->callback([&action, o] {
+    o->command = command_line();
     action = [o] { run_explore(*o); };
   });
 }

@@ -19,6 +19,9 @@ void add_cost_command(CLI::App& app, Action& action);
 void add_explore_command(CLI::App& app, Action& action);
 void add_simulate_command(CLI::App& app, Action& action);
 
+// The command line tessel was started with (recorded with stored runs).
+std::string& command_line();
+
 // Prints `text` to stdout in one piece.
 void emit(const std::string& text);
 

@@ -11,6 +11,11 @@
 
 namespace tessel::cli {
 
+std::string& command_line() {
+  static std::string line;
+  return line;
+}
+
 void emit(const std::string& text) {
   std::cout << text;
   std::cout.flush();
@@ -25,6 +30,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("tessel ") + tessel::kVersion);
   app.require_subcommand(1);
   tessel::cli::Action action;
+  for (int i = 0; i < argc; ++i)
+    tessel::cli::command_line() += (i ? " " : "") + std::string(argv[i]);
   tessel::cli::add_models_command(app, action);
   tessel::cli::add_socs_command(app, action);
   tessel::cli::add_cost_command(app, action);

@@ -1,0 +1,131 @@
+// _tessel.mappers: layer search results, network mapping results, and the
+// exploration run of the Python API (tessel.explore).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "exploration.hpp"
+#include "mappers/layer_search.hpp"
+#include "mappers/network_mapper.hpp"
+
+namespace py = pybind11;
+
+namespace tessel::bindings {
+
+void bind_mappers(py::module_& m) {
+  m.attr("objectives") = py::make_tuple("latency", "energy", "edp");
+  m.attr("mappers") = py::make_tuple("tessel", "dory", "divisor");
+  m.attr("strategies") = py::make_tuple("auto", "exhaustive", "random", "annealing");
+
+  py::class_<mappers::ParetoPoint>(m, "ParetoPoint",
+                                   "One point of a layer-unit Pareto front over (cycles, "
+                                   "energy, bytes at the unit's level) (read-only).")
+      .def_readonly("mapping", &mappers::ParetoPoint::mapping)
+      .def_readonly("cost", &mappers::ParetoPoint::cost)
+      .def_readonly("unit_bytes", &mappers::ParetoPoint::unit_bytes,
+                    "Bytes held at the unit's level");
+
+  py::class_<mappers::LayerResult>(m, "LayerResult",
+                                   "The outcome of one layer search on one unit (read-only).")
+      .def_readonly("found", &mappers::LayerResult::found, "A legal mapping exists")
+      .def_readonly("best", &mappers::LayerResult::best)
+      .def_readonly("cost", &mappers::LayerResult::cost)
+      .def_readonly("score", &mappers::LayerResult::score, "The objective's value of the best")
+      .def_readonly("pareto", &mappers::LayerResult::pareto,
+                    "Pareto front of the evaluated candidates, by cycles")
+      .def_readonly("evaluated", &mappers::LayerResult::evaluated)
+      .def_readonly("pruned", &mappers::LayerResult::pruned)
+      .def_readonly("space_size", &mappers::LayerResult::space_size, "Candidates in the mapspace")
+      .def_readonly("proven", &mappers::LayerResult::proven,
+                    "The best is optimal over the whole space")
+      .def_property_readonly("strategy",
+                             [](const mappers::LayerResult& r) {
+                               return std::string(mappers::strategy_name(r.strategy));
+                             })
+      .def_readonly("reason", &mappers::LayerResult::reason, "When not found: why");
+
+  py::class_<mappers::UnitSearch>(m, "UnitSearch", "The result of one layer on one unit.")
+      .def_readonly("unit", &mappers::UnitSearch::unit, "Unit index in the SoC")
+      .def_property_readonly(
+          "result",
+          [](const mappers::UnitSearch& s) -> const mappers::LayerResult& { return *s.result; },
+          py::return_value_policy::reference_internal)
+      .def_readonly("cached", &mappers::UnitSearch::cached, "Reused from an identical layer");
+
+  py::class_<mappers::NetworkResult>(m, "NetworkResult",
+                                     "A network mapped onto an SoC: the schedule, every "
+                                     "layer-unit search and what they cost (read-only).")
+      .def_readonly("schedule", &mappers::NetworkResult::schedule)
+      .def_readonly("searches", &mappers::NetworkResult::searches,
+                    "Per layer, the searches of the units that can run it")
+      .def_readonly("evaluated", &mappers::NetworkResult::evaluated)
+      .def_readonly("pruned", &mappers::NetworkResult::pruned)
+      .def_readonly("searches_run", &mappers::NetworkResult::searches_run,
+                    "Distinct layer-unit searches")
+      .def_readonly("cache_hits", &mappers::NetworkResult::cache_hits)
+      .def_readonly("proven", &mappers::NetworkResult::proven)
+      .def_readonly("wall_seconds", &mappers::NetworkResult::wall_seconds);
+
+  py::class_<Exploration, std::shared_ptr<Exploration>>(
+      m, "Exploration", "The outcome of explore(): networks, results and run figures (read-only).")
+      .def_readonly("soc", &Exploration::soc)
+      .def_readonly("graphs", &Exploration::graphs)
+      .def_readonly("results", &Exploration::results, "One NetworkResult per graph")
+      .def_readonly("objective", &Exploration::objective)
+      .def_readonly("mapper", &Exploration::mapper)
+      .def_readonly("strategy", &Exploration::strategy)
+      .def_readonly("budget", &Exploration::budget)
+      .def_readonly("units", &Exploration::units)
+      .def_readonly("threads", &Exploration::threads)
+      .def_readonly("wall_seconds", &Exploration::wall_seconds)
+      .def_readonly("evaluated", &Exploration::evaluated)
+      .def_readonly("pruned", &Exploration::pruned)
+      .def_readonly("proven", &Exploration::proven)
+      .def_readonly("database", &Exploration::database,
+                    "Database written during the run ('' if none)")
+      .def_readonly("run_id", &Exploration::run_id, "Its run id there (0 if none)")
+      .def("total", &exploration_total,
+           "{'cycles', 'ms', 'energy_uj', 'peak_bytes': {level: bytes}} as `tessel explore "
+           "--json` prints under 'total'")
+      .def("__repr__", [](const Exploration& e) {
+        return fmt::format("<Exploration {} network(s) on {}, {} mapper, {} objective>",
+                           e.graphs.size(), e.soc->name, e.mapper, e.objective);
+      });
+
+  m.def(
+      "explore",
+      [](std::vector<std::shared_ptr<Graph>> graphs, std::shared_ptr<hw::Soc> soc,
+         const std::string& objective, const std::string& mapper, const std::string& strategy,
+         std::uint64_t budget, std::uint64_t seed, std::vector<std::string> units, int threads,
+         const std::string& db, const std::string& store, const std::string& command) {
+        ExploreRequest rq;
+        rq.graphs = std::move(graphs);
+        rq.soc = std::move(soc);
+        rq.objective = objective;
+        rq.mapper = mapper;
+        rq.strategy = strategy;
+        rq.budget = budget;
+        rq.seed = seed;
+        rq.units = std::move(units);
+        rq.threads = threads;
+        rq.db = db;
+        rq.store = store;
+        rq.command = command;
+        return explore(rq);
+      },
+      py::arg("graphs"), py::arg("soc"), py::arg("objective") = "latency",
+      py::arg("mapper") = "tessel", py::arg("strategy") = "auto", py::arg("budget") = 200000,
+      py::arg("seed") = 1, py::arg("units") = std::vector<std::string>{}, py::arg("threads") = 0,
+      py::arg("db") = "", py::arg("store") = "pareto", py::arg("command") = "",
+      "Maps every graph onto the SoC as `tessel explore` does and returns an Exploration. "
+      "Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With "
+      "`db`, the run is written there during the search (store: best | pareto | all).");
+}
+
+}  // namespace tessel::bindings

@@ -1,0 +1,131 @@
+// _tessel.sim: evaluation of mappings: the analytical cost model and the
+// event simulator (sim::EventSim).
+
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "core/errors.hpp"
+#include "sim/analytical.hpp"
+#include "sim/event_sim.hpp"
+
+namespace py = pybind11;
+
+namespace tessel::bindings {
+namespace {
+
+// The cost of one explicit mapping, with the checks `tessel cost` makes so
+// that bad indices are errors, not undefined behaviour.
+Cost evaluate_checked(const sim::Analytical& model, const Layer& layer, const Mapping& m) {
+  const hw::Soc& soc = model.soc();
+  if (m.unit < 0 || static_cast<std::size_t>(m.unit) >= soc.units.size())
+    throw MappingError(fmt::format("mapping unit {}: SoC '{}' has {} unit(s)", m.unit, soc.name,
+                                   soc.units.size()));
+  const auto& unit = soc.units[static_cast<std::size_t>(m.unit)];
+  const auto& unrollings = soc.model(m.unit).unrollings();
+  if (m.unrolling < 0 || static_cast<std::size_t>(m.unrolling) >= unrollings.size())
+    throw MappingError(fmt::format("mapping unrolling {}: unit '{}' has {} unrolling(s)",
+                                   m.unrolling, unit.name, unrollings.size()));
+  for (Dim d : kAllDims) {
+    if (m.tile[idx(d)] < 1 || m.tile[idx(d)] > layer.dim(d))
+      throw MappingError(fmt::format("mapping tile {}={}: layer '{}' has {}={}", dim_name(d),
+                                     m.tile[idx(d)], layer.name, dim_name(d), layer.dim(d)));
+  }
+  const auto ctx = model.prepare(layer, m.unit);
+  if (!ctx.supported)
+    throw MappingError(fmt::format("unit '{}' cannot run layer '{}': {}", unit.name, layer.name,
+                                   ctx.unsupported_reason));
+  return model.evaluate(ctx, m);
+}
+
+// The model together with the handle of its SoC, so Python can read it back.
+struct Model {
+  explicit Model(std::shared_ptr<hw::Soc> s) : soc(std::move(s)), analytical(soc) {}
+  std::shared_ptr<hw::Soc> soc;
+  sim::Analytical analytical;
+};
+
+}  // namespace
+
+void bind_sim(py::module_& m) {
+  py::class_<Model, std::shared_ptr<Model>>(
+      m, "Analytical",
+      "The analytical cost model of one SoC (docs/cost-model.md). Stateless and thread-safe.")
+      .def(py::init([](std::shared_ptr<hw::Soc> soc) {
+             if (!soc) throw py::type_error("Analytical needs an Soc");
+             return std::make_shared<Model>(std::move(soc));
+           }),
+           py::arg("soc"))
+      .def_readonly("soc", &Model::soc)
+      .def(
+          "evaluate",
+          [](const Model& model, const Layer& layer, const Mapping& mp) {
+            return evaluate_checked(model.analytical, layer, mp);
+          },
+          py::arg("layer"), py::arg("mapping"),
+          "The Cost of one mapping of `layer`. An illegal mapping (tiles that do not fit, a "
+          "tiled kernel window, a tile the unit cannot run) comes back with legal == False "
+          "and a reason; an unknown unit or unrolling index, a tile outside the layer, or a "
+          "unit that cannot run the layer raise MappingError.");
+
+  py::class_<sim::ResourceUse>(m, "ResourceUse", "Busy time of one DMA engine, unit or memory.")
+      .def_readonly("name", &sim::ResourceUse::name)
+      .def_readonly("kind", &sim::ResourceUse::kind, "dma, unit or memory")
+      .def_readonly("capacity", &sim::ResourceUse::capacity, "jobs served at once (ports)")
+      .def_readonly("busy", &sim::ResourceUse::busy, "cycles with at least one job")
+      .def_readonly("utilisation", &sim::ResourceUse::utilisation)
+      .def_readonly("jobs", &sim::ResourceUse::jobs);
+  py::class_<sim::SimResult>(m, "SimResult", "The outcome of an event-simulation replay.")
+      .def_readonly("cycles", &sim::SimResult::cycles)
+      .def_readonly("layer_cycles", &sim::SimResult::layer_cycles,
+                    "cycles of each replayed layer (first job start to last job end)")
+      .def_readonly("resources", &sim::SimResult::resources)
+      .def_property_readonly(
+          "stalls",
+          [](const sim::SimResult& r) {
+            py::dict d;
+            for (std::size_t c = 0; c < r.stalls.size(); ++c)
+              d[py::str(std::string(sim::stall_cause_name(static_cast<sim::StallCause>(c))))] =
+                  r.stalls[c];
+            return d;
+          },
+          "stall cycles by cause")
+      .def_readonly("events", &sim::SimResult::events, "job starts and ends processed");
+  m.def(
+      "simulate_schedule",
+      [](std::shared_ptr<hw::Soc> soc, const Graph& graph, NetworkSchedule schedule,
+         const std::string& trace, const std::string& layer) {
+        if (!soc) throw py::type_error("simulate_schedule needs an Soc");
+        if (!layer.empty()) {
+          std::erase_if(schedule.layers,
+                        [&](const LayerSchedule& ls) { return ls.layer != layer; });
+          if (schedule.layers.empty())
+            throw MappingError(fmt::format("model '{}' has no layer '{}'", graph.name(), layer));
+        }
+        py::gil_scoped_release release;
+        sim::EventSimOptions o;
+        o.keep_jobs = !trace.empty();
+        const sim::EventSim es(soc, o);
+        auto r = es.simulate(graph, schedule);
+        if (!trace.empty()) {
+          std::vector<std::string> names;
+          for (const auto& ls : schedule.layers)
+            names.push_back(ls.layer);
+          sim::write_trace(r, *soc, names, trace);
+          r.jobs.clear();
+        }
+        return r;
+      },
+      py::arg("soc"), py::arg("graph"), py::arg("schedule"), py::arg("trace") = "",
+      py::arg("layer") = "",
+      "Replays a network schedule of `graph` in the event simulator, layer after layer (only "
+      "`layer` when given); with `trace`, writes a Chrome / Perfetto trace JSON there. Raises "
+      "MappingError when a layer cannot run as scheduled or does not exist, IoError when the "
+      "trace cannot be written.");
+}
+
+}  // namespace tessel::bindings

@@ -1,0 +1,177 @@
+#include "exploration.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+
+#include "core/errors.hpp"
+#include "mappers/objective.hpp"
+#include "store/exploration.hpp"
+
+namespace py = pybind11;
+
+namespace tessel::bindings {
+namespace {
+
+// The exploration itself is store::run_exploration, shared with `tessel
+// explore`; this only adapts it to the Python result object.
+void run_body(const ExploreRequest& rq, mappers::NetworkOptions opt, store::StoreMode mode,
+              Exploration& ex) {
+  const sim::Analytical model(ex.soc);
+  store::ExplorationOptions eo;
+  eo.network = std::move(opt);
+  eo.db = rq.db;
+  eo.run = {rq.command, ex.objective, ex.mapper, ex.strategy, ex.threads, mode};
+  std::vector<const Graph*> graphs;
+  for (const auto& g : ex.graphs)
+    graphs.push_back(g.get());
+  auto out = store::run_exploration(graphs, model, std::move(eo));
+  ex.results = std::move(out.results);
+  ex.wall_seconds = out.wall_seconds;
+  ex.evaluated = out.evaluated;
+  ex.pruned = out.pruned;
+  ex.proven = out.proven;
+  ex.database = rq.db;
+  ex.run_id = out.run_id;
+}
+
+}  // namespace
+
+std::shared_ptr<Exploration> explore(const ExploreRequest& rq) {
+  // Every option is checked before any work starts.
+  if (!rq.soc) throw ConfigError("explore: no SoC given");
+  if (rq.graphs.empty()) throw ConfigError("explore: no model given");
+  for (const auto& g : rq.graphs) {
+    if (!g) throw ConfigError("explore: a model is None");
+  }
+  if (rq.threads < 0) throw ConfigError("threads must be 0 or None (all cores) or positive");
+  mappers::NetworkOptions opt;
+  opt.mapper = mappers::parse_mapper(rq.mapper);
+  opt.search.objective = mappers::parse_objective(rq.objective);
+  opt.search.strategy = mappers::parse_strategy(rq.strategy);
+  opt.search.budget = rq.budget;
+  opt.search.seed = rq.seed;
+  opt.units = rq.units;
+  const auto mode = store::parse_store_mode(rq.store);
+  for (const auto& u : rq.units) {
+    if (!rq.soc->find_unit(u)) {
+      std::string names;
+      for (const auto& s : rq.soc->units)
+        names += (names.empty() ? "" : ", ") + s.name;
+      throw MappingError(
+          fmt::format("SoC '{}' has no unit '{}' (units: {})", rq.soc->name, u, names));
+    }
+  }
+
+  auto ex = std::make_shared<Exploration>();
+  ex->soc = rq.soc;
+  ex->graphs = rq.graphs;
+  ex->objective = std::string(mappers::objective_name(opt.search.objective));
+  ex->mapper = std::string(mappers::mapper_name(opt.mapper));
+  ex->strategy = rq.strategy;
+  ex->budget = rq.budget;
+  ex->units = rq.units;
+  ex->threads = rq.threads > 0 ? rq.threads : tbb::info::default_concurrency();
+
+  std::atomic<bool> cancel{false};
+  opt.search.cancel = &cancel;
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::exception_ptr error;
+  std::thread worker([&] {
+    try {
+      tbb::task_arena arena(ex->threads);
+      arena.execute([&] { run_body(rq, opt, mode, *ex); });
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mutex);
+      done = true;
+    }
+    finished.notify_all();
+  });
+
+  bool interrupted = false;
+  for (;;) {
+    bool over = false;
+    {
+      py::gil_scoped_release nogil;
+      std::unique_lock lock(mutex);
+      over = finished.wait_for(lock, std::chrono::milliseconds(50), [&] { return done; });
+    }
+    if (over) break;
+    if (PyErr_CheckSignals() != 0) {  // a handler raised (KeyboardInterrupt)
+      interrupted = true;
+      cancel.store(true);
+      break;
+    }
+  }
+  {
+    py::gil_scoped_release nogil;
+    worker.join();
+  }
+  if (interrupted) throw py::error_already_set();
+  if (error) std::rethrow_exception(error);
+  return ex;
+}
+
+py::dict exploration_total(const Exploration& e) {
+  const hw::Soc& soc = *e.soc;
+  const auto sum = store::totals(e.results, soc.levels.size());
+  const double cycles = sum.cycles, energy = sum.energy;
+  const auto& peak = sum.peak_bytes;
+  py::dict peak_bytes;
+  for (std::size_t l = 0; l < soc.levels.size(); ++l)
+    peak_bytes[py::str(soc.levels[l].name)] = peak[l];
+  py::dict total;
+  total["cycles"] = cycles;
+  total["ms"] = cycles / soc.frequency * 1e3;
+  total["energy_uj"] = energy * 1e-6;
+  total["peak_bytes"] = peak_bytes;
+  return total;
+}
+
+std::int64_t write_exploration(const Exploration& e, const std::string& path,
+                               const std::string& mode_text, const std::string& command) {
+  const auto mode = store::parse_store_mode(mode_text);
+  if (mode == store::StoreMode::all)
+    throw ConfigError(
+        "store='all' keeps every evaluated candidate, which exists only during the search: "
+        "pass db=PATH, store='all' to tessel.explore instead");
+  if (path.empty()) throw ConfigError("to_sqlite: empty database path");
+  py::gil_scoped_release nogil;
+  std::unique_ptr<store::Database> db;
+  std::int64_t run = 0;
+  try {
+    db = std::make_unique<store::Database>(path);
+    run = db->begin_run({command, e.objective, e.mapper, e.strategy, e.threads, mode});
+    try {
+      for (std::size_t i = 0; i < e.graphs.size(); ++i) {
+        const Graph& g = *e.graphs[i];
+        const auto network = db->put_network(run, g);
+        db->put_result(run, network, db->put_soc(*e.soc), g, *e.soc, e.results[i], mode);
+      }
+      db->end_run(run, e.wall_seconds, e.evaluated, e.pruned);
+    } catch (...) {
+      db->discard_run(run);
+      throw;
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& x) {
+    throw StoreError(fmt::format("database '{}': {}", path, x.what()));
+  }
+  return run;
+}
+
+}  // namespace tessel::bindings

@@ -1,0 +1,47 @@
+"""tessel: design-space exploration and cost model of DNN deployments on microcontroller SoCs.
+
+Python interface to the tessel C++ libraries (docs/python.md)::
+
+    import tessel
+    soc = tessel.load_soc("gap9")
+    res = tessel.explore("resnet8", soc)          # as `tessel explore --model resnet8`
+    res.total, res.layers, res.pareto("conv1")
+    res.to_sqlite("runs.sqlite"); tessel.read_db("runs.sqlite").schedules
+
+Submodules: ``tessel.plot`` (matplotlib figures, imported on first use) and
+``tessel._tessel`` (the native extension, one submodule per C++ module).
+"""
+
+from __future__ import annotations
+
+from . import _tessel
+from ._tessel import (ConfigError, Error, IoError, MappingError, ModelError, StoreError,
+                      UnsupportedError)
+from ._db import Database, read_db
+from ._explore import ExploreResult, SimulationResult, cost, explore, simulate
+from ._model import Model, load_model, load_models, models
+from ._soc import Dma, Memory, Soc, Unit, load_soc, socs, unit_kinds
+
+__version__: str = _tessel.__version__
+
+# Mapper, objective, strategy and store names accepted by explore().
+OBJECTIVES = tuple(_tessel.mappers.objectives)
+MAPPERS = tuple(_tessel.mappers.mappers)
+STRATEGIES = tuple(_tessel.mappers.strategies)
+STORE_MODES = tuple(_tessel.store.store_modes)
+
+__all__ = [
+    "__version__", "Error", "ConfigError", "ModelError", "UnsupportedError", "MappingError",
+    "IoError", "StoreError", "Soc", "Memory", "Dma", "Unit", "load_soc", "socs", "unit_kinds",
+    "Model", "load_model", "load_models", "models", "explore", "ExploreResult", "cost",
+    "simulate", "SimulationResult",
+    "read_db", "Database", "OBJECTIVES", "MAPPERS", "STRATEGIES", "STORE_MODES", "plot",
+]
+
+
+def __getattr__(name: str):
+    # tessel.plot imports matplotlib: only when asked for.
+    if name == "plot":
+        import importlib
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'tessel' has no attribute '{name}'")

@@ -1,0 +1,72 @@
+#include "store/exploration.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+namespace tessel::store {
+
+Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t levels) {
+  Totals t;
+  t.peak_bytes.assign(levels, 0);
+  for (const auto& r : results) {
+    const auto& s = r.schedule;
+    t.cycles += s.cycles;
+    t.energy += s.energy;
+    for (std::size_t l = 0; l < levels && l < s.peak_bytes.size(); ++l)
+      t.peak_bytes[l] = std::max(t.peak_bytes[l], s.peak_bytes[l]);
+  }
+  return t;
+}
+
+Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::Analytical& model,
+                            ExplorationOptions o) {
+  const hw::Soc& soc = model.soc();
+  const auto mode = o.run.mode;
+  std::unique_ptr<Database> db;
+  Exploration ex;
+  if (!o.db.empty()) {
+    db = std::make_unique<Database>(o.db);
+    ex.run_id = db->begin_run(o.run);
+  }
+  const auto* cancel = o.network.search.cancel;
+  mappers::LayerCache cache;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    for (const Graph* g : graphs) {
+      if (o.before_network) o.before_network(*g);
+      std::int64_t network = 0;
+      if (db && mode == StoreMode::all) {
+        network = db->put_network(ex.run_id, *g);
+        db->begin_candidate_stream(ex.run_id, soc);
+        std::vector<std::int64_t> ids;
+        for (std::size_t i = 0; i < g->layers().size(); ++i)
+          ids.push_back(db->layer_id(network, i));
+        o.network.on_candidate = [&db, ids, g](std::size_t layer, const Mapping& m, const Cost& c) {
+          db->stream_candidate(ids[layer], m, c, g->layer(layer));
+        };
+      }
+      auto result = mappers::map_network(*g, model, o.network, &cache);
+      if (cancel && cancel->load()) throw Cancelled("the exploration was cancelled");
+      if (db) {
+        if (mode != StoreMode::all) network = db->put_network(ex.run_id, *g);
+        db->flush_candidates();
+        db->put_result(ex.run_id, network, db->put_soc(soc), *g, soc, result, mode);
+      }
+      ex.results.push_back(std::move(result));
+    }
+  } catch (...) {
+    if (db) db->discard_run(ex.run_id);
+    throw;
+  }
+  ex.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& r : ex.results) {
+    ex.evaluated += r.evaluated;
+    ex.pruned += r.pruned;
+    ex.proven = ex.proven && r.proven;
+  }
+  if (db) db->end_run(ex.run_id, ex.wall_seconds, ex.evaluated, ex.pruned);
+  return ex;
+}
+
+}  // namespace tessel::store

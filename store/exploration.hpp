@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/graph.hpp"
+#include "mappers/network_mapper.hpp"
+#include "sim/analytical.hpp"
+#include "store/database.hpp"
+
+namespace tessel::store {
+
+// Thrown by run_exploration when the search's cancel flag was set; the run
+// has been removed from the database.
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
+// What run_exploration does besides mapping.
+struct ExplorationOptions {
+  mappers::NetworkOptions network;  // mapper, search options (objective, cancel flag), units
+  std::string db;                   // results file written during the run; empty: none
+  RunInfo run;                      // recorded with the run (its mode decides what is stored)
+  std::function<void(const Graph&)> before_network;  // e.g. a progress line
+};
+
+// The outcome of an exploration.
+struct Exploration {
+  std::vector<mappers::NetworkResult> results;  // one per graph, same order
+  double wall_seconds = 0;
+  std::uint64_t evaluated = 0, pruned = 0;
+  bool proven = true;
+  std::int64_t run_id = 0;  // 0 without a database
+};
+
+// Sums over the networks of an exploration: cycles, energy (pJ), and the
+// largest bytes held per memory level.
+struct Totals {
+  double cycles = 0, energy = 0;
+  std::vector<std::int64_t> peak_bytes;
+};
+Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t levels);
+
+// Contract: what `tessel explore` does, for the CLI and the Python package:
+// maps every graph onto the model's SoC with one layer cache across them,
+// and with a database writes the run, each network, its schedule and (per
+// the run's mode) the layer-unit Pareto fronts or every evaluated candidate
+// (streamed during the search). The database is opened before the search so
+// that a bad path fails first. On any error, or when the cancel flag is set
+// (Cancelled), the run is removed from the database and the exception
+// propagates: nothing half-written stays behind.
+Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::Analytical& model,
+                            ExplorationOptions options);
+
+}  // namespace tessel::store
