@@ -27,32 +27,6 @@ struct CostOptions {
   bool json = false;
 };
 
-std::array<bool, kNumOperands> parse_buffering(const std::string& text) {
-  std::array<bool, kNumOperands> db{};
-  if (text == "none" || text.empty()) return db;
-  if (text == "all") return {true, true, true};
-  std::string item;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == ',') {
-      if (item == "I" || item == "i") {
-        db[idx(Operand::I)] = true;
-      } else if (item == "W" || item == "w") {
-        db[idx(Operand::W)] = true;
-      } else if (item == "O" || item == "o") {
-        db[idx(Operand::O)] = true;
-      } else {
-        throw ConfigError(fmt::format(
-            "--double-buffer: unknown operand '{}' (expected all, none, or a list of I, W, O)",
-            item));
-      }
-      item.clear();
-    } else {
-      item += text[i];
-    }
-  }
-  return db;
-}
-
 std::string cycles_str(double c) {
   return thousands(std::llround(c));
 }

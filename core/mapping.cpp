@@ -1,6 +1,7 @@
 #include "core/mapping.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -89,6 +90,27 @@ DimArray parse_tile(const Layer& layer, const std::string& text) {
     tile[idx(*d)] = std::min(size, layer.dim(*d));
   }
   return tile;
+}
+
+std::array<bool, kNumOperands> parse_buffering(const std::string& text) {
+  std::array<bool, kNumOperands> db{};
+  if (text.empty() || text == "none") return db;
+  if (text == "all") return {true, true, true};
+  for (const auto& item : split(text, ',')) {
+    bool known = false;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      const auto name = operand_name(static_cast<Operand>(o));
+      if (item.size() == 1 && std::toupper(static_cast<unsigned char>(item[0])) == name[0]) {
+        db[o] = true;
+        known = true;
+      }
+    }
+    if (!known)
+      throw ConfigError(fmt::format(
+          "double buffering: unknown operand '{}' (expected all, none, or a list of I, W, O)",
+          item));
+  }
+  return db;
 }
 
 std::array<Dim, kNumDims> parse_order(const std::string& text) {

@@ -39,6 +39,9 @@ std::string buffering_string(const Mapping& m);
 // Parses "K=16,OY=8" into tile extents starting from the full layer; throws
 // ConfigError naming the bad item. Extents above the layer dim are clamped.
 DimArray parse_tile(const Layer& layer, const std::string& text);
+// Parses "none", "all" or a list of I, W, O ("I,W") into double-buffer flags
+// per operand; throws ConfigError naming a bad item.
+std::array<bool, kNumOperands> parse_buffering(const std::string& text);
 // Parses "OY,K,C" (outermost first) into a full order: listed dims first, in
 // the given order, then the rest in canonical order. Throws ConfigError.
 std::array<Dim, kNumDims> parse_order(const std::string& text);

@@ -67,32 +67,6 @@ Quantity quantity_from(const std::string& name) {
       name));
 }
 
-// "none" | "all" | "I,W,O" (any subset) -> flags per operand.
-std::array<bool, kNumOperands> parse_buffers(const std::string& text) {
-  std::array<bool, kNumOperands> db{};
-  if (text.empty() || text == "none") return db;
-  if (text == "all") return {true, true, true};
-  std::string item;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] != ',') {
-      if (text[i] != ' ') item += text[i];
-      continue;
-    }
-    if (item == "I" || item == "i") {
-      db[idx(Operand::I)] = true;
-    } else if (item == "W" || item == "w") {
-      db[idx(Operand::W)] = true;
-    } else if (item == "O" || item == "o") {
-      db[idx(Operand::O)] = true;
-    } else {
-      throw ConfigError(fmt::format(
-          "double_buffer: unknown operand '{}' (expected all, none, or a list of I, W, O)", item));
-    }
-    item.clear();
-  }
-  return db;
-}
-
 const Layer& layer_at(const Graph& g, py::object key) {
   if (py::isinstance<py::int_>(key)) {
     auto i = key.cast<long long>();
@@ -328,7 +302,7 @@ void bind_mapping(py::module_& m) {
           "canonical order)")
       .def_property(
           "double_buffer", [](const Mapping& mp) { return operand_dict(mp.double_buffer); },
-          [](Mapping& mp, const std::string& text) { mp.double_buffer = parse_buffers(text); },
+          [](Mapping& mp, const std::string& text) { mp.double_buffer = parse_buffering(text); },
           "{'I': bool, 'W': bool, 'O': bool}; assign 'none', 'all' or 'I,W'")
       .def_readwrite("unrolling", &Mapping::unrolling,
                      "Index of the spatial unrolling in the unit's list")
@@ -347,7 +321,7 @@ void bind_mapping(py::module_& m) {
         mp.unit = unit;
         mp.tile = parse_tile(layer, tile);
         mp.order = parse_order(order);
-        mp.double_buffer = parse_buffers(double_buffer);
+        mp.double_buffer = parse_buffering(double_buffer);
         mp.unrolling = unrolling;
         return mp;
       },

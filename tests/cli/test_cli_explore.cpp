@@ -91,6 +91,10 @@ TEST_CASE("tessel cost prints one mapping's breakdown and rejects illegal ones",
   const auto bad = run_tessel("cost --model resnet8 --layer conv1 --unit cluster --tile Q=3");
   CHECK(bad.status == 2);
   CHECK(bad.err.find("unknown dimension 'Q'") != std::string::npos);
+  const auto buffers =
+      run_tessel("cost --model resnet8 --layer conv1 --unit cluster --double-buffer I,X");
+  CHECK(buffers.status == 2);
+  CHECK(buffers.err.find("unknown operand 'X'") != std::string::npos);
   const auto nolayer = run_tessel("cost --model resnet8 --layer conv9 --unit cluster");
   CHECK(nolayer.status == 2);
   CHECK(nolayer.err.find("no layer 'conv9'") != std::string::npos);
