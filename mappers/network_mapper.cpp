@@ -213,8 +213,10 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
       if (us.result->found) {
         out.searches[i].push_back(us);
       } else {
-        why += fmt::format("; {}: {}", soc.units[static_cast<std::size_t>(units[k])].name,
-                           us.result->reason);
+        auto reason = us.result->reason;
+        while (!reason.empty() && reason.back() == '.')
+          reason.pop_back();
+        why += fmt::format("; {}: {}", soc.units[static_cast<std::size_t>(units[k])].name, reason);
       }
     }
     if (out.searches[i].empty())
