@@ -194,7 +194,7 @@ Cost Analytical::evaluate(const Layer& layer, const Mapping& m) const {
 }
 
 Cost Analytical::evaluate(const LayerContext& ctx, const Mapping& m) const {
-  return finish(ctx, tile_terms(ctx, m.tile, m.unrolling), m);
+  return finish(ctx, tile_terms(ctx, m.tile, m.unrolling, false), m);
 }
 
 namespace {
@@ -314,8 +314,8 @@ TileTraffic tile_traffic(const LayerContext& ctx, const DimArray& n, const DimAr
   return tr;
 }
 
-TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
-                                 int unrolling) const {
+TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, int unrolling,
+                                 bool energy_bound) const {
   TileTerms tt;
   if (!ctx.supported) {
     tt.reason = "the unit does not support this layer";
@@ -418,10 +418,16 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
   };
   const double rows_sum = per_dim(Dim::OY, [&](std::int64_t x) { return in_rows(l, x); });
   const double cols_sum = per_dim(Dim::OX, [&](std::int64_t x) { return in_cols(l, x); });
+  std::array<double, kNumDims> counts{};
+  for (std::size_t d = 0; d < kNumDims; ++d)
+    counts[d] = static_cast<double>(n[d]);
   auto over = [&](std::initializer_list<std::pair<Dim, double>> factors) {
-    double v = tt.steps;
+    auto f = counts;
     for (const auto& [d, sum] : factors)
-      v = v / static_cast<double>(n[idx(d)]) * sum;
+      f[idx(d)] = sum;
+    double v = 1;
+    for (double x : f)
+      v *= x;
     return v;
   };
   const double T = tt.steps;
@@ -527,6 +533,10 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile,
     }
     return tt.elems[o] * f / tt.steps;
   };
+  if (!energy_bound) {
+    tt.legal = true;
+    return tt;
+  }
   Cost floor;
   floor.cycles = tt.min_cycles;
   charge_energy(ctx, tt,

@@ -122,7 +122,10 @@ class Analytical {
   // The two halves of evaluate(): the tile-dependent terms (unit model calls,
   // traffic sums, lower bound) and the order- and buffering-dependent rest.
   // evaluate(ctx, m) == finish(ctx, tile_terms(ctx, m.tile, m.unrolling), m).
-  TileTerms tile_terms(const LayerContext& ctx, const DimArray& tile, int unrolling) const;
+  // `energy_bound`: also compute TileTerms::min_energy (for branch and bound;
+  // a one-off evaluation does not need it).
+  TileTerms tile_terms(const LayerContext& ctx, const DimArray& tile, int unrolling,
+                       bool energy_bound = true) const;
   Cost finish(const LayerContext& ctx, const TileTerms& terms, const Mapping& m) const;
 
   // Convenience for one-off use (CLI, tests): prepare + evaluate.
