@@ -136,6 +136,10 @@ class SocParser {
   int level_ref(const YAML::Node& value, const YAML::Node& at, const std::string& path) const;
 
   void parse_memories(const Entry& e);
+  // The item's required `name`, which must not repeat among `seen` (names
+  // of the same section so far, with where they were defined).
+  std::string unique_name(const MapView& m, const std::string& path, std::string_view expected,
+                          std::string_view what, std::map<std::string, YAML::Node>& seen) const;
   void parse_home(const Entry& e);
   void parse_conversion(const Entry& e);
   void parse_dmas(const Entry& e);
@@ -324,14 +328,7 @@ void SocParser::parse_memories(const Entry& e) {
     const std::string path = fmt::format("memories[{}]", i);
     const auto m = map_view(items[i], items[i], path, kMemoryKeys, "a memory level");
     MemoryLevel l;
-    const Entry& n = require(m, "name", "a unique name such as L1");
-    l.name = name(n, path + ".name");
-    if (const auto it = seen.find(l.name); it != seen.end()) {
-      fail(n.value, path + ".name",
-           fmt::format("duplicate memory name '{}' (first defined at {})", l.name,
-                       line_of(it->second)));
-    }
-    seen.emplace(l.name, n.value);
+    l.name = unique_name(m, path, "a unique name such as L1", "memory", seen);
     const double size = positive(require(m, "size", "a byte size such as '128 KiB'"),
                                  path + ".size", Quantity::bytes);
     l.capacity = static_cast<std::int64_t>(size);
@@ -359,6 +356,20 @@ void SocParser::parse_memories(const Entry& e) {
   }
 }
 
+std::string SocParser::unique_name(const MapView& m, const std::string& path,
+                                   std::string_view expected, std::string_view what,
+                                   std::map<std::string, YAML::Node>& seen) const {
+  const Entry& n = require(m, "name", std::string(expected));
+  auto id = name(n, path + ".name");
+  if (const auto it = seen.find(id); it != seen.end()) {
+    fail(
+        n.value, path + ".name",
+        fmt::format("duplicate {} name '{}' (first defined at {})", what, id, line_of(it->second)));
+  }
+  seen.emplace(id, n.value);
+  return id;
+}
+
 void SocParser::parse_home(const Entry& e) {
   const auto m = map_view(e.value, e.key, "home", kHomeKeys, "the home levels");
   const Entry& w = require(m, "weights", "the memory level where weights live");
@@ -382,14 +393,7 @@ void SocParser::parse_dmas(const Entry& e) {
     const std::string path = fmt::format("dmas[{}]", i);
     const auto m = map_view(items[i], items[i], path, kDmaKeys, "a DMA engine");
     DmaEngine d;
-    const Entry& n = require(m, "name", "a unique name such as cluster_dma");
-    d.name = name(n, path + ".name");
-    if (const auto it = seen.find(d.name); it != seen.end()) {
-      fail(n.value, path + ".name",
-           fmt::format("duplicate DMA name '{}' (first defined at {})", d.name,
-                       line_of(it->second)));
-    }
-    seen.emplace(d.name, n.value);
+    d.name = unique_name(m, path, "a unique name such as cluster_dma", "DMA", seen);
 
     const Entry& links = require(m, "links", "a list of [source, destination] level pairs");
     const auto pairs = list(links, path + ".links", "[source, destination] level pairs", true);
