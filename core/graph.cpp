@@ -17,7 +17,6 @@ void Graph::add_tensor(Tensor tensor) {
     throw ModelError(fmt::format("graph '{}': tensor '{}' defined twice", name_, tensor.name));
   auto name = tensor.name;
   tensors_.emplace(std::move(name), std::move(tensor));
-  finalized_ = false;
 }
 
 void Graph::add_layer(Layer layer) {
@@ -34,7 +33,6 @@ void Graph::add_layer(Layer layer) {
   if (find_layer(layer.name))
     throw ModelError(fmt::format("graph '{}': layer '{}' defined twice", name_, layer.name));
   layers_.push_back(std::move(layer));
-  finalized_ = false;
 }
 
 void Graph::set_inputs(std::vector<std::string> names) {
@@ -126,7 +124,6 @@ void Graph::finalize() {
     auto t = position[boost::target(*e, dag)];
     if (!boost::edge(s, t, dag_).second) boost::add_edge(s, t, dag_);
   }
-  finalized_ = true;
 }
 
 std::vector<std::size_t> Graph::producers(std::size_t layer) const {

@@ -64,7 +64,6 @@ class Graph {
   std::map<std::string, Tensor> tensors_;
   std::vector<std::string> inputs_, outputs_;
   BGraph dag_;
-  bool finalized_ = false;
 };
 
 }  // namespace tessel

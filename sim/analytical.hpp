@@ -132,7 +132,7 @@ class Analytical {
   Cost evaluate(const Layer& layer, const Mapping& m) const;
 
   // Bytes each operand's tile of extents `tile` takes at the unit's level
-  // (one buffer); used by mappers for capacity pre-checks.
+  // (one buffer), as TileTerms::bytes holds it.
   std::array<double, kNumOperands> tile_bytes(const LayerContext& ctx, const DimArray& tile) const;
 
  private:

@@ -425,8 +425,7 @@ void Database::begin_candidate_stream(std::int64_t run, const hw::Soc& soc) {
   stream_->soc = &soc;
 }
 
-void Database::stream_candidate(std::int64_t layer_id, const Mapping& m, const Cost& c,
-                                const Layer&) {
+void Database::stream_candidate(std::int64_t layer_id, const Mapping& m, const Cost& c) {
   auto& s = *stream_;
   std::unique_lock lock(s.mutex);
   s.changed.wait(lock, [&] { return s.queue.size() < Stream::kMaxQueue; });

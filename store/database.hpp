@@ -76,7 +76,7 @@ class Database {
   // thread (bounded queue: memory stays flat). flush_candidates() waits for
   // the queue to drain.
   void begin_candidate_stream(std::int64_t run, const hw::Soc& soc);
-  void stream_candidate(std::int64_t layer_id, const Mapping& m, const Cost& c, const Layer& layer);
+  void stream_candidate(std::int64_t layer_id, const Mapping& m, const Cost& c);
   void flush_candidates();
 
   // Reads a stored schedule back. Throws StoreError when it does not exist.

@@ -42,8 +42,8 @@ Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::
         std::vector<std::int64_t> ids;
         for (std::size_t i = 0; i < g->layers().size(); ++i)
           ids.push_back(db->layer_id(network, i));
-        o.network.on_candidate = [&db, ids, g](std::size_t layer, const Mapping& m, const Cost& c) {
-          db->stream_candidate(ids[layer], m, c, g->layer(layer));
+        o.network.on_candidate = [&db, ids](std::size_t layer, const Mapping& m, const Cost& c) {
+          db->stream_candidate(ids[layer], m, c);
         };
       }
       auto result = mappers::map_network(*g, model, o.network, &cache);

@@ -131,7 +131,7 @@ TEST_CASE("store mode all streams every evaluated candidate", "[store]") {
   mappers::NetworkOptions opt;
   opt.on_candidate = [&](std::size_t layer, const Mapping& m, const Cost& c) {
     ++seen;
-    db.stream_candidate(ids[layer], m, c, g.layer(layer));
+    db.stream_candidate(ids[layer], m, c);
   };
   const auto result = mappers::map_network(g, model, opt);
   db.flush_candidates();
