@@ -19,6 +19,10 @@ function(tessel_module name)
   add_library(tessel_${name} STATIC ${sources})
   target_include_directories(tessel_${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/generated)
   target_link_libraries(tessel_${name} PUBLIC ${ARG_DEPS})
+  # Position-independent so that the Python extension can link the libraries;
+  # without semantic interposition, so that calls inside a library stay direct
+  # and inlinable (no symbol of ours is meant to be replaced at load time).
   set_target_properties(tessel_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_compile_options(tessel_${name} PRIVATE -fno-semantic-interposition)
   tessel_warnings(tessel_${name})
 endfunction()

@@ -20,6 +20,11 @@ using DimArray = std::array<std::int64_t, kNumDims>;
 constexpr std::size_t idx(Dim d) {
   return static_cast<std::size_t>(d);
 }
+// Sets of dimensions as bit masks: bit idx(d) for dimension d.
+constexpr unsigned dim_bit(Dim d) {
+  return 1u << idx(d);
+}
+inline constexpr unsigned kAllDimBits = (1u << kNumDims) - 1;
 std::string_view dim_name(Dim d);
 // Parses "N", "G", "K", "C", "OY", "OX", "FY", "FX" (case-insensitive).
 std::optional<Dim> parse_dim(std::string_view text);

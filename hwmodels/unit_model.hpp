@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -78,15 +79,26 @@ class UnitModel {
   // tile_overhead_cycles.
   virtual double tile_overhead_cycles(const Layer& layer) const;
 
-  // Contract: a bit (1 << idx(d)) for every dimension d in which both
-  // tile_cycles and tile_energy are proportional to the tile extent for this
-  // layer and unrolling, e.g. N for most kinds. The cost model then sums a
-  // remainder in such a dimension in closed form instead of asking for the
-  // remainder tile shape too. Default: none (always correct).
-  virtual unsigned linear_dims(const Layer& layer, int u) const {
+  // How tile_cycles and tile_energy depend on the tile extents for one layer
+  // and unrolling, so that the cost model can sum them over every tile step
+  // without asking for each full / remainder combination of the extents:
+  //   linear: a bit (1 << idx(d)) for each dimension d in which both are
+  //           proportional to the extent (its remainder sums in closed form);
+  //   groups: disjoint bit masks of dimensions such that both functions are
+  //           a product f(e) = f_1(e|g1) x ... x f_m(e|gm) x f_rest(e|rest),
+  //           where e|g holds the extents of the dimensions in g and `rest`
+  //           the dimensions in no group (their sums then factorise).
+  // A declaration that does not hold gives wrong sums; the property tests
+  // compare the sums with a full enumeration. Empty (the default) is always
+  // correct and the slowest.
+  struct CostStructure {
+    unsigned linear = 0;
+    std::array<unsigned, kNumDims> groups{};  // unused entries 0
+  };
+  virtual CostStructure cost_structure(const Layer& layer, int u) const {
     (void)layer;
     (void)u;
-    return 0;
+    return {};
   }
 
   // Contract: true when tile_energy is the default (nest ops x
@@ -98,6 +110,17 @@ class UnitModel {
   // per-op energy, plus kind-specific terms). Default: nest ops of the tile
   // times spec().energy_per_mac.
   virtual double tile_energy(const Layer& layer, const DimArray& tile, int u) const;
+
+  // Contract: tile_cycles and tile_energy of one tile in one call (the cost
+  // model's hot path; kinds whose two formulas share work override it).
+  // `energy` is 0 when energy_is_per_op(): the cost model sums that in
+  // closed form. Pure, no allocation.
+  struct TileCost {
+    double cycles = 0, energy = 0;
+  };
+  virtual TileCost tile_cost(const Layer& layer, const DimArray& tile, int u) const {
+    return {tile_cycles(layer, tile, u), energy_is_per_op() ? 0.0 : tile_energy(layer, tile, u)};
+  }
 
  protected:
   // SoC cycles per unit cycle (SoC frequency / unit frequency).

@@ -164,8 +164,7 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
             lb.cost.energy = t.min_energy;
             lb.unit_bytes = t.extra_bytes;
             for (std::size_t o = 0; o < kNumOperands; ++o) {
-              if (ctx.moved[o] && ctx.level[o] == ctx.level[0])
-                lb.unit_bytes += static_cast<std::int64_t>(std::ceil(t.bytes[o]));
+              if (ctx.moved[o] && ctx.level[o] == ctx.level[0]) lb.unit_bytes += t.bytes[o];
             }
             for (const auto& q : part.front) {
               if (weakly_dominates(q, lb)) return true;

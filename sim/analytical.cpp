@@ -1,6 +1,7 @@
 #include "sim/analytical.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -10,6 +11,16 @@ namespace {
 
 constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Operand::O);
 constexpr double kPjPerMwSecond = 1e9;  // 1 mW for 1 s = 1e-3 J = 1e9 pJ
+
+// ceil(x) for x >= 0 below 2^63, without a call into libm.
+std::int64_t ceil_int(double x) {
+  const auto i = static_cast<std::int64_t>(x);
+  return static_cast<double>(i) < x ? i + 1 : i;
+}
+// The nearest integer to x >= 0 (halves up, as std::llround), without libm.
+std::int64_t round_int(double x) {
+  return static_cast<std::int64_t>(x + 0.5);
+}
 
 // Rows and columns of the input window an output tile of `oy` x `ox` reads.
 double in_rows(const Layer& l, std::int64_t oy) {
@@ -57,16 +68,19 @@ double effective_bw(const hw::Soc& soc, const hw::DmaEngine& e, int src, int dst
                    soc.levels[static_cast<std::size_t>(dst)].write_bandwidth});
 }
 
-// Per-step DMA load, summed per engine (transfers on one engine serialise;
-// distinct engines run in parallel).
 // The DMA load around one step, per engine slot: transfers in the shadow of
 // the computation and transfers that must follow it. Transfers on one engine
-// serialise; distinct engines run in parallel.
+// serialise; distinct engines run in parallel. Branch-free: the hot path adds
+// transfers that may be absent (`on` false) or have no engine (the extra
+// slot, never timed).
 struct StepLoad {
-  std::array<double, 4> over{}, serial{};
-  void add(int slot, double c, bool overlapped) {
-    if (slot < 0 || c <= 0) return;
-    (overlapped ? over : serial)[static_cast<std::size_t>(slot)] += c;
+  static constexpr std::size_t kSlots = LayerContext::kEngineSlots;
+  std::array<double, kSlots + 1> over{}, serial{};
+  void add(int slot, double c, bool on, bool overlapped) {
+    const double v = std::max(c, 0.0) * static_cast<double>(on);
+    const double ov = static_cast<double>(overlapped);
+    over[static_cast<std::size_t>(slot)] += v * ov;
+    serial[static_cast<std::size_t>(slot)] += v - v * ov;
   }
   // The step ends when the unit's work and every engine are done: an engine
   // runs its overlapped transfers during the work, the others after it.
@@ -133,15 +147,20 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
     }
   }
   c.energy_per_op = c.model->energy_is_per_op();
+  c.structures = static_cast<int>(std::min(c.structure.size(), c.model->unrollings().size()));
+  for (int u = 0; u < c.structures; ++u)
+    c.structure[static_cast<std::size_t>(u)] = c.model->cost_structure(layer, u);
   // Engine slots.
   {
-    std::array<const hw::DmaEngine*, 4> seen{};
+    std::array<const hw::DmaEngine*, LayerContext::kEngineSlots> seen{};
     auto slot = [&](const hw::DmaEngine* e) {
-      if (!e) return -1;
+      if (!e) return LayerContext::kEngineSlots;
       for (int i = 0; i < c.engine_slots; ++i) {
         if (seen[static_cast<std::size_t>(i)] == e) return i;
       }
-      if (c.engine_slots == 4) return 3;  // more engines than slots share the last (conservative)
+      if (c.engine_slots == LayerContext::kEngineSlots) {
+        return c.engine_slots - 1;  // more engines than slots share the last (conservative)
+      }
       seen[static_cast<std::size_t>(c.engine_slots)] = e;
       return c.engine_slots++;
     };
@@ -169,6 +188,33 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
   for (const auto& u : soc.units)
     c.static_power_mw += u.idle_power;
   c.active_power_mw = spec.active_power;
+  c.levels = static_cast<int>(soc.levels.size());
+  for (std::size_t lvl = 0; lvl < soc.levels.size(); ++lvl)
+    c.capacity[lvl] = soc.levels[lvl].capacity;
+  if (c.engine_in[kI]) c.engine_dims[kI] = c.engine_in[kI]->dims;
+  if (c.engine_in[kW]) c.engine_dims[kW] = c.engine_in[kW]->dims;
+  if (c.engine_out[kO]) c.engine_dims[kO] = c.engine_out[kO]->dims;
+  // A flow of bytes read at level `from` and written at level `to` (-1: not
+  // charged there), moved by `engine` (or by the unit).
+  auto flow = [&](Flow f, int from, int to, const hw::DmaEngine* engine) {
+    const auto i = static_cast<std::size_t>(f);
+    if (from >= 0)
+      c.flow_level_pj[i][static_cast<std::size_t>(from)] +=
+          soc.levels[static_cast<std::size_t>(from)].read_energy;
+    if (to >= 0)
+      c.flow_level_pj[i][static_cast<std::size_t>(to)] +=
+          soc.levels[static_cast<std::size_t>(to)].write_energy;
+    if (engine) c.flow_dma_pj[i] = engine->energy;
+  };
+  if (c.moved[kI]) flow(Flow::i_in, c.home[kI], c.level[kI], c.engine_in[kI]);
+  if (c.moved[kW]) flow(Flow::w_in, c.home[kW], c.level[kW], c.engine_in[kW]);
+  if (c.moved[kO]) {
+    flow(Flow::o_out, c.level[kO], c.home[kO], c.engine_out[kO]);
+    flow(Flow::o_back, c.home[kO], c.level[kO], c.engine_in[kO]);
+  }
+  flow(Flow::unit_i, c.level[kI], -1, nullptr);
+  if (c.present[kW] && c.weights_per_tile) flow(Flow::unit_w, c.level[kW], -1, nullptr);
+  flow(Flow::unit_o, -1, c.level[kO], nullptr);
   return c;
 }
 
@@ -202,17 +248,16 @@ namespace {
 // The bytes held at every level by a tile with the given buffering, and
 // whether they fit. Returns the reason when they do not.
 const char* place(const LayerContext& ctx, const TileTerms& tt,
-                  const std::array<bool, kNumOperands>& db, Cost& cost) {
-  const auto& soc = *ctx.soc;
-  cost.bytes_held = ctx.home_bytes;  // whole tensors at their home levels
+                  const std::array<bool, kNumOperands>& db,
+                  std::array<std::int64_t, kMaxLevels>& held) {
+  held = ctx.home_bytes;  // whole tensors at their home levels
   for (std::size_t o = 0; o < kNumOperands; ++o) {
     if (!ctx.moved[o]) continue;
-    cost.bytes_held[static_cast<std::size_t>(ctx.level[o])] +=
-        static_cast<std::int64_t>(std::ceil(tt.bytes[o])) * (db[o] ? 2 : 1);
+    held[static_cast<std::size_t>(ctx.level[o])] += tt.bytes[o] * (db[o] ? 2 : 1);
   }
-  cost.bytes_held[static_cast<std::size_t>(ctx.level[kI])] += tt.extra_bytes;
-  for (std::size_t lvl = 0; lvl < soc.levels.size(); ++lvl) {
-    if (cost.bytes_held[lvl] <= soc.levels[lvl].capacity) continue;
+  held[static_cast<std::size_t>(ctx.level[kI])] += tt.extra_bytes;
+  for (std::size_t lvl = 0; lvl < static_cast<std::size_t>(ctx.levels); ++lvl) {
+    if (held[lvl] <= ctx.capacity[lvl]) continue;
     const int li = static_cast<int>(lvl);
     const bool unit_level = li == ctx.level[kI] || li == ctx.level[kW] || li == ctx.level[kO];
     const bool home_level = li == ctx.home[kI] || li == ctx.home[kW];
@@ -229,42 +274,32 @@ struct Moves {
 };
 
 // Energy of a mapping into `cost` (whose cycles are set): memory accesses of
-// the DMA moves and of the unit, DMA engines, compute, static power.
+// the DMA moves and of the unit, DMA engines, compute, static power. Each
+// flow of bytes is charged at the per-byte energies resolved by prepare().
 void charge_energy(const LayerContext& ctx, const TileTerms& tt, const Moves& mv, Cost& cost) {
-  const auto& soc = *ctx.soc;
-  auto charge = [&](int lvl, double read_bytes, double write_bytes) {
-    const auto& L = soc.levels[static_cast<std::size_t>(lvl)];
-    cost.level_energy[static_cast<std::size_t>(lvl)] +=
-        read_bytes * L.read_energy + write_bytes * L.write_energy;
-  };
-  // DMA moves: read at the source, written at the destination.
-  if (ctx.moved[kI]) {
-    charge(ctx.home[kI], mv.i, 0);
-    charge(ctx.level[kI], 0, mv.i);
-    cost.dma_energy += mv.i * ctx.engine_in[kI]->energy;
-  }
-  if (ctx.moved[kW]) {
-    charge(ctx.home[kW], mv.w, 0);
-    charge(ctx.level[kW], 0, mv.w);
-    cost.dma_energy += mv.w * ctx.engine_in[kW]->energy;
-  }
-  if (ctx.moved[kO]) {
-    charge(ctx.level[kO], mv.o_out, mv.o_back);
-    charge(ctx.home[kO], mv.o_back, mv.o_out);
-    cost.dma_energy += mv.o_out * ctx.engine_out[kO]->energy;
-    if (ctx.engine_in[kO]) cost.dma_energy += mv.o_back * ctx.engine_in[kO]->energy;
-  }
-  // The unit reads its input and weight tiles and writes its output tile once per step.
-  charge(ctx.level[kI], tt.elems[kI] * ctx.elem_bytes[kI], 0);
-  if (ctx.present[kW] && ctx.weights_per_tile)
-    charge(ctx.level[kW], tt.elems[kW] * ctx.elem_bytes[kW], 0);
-  charge(ctx.level[kO], 0, tt.elems[kO] * ctx.elem_bytes[kO]);
-  cost.compute_energy =
-      tt.compute_energy + tt.compute / soc.frequency * ctx.active_power_mw * kPjPerMwSecond;
-  cost.static_energy = cost.cycles / soc.frequency * ctx.static_power_mw * kPjPerMwSecond;
+  const std::array<double, kFlows> bytes = {
+      mv.i,
+      mv.w,
+      mv.o_out,
+      mv.o_back,
+      tt.elems[kI] * ctx.elem_bytes[kI],  // the unit reads its input and weight tiles
+      tt.elems[kW] * ctx.elem_bytes[kW],
+      tt.elems[kO] * ctx.elem_bytes[kO]};  // and writes its output tile once per step
   double levels_energy = 0;
-  for (auto v : cost.level_energy)
-    levels_energy += v;
+  for (std::size_t lvl = 0; lvl < static_cast<std::size_t>(ctx.levels); ++lvl) {
+    double e = 0;
+    for (std::size_t f = 0; f < bytes.size(); ++f)
+      e += bytes[f] * ctx.flow_level_pj[f][lvl];
+    cost.level_energy[lvl] = e;
+    levels_energy += e;
+  }
+  cost.dma_energy = 0;
+  for (std::size_t f = 0; f < bytes.size(); ++f)
+    cost.dma_energy += bytes[f] * ctx.flow_dma_pj[f];
+  const double seconds_per_cycle = 1.0 / ctx.soc->frequency;
+  cost.compute_energy =
+      tt.compute_energy + tt.compute * seconds_per_cycle * ctx.active_power_mw * kPjPerMwSecond;
+  cost.static_energy = cost.cycles * seconds_per_cycle * ctx.static_power_mw * kPjPerMwSecond;
   cost.energy = levels_energy + cost.compute_energy + cost.static_energy + cost.dma_energy;
 }
 
@@ -279,9 +314,8 @@ TileTraffic tile_traffic(const LayerContext& ctx, const DimArray& n, const DimAr
                          Operand op) {
   const Layer& l = *ctx.layer;
   const std::size_t o = idx(op);
-  const int in_dims = ctx.engine_in[kI] ? ctx.engine_in[kI]->dims : 3;
-  const int w_dims = ctx.engine_in[kW] ? ctx.engine_in[kW]->dims : 3;
-  const int o_dims = ctx.engine_out[kO] ? ctx.engine_out[kO]->dims : 3;
+  const int in_dims = ctx.engine_dims[kI], w_dims = ctx.engine_dims[kW],
+            o_dims = ctx.engine_dims[kO];
   const bool x_full = n[idx(Dim::OX)] == 1;
   const bool y_full = n[idx(Dim::OY)] == 1 && n[idx(Dim::N)] == 1;
   auto x = [&](Dim d) { return static_cast<double>(e[idx(d)]); };
@@ -350,19 +384,20 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
     tt.reason = why ? why : "the unit cannot run a tile of this shape";
     return tt;
   }
-  tt.bytes = tile_bytes(ctx, t);
+  const auto bytes = tile_bytes(ctx, t);
+  for (std::size_t o = 0; o < kNumOperands; ++o)
+    tt.bytes[o] = ceil_int(bytes[o]);
   tt.extra_bytes = model.extra_bytes(l, t, unrolling);
   {
-    Cost probe;  // fits at all (single-buffered)?
-    if (const char* reason = place(ctx, tt, {false, false, false}, probe)) {
+    std::array<std::int64_t, kMaxLevels> held;  // fits at all (single-buffered)?
+    if (const char* reason = place(ctx, tt, {false, false, false}, held)) {
       tt.reason = reason;
       return tt;
     }
   }
 
-  const int in_dims = ctx.engine_in[kI] ? ctx.engine_in[kI]->dims : 3;
-  const int w_dims = ctx.engine_in[kW] ? ctx.engine_in[kW]->dims : 3;
-  const int o_dims = ctx.engine_out[kO] ? ctx.engine_out[kO]->dims : 3;
+  const int in_dims = ctx.engine_dims[kI], w_dims = ctx.engine_dims[kW],
+            o_dims = ctx.engine_dims[kO];
   const bool i_chan_full = n[idx(Dim::G)] == 1 && n[idx(Dim::C)] == 1;
   const bool o_chan_full = n[idx(Dim::G)] == 1 && n[idx(Dim::K)] == 1;
   const bool x_full = n[idx(Dim::OX)] == 1;
@@ -371,137 +406,153 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
     return tile_traffic(ctx, n, e, static_cast<Operand>(o));
   };
 
-  // Compute sums over every tile step: enumerate the full / remainder
-  // combinations of the dims whose last tile is smaller; each occurs
-  // prod(n-1 or 1) times. The unit model is asked once per combination.
-  // A dim in which the unit's cost is proportional to the extent needs no
-  // remainder shape: its tiles sum to D / t times the full tile's cost.
-  std::array<std::size_t, kNumDims> rem{};
-  std::size_t k = 0;
+  // Compute sums over every tile step. Each dimension's tiles are n - 1 full
+  // ones and a last one; a dimension whose last tile is smaller needs the
+  // unit model's cost of both extents, combined with every other such
+  // dimension: 2^k calls for k of them. The unit model's cost structure cuts
+  // this down: a dimension in which the cost is proportional to the extent
+  // sums in closed form (D / t times the full tile's cost), and when the cost
+  // is a product of factors over groups of dimensions, the sum over all steps
+  // is the product of the per-group sums. Each per-group sum is taken with the
+  // other dimensions at full extent, so it carries the other factors at full
+  // extent too: divide by the full tile's cost once per extra group.
+  const auto structure = unrolling < ctx.structures
+                             ? ctx.structure[static_cast<std::size_t>(unrolling)]
+                             : model.cost_structure(l, unrolling);
+  std::array<unsigned, kNumDims + 1> varied{};  // per group (last: the rest), dims with a remainder
   double base_mult = 1;
-  const unsigned linear = model.linear_dims(l, unrolling);
   for (std::size_t d = 0; d < kNumDims; ++d) {
-    if (n[d] > 1 && r[d] != t[d] && !(linear >> d & 1u)) {
-      rem[k++] = d;
-    } else if (n[d] > 1 && r[d] != t[d]) {
+    const unsigned bit = 1u << d;
+    if (n[d] == 1 || r[d] == t[d]) {
+      base_mult *= static_cast<double>(n[d]);
+    } else if (structure.linear & bit) {
       base_mult *= static_cast<double>(D[d]) / static_cast<double>(t[d]);
     } else {
-      base_mult *= static_cast<double>(n[d]);
+      std::size_t g = 0;
+      while (g < kNumDims && !(structure.groups[g] & bit))
+        ++g;
+      varied[g] |= bit;
     }
   }
-  DimArray e{};
-  for (std::size_t mask = 0; mask < (std::size_t{1} << k); ++mask) {
-    e = t;
-    double mult = base_mult;
-    for (std::size_t b = 0; b < k; ++b) {
-      const auto d = rem[b];
-      if (mask & (std::size_t{1} << b)) {
-        e[d] = r[d];
-      } else {
-        mult *= static_cast<double>(n[d] - 1);
+  const bool unit_energy = !ctx.energy_per_op;
+  const auto full = model.tile_cost(l, t, unrolling);
+  const double full_cycles = full.cycles, full_energy = full.energy;
+  // Sum of the unit's cost over the full / last combinations of the dims in
+  // `dims` (the others at full extent), each weighted by its occurrences.
+  auto sum_over = [&](unsigned dims, double& cycles, double& energy) {
+    cycles = 0;
+    energy = 0;
+    DimArray e{};
+    for (unsigned last = dims;; last = (last - 1) & dims) {  // every subset of dims
+      double mult = 1;
+      e = t;
+      for (unsigned rest = dims; rest; rest &= rest - 1) {
+        const auto d = static_cast<std::size_t>(std::countr_zero(rest));
+        if (last >> d & 1u) {
+          e[d] = r[d];
+        } else {
+          mult *= static_cast<double>(n[d] - 1);
+        }
       }
+      const auto c = last == 0 ? full : model.tile_cost(l, e, unrolling);
+      cycles += mult * c.cycles;
+      energy += mult * c.energy;
+      if (last == 0) break;
     }
-    tt.compute += mult * model.tile_cycles(l, e, unrolling);
-    if (!ctx.energy_per_op) tt.compute_energy += mult * model.tile_energy(l, e, unrolling);
+  };
+  unsigned all_varied = 0;
+  int groups = 0;
+  for (unsigned v : varied) {
+    all_varied |= v;
+    groups += v != 0;
   }
+  double cycles_sum = full_cycles, energy_sum = full_energy;
+  if (groups == 1 || (groups > 1 && (full_cycles == 0 || (unit_energy && full_energy == 0)))) {
+    sum_over(all_varied, cycles_sum, energy_sum);  // one group, or no full cost to divide by
+  } else if (groups > 1) {
+    cycles_sum = energy_sum = 1;
+    for (unsigned v : varied) {
+      if (!v) continue;
+      double c = 0, en = 0;
+      sum_over(v, c, en);
+      cycles_sum *= c;
+      energy_sum *= en;
+    }
+    for (int g = 1; g < groups; ++g) {
+      cycles_sum /= full_cycles;
+      if (unit_energy) energy_sum /= full_energy;
+    }
+  }
+  tt.compute = base_mult * cycles_sum;
+  if (unit_energy) tt.compute_energy = base_mult * energy_sum;
   // Per-op energy summed over every tile is the layer's nest ops x energy per op.
   if (ctx.energy_per_op)
     tt.compute_energy = static_cast<double>(l.nest_ops()) * model.spec().energy_per_mac;
 
-  // TileTraffic sums over every tile step. Each per-tile quantity is a product of
-  // per-dimension factors, and the steps are the Cartesian product of the
-  // per-dimension tiles, so its sum is the product of per-dimension sums
-  // (dims not in the product contribute their tile count): no enumeration.
-  auto whole = [&](Dim d) { return static_cast<double>(l.dim(d)); };
+  // TileTraffic sums over every tile step. Each per-tile quantity is a product
+  // of per-dimension factors, and the steps are the Cartesian product of the
+  // per-dimension tiles, so its sum is the product of per-dimension sums: the
+  // whole extent D for a factor that is the tile extent, the sum of the input
+  // rows (columns) over the OY (OX) tiles, and the tile count n for a
+  // dimension the quantity does not depend on. FY and FX have one tile here.
+  auto cnt = [&](Dim d) { return static_cast<double>(n[idx(d)]); };
+  auto whole = [&](Dim d) { return static_cast<double>(D[idx(d)]); };
   auto per_dim = [&](Dim d, auto f) {
     return static_cast<double>(n[idx(d)] - 1) * f(t[idx(d)]) + f(r[idx(d)]);
   };
   const double rows_sum = per_dim(Dim::OY, [&](std::int64_t x) { return in_rows(l, x); });
   const double cols_sum = per_dim(Dim::OX, [&](std::int64_t x) { return in_cols(l, x); });
-  std::array<double, kNumDims> counts{};
-  for (std::size_t d = 0; d < kNumDims; ++d)
-    counts[d] = static_cast<double>(n[d]);
-  auto over = [&](std::initializer_list<std::pair<Dim, double>> factors) {
-    auto f = counts;
-    for (const auto& [d, sum] : factors)
-      f[idx(d)] = sum;
-    double v = 1;
-    for (double x : f)
-      v *= x;
-    return v;
-  };
   const double T = tt.steps;
+  const double nN = cnt(Dim::N), nG = cnt(Dim::G), nK = cnt(Dim::K), nC = cnt(Dim::C),
+               nY = cnt(Dim::OY), nX = cnt(Dim::OX);
+  const double wN = whole(Dim::N), wG = whole(Dim::G), wK = whole(Dim::K), wC = whole(Dim::C),
+               wY = whole(Dim::OY), wX = whole(Dim::OX);
   {  // I, HWC: per tile runs / commands as in feature_map_tile
     const double tensors = ctx.input_tensors;
-    tt.elems[kI] = tensors * over({{Dim::N, whole(Dim::N)},
-                                   {Dim::G, whole(Dim::G)},
-                                   {Dim::C, whole(Dim::C)},
-                                   {Dim::OY, rows_sum},
-                                   {Dim::OX, cols_sum}});
+    tt.elems[kI] = tensors * wN * wG * wC * rows_sum * cols_sum * nK;
+    const double per_image = wN * nG * nK * nC * nY * nX;  // one per tile and image
+    const double per_row = wN * rows_sum * nG * nK * nC * nX;
     double runs = 0, cmds = 0;
     if (i_chan_full && x_full) {
-      runs = y_full ? T : over({{Dim::N, whole(Dim::N)}});
+      runs = y_full ? T : per_image;
       cmds = T;
     } else if (i_chan_full) {
-      runs = over({{Dim::N, whole(Dim::N)}, {Dim::OY, rows_sum}});
-      cmds = in_dims >= 2 ? over({{Dim::N, whole(Dim::N)}}) : runs;
+      runs = per_row;
+      cmds = in_dims >= 2 ? per_image : runs;
     } else {
       const bool pieces = n[idx(Dim::C)] > 1 && n[idx(Dim::G)] > 1;
-      runs = pieces ? over({{Dim::N, whole(Dim::N)},
-                            {Dim::OY, rows_sum},
-                            {Dim::OX, cols_sum},
-                            {Dim::G, whole(Dim::G)}})
-                    : over({{Dim::N, whole(Dim::N)}, {Dim::OY, rows_sum}, {Dim::OX, cols_sum}});
-      cmds = in_dims >= 3   ? over({{Dim::N, whole(Dim::N)}})
-             : in_dims == 2 ? over({{Dim::N, whole(Dim::N)}, {Dim::OY, rows_sum}})
-                            : runs;
+      runs = wN * rows_sum * cols_sum * nK * nC * (pieces ? wG : nG);
+      cmds = in_dims >= 3 ? per_image : in_dims == 2 ? per_row : runs;
     }
     tt.runs[kI] = tensors * runs;
     tt.cmds[kI] = tensors * cmds;
   }
   {  // O, HWC
-    tt.elems[kO] = over({{Dim::N, whole(Dim::N)},
-                         {Dim::G, whole(Dim::G)},
-                         {Dim::K, whole(Dim::K)},
-                         {Dim::OY, whole(Dim::OY)},
-                         {Dim::OX, whole(Dim::OX)}});
+    tt.elems[kO] = wN * wG * wK * wY * wX * nC;
+    const double per_image = wN * nG * nK * nC * nY * nX;
+    const double per_row = wN * wY * nG * nK * nC * nX;
     if (o_chan_full && x_full) {
-      tt.runs[kO] = y_full ? T : over({{Dim::N, whole(Dim::N)}});
+      tt.runs[kO] = y_full ? T : per_image;
       tt.cmds[kO] = T;
     } else if (o_chan_full) {
-      tt.runs[kO] = over({{Dim::N, whole(Dim::N)}, {Dim::OY, whole(Dim::OY)}});
-      tt.cmds[kO] = o_dims >= 2 ? over({{Dim::N, whole(Dim::N)}}) : tt.runs[kO];
+      tt.runs[kO] = per_row;
+      tt.cmds[kO] = o_dims >= 2 ? per_image : per_row;
     } else {
       const bool pieces = n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1;
-      tt.runs[kO] = pieces ? over({{Dim::N, whole(Dim::N)},
-                                   {Dim::OY, whole(Dim::OY)},
-                                   {Dim::OX, whole(Dim::OX)},
-                                   {Dim::G, whole(Dim::G)}})
-                           : over({{Dim::N, whole(Dim::N)},
-                                   {Dim::OY, whole(Dim::OY)},
-                                   {Dim::OX, whole(Dim::OX)}});
-      tt.cmds[kO] = o_dims >= 3   ? over({{Dim::N, whole(Dim::N)}})
-                    : o_dims == 2 ? over({{Dim::N, whole(Dim::N)}, {Dim::OY, whole(Dim::OY)}})
-                                  : tt.runs[kO];
+      tt.runs[kO] = wN * wY * wX * nK * nC * (pieces ? wG : nG);
+      tt.cmds[kO] = o_dims >= 3 ? per_image : o_dims == 2 ? per_row : tt.runs[kO];
     }
   }
   if (ctx.present[kW]) {  // W: [K][FY][FX][C] per group (dense MatMul: [C][K])
-    tt.elems[kW] = over({{Dim::G, whole(Dim::G)},
-                         {Dim::K, whole(Dim::K)},
-                         {Dim::C, whole(Dim::C)},
-                         {Dim::FY, whole(Dim::FY)},
-                         {Dim::FX, whole(Dim::FX)}});
+    const double fyx = whole(Dim::FY) * whole(Dim::FX);
+    tt.elems[kW] = wG * wK * wC * fyx * nN * nY * nX;
     const bool inner_full = l.weights_ck ? n[idx(Dim::K)] == 1 : n[idx(Dim::C)] == 1;
     if (inner_full) {
       const bool split = n[idx(Dim::K)] > 1 && n[idx(Dim::G)] > 1;
-      tt.runs[kW] = split ? over({{Dim::G, whole(Dim::G)}}) : T;
+      tt.runs[kW] = split ? wG * nN * nK * nC * nY * nX : T;
       tt.cmds[kW] = split && w_dims < 2 ? tt.runs[kW] : T;
     } else {
-      tt.runs[kW] = l.weights_ck ? over({{Dim::G, whole(Dim::G)}, {Dim::C, whole(Dim::C)}})
-                                 : over({{Dim::G, whole(Dim::G)},
-                                         {Dim::K, whole(Dim::K)},
-                                         {Dim::FY, whole(Dim::FY)},
-                                         {Dim::FX, whole(Dim::FX)}});
+      tt.runs[kW] = l.weights_ck ? wG * wC * nN * nK * nY * nX : wG * wK * fyx * nN * nC * nY * nX;
       tt.cmds[kW] = w_dims >= 2 ? T : tt.runs[kW];
     }
   }
@@ -519,8 +570,8 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
         transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], f.elems * ctx.elem_bytes[kO], f);
   }
   StepLoad prologue;  // nothing to overlap with yet
-  prologue.add(ctx.slot_in[kI], tt.first_i, false);
-  prologue.add(ctx.slot_in[kW], tt.first_w, false);
+  prologue.add(ctx.slot_in[kI], tt.first_i, true, false);
+  prologue.add(ctx.slot_in[kW], tt.first_w, true, false);
   tt.first_in = prologue.time(0, ctx.engine_slots);
   tt.min_cycles =
       ctx.launch_cycles + tt.first_in + tt.compute + tt.steps * ctx.tile_overhead + tt.last_wb;
@@ -554,7 +605,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     cost.reason = tt.reason;
     return cost;
   }
-  if (const char* reason = place(ctx, tt, m.double_buffer, cost)) {
+  if (const char* reason = place(ctx, tt, m.double_buffer, cost.bytes_held)) {
     cost = Cost{};
     cost.reason = reason;
     return cost;
@@ -564,31 +615,28 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   const double steps = tt.steps;
 
   // --- loop nest ------------------------------------------------------------
-  // Tile loops with more than one tile, outermost first; pos[d] is 1-based.
+  // Tile loops with more than one tile, outermost first (1-based levels).
+  // Per operand, the innermost loop that indexes it (p, 0: none) and its
+  // fetch count: the product of the tile counts down to that loop.
   std::array<double, kNumDims> loop_n{};
-  std::array<int, kNumDims> pos{};
-  int loops = 0;
-  for (Dim d : m.order) {
-    if (n[idx(d)] > 1) {
-      loop_n[static_cast<std::size_t>(loops)] = static_cast<double>(n[idx(d)]);
-      pos[idx(d)] = ++loops;
-    }
-  }
-  // Innermost relevant loop of each operand and its fetch count.
   std::array<int, kNumOperands> p{};
-  std::array<double, kNumOperands> count{};
-  for (std::size_t o = 0; o < kNumOperands; ++o) {
-    for (std::size_t d = 0; d < kNumDims; ++d) {
-      if (ctx.relevant_dims[o] >> d & 1u) p[o] = std::max(p[o], pos[d]);
+  std::array<double, kNumOperands> count{1, 1, 1};
+  int loops = 0;
+  double outer = 1;
+  for (Dim d : m.order) {
+    const auto nd = static_cast<double>(n[idx(d)]);
+    if (nd == 1) continue;
+    outer *= nd;
+    loop_n[static_cast<std::size_t>(loops++)] = nd;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      const bool rel = ctx.relevant_dims[o] >> idx(d) & 1u;
+      p[o] = rel ? loops : p[o];
+      count[o] = rel ? outer : count[o];
     }
-    count[o] = 1;
-    for (int i = 0; i < p[o]; ++i)
-      count[o] *= loop_n[static_cast<std::size_t>(i)];
   }
-  double distinct_o = 1;  // distinct output tiles
-  for (std::size_t d = 0; d < kNumDims; ++d) {
-    if (ctx.relevant_dims[kO] >> d & 1u) distinct_o *= static_cast<double>(n[d]);
-  }
+  // Distinct output tiles.
+  const double distinct_o = static_cast<double>(n[idx(Dim::N)] * n[idx(Dim::G)] * n[idx(Dim::K)] *
+                                                n[idx(Dim::OY)] * n[idx(Dim::OX)]);
 
   // --- transfers ---------------------------------------------------------------
   // Fetches of X: (count_X / steps) x the per-step sums (each relevant tile is
@@ -634,57 +682,62 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
 
   // --- timeline ----------------------------------------------------------------
   const double work = tt.compute / steps + ctx.tile_overhead;  // the unit's time per step
-  const auto& db = m.double_buffer;
-  // One step s with carry levels la (at s) and lb (at s+1; 0 = none): the DMA
-  // load that overlaps its compute and the load that must follow it.
-  // The step time depends only on which transfers happen around it; memoise
-  // it on those five conditions.
-  std::array<double, 32> memo;
-  std::uint32_t known = 0;
-  // A transfer overlaps the computation when its operand is double-buffered
+  const auto& db =
+      m.double_buffer;  // A transfer overlaps the computation when its operand is double-buffered
   // and no single-ported level stands between them.
   std::array<bool, kNumOperands> overlaps{};
   for (std::size_t o = 0; o < kNumOperands; ++o)
     overlaps[o] = db[o] && !ctx.port_bound[o];
-  auto step_time = [&](int la, int lb) {
-    const bool wb_prev = la >= 1 && la <= p[kO] && db[kO];
-    const bool fetch_i = lb >= 1 && lb <= p[kI];
-    const bool fetch_w = lb >= 1 && ctx.present[kW] && lb <= p[kW];
-    const bool o_next = lb >= 1 && lb <= p[kO];
-    const unsigned key = wb_prev | fetch_i << 1 | fetch_w << 2 | o_next << 3;
-    if (known >> key & 1u) return memo[key];
+  // A step's time depends only on the transfers around it, which follow from
+  // the loop levels that advance before it (la) and after it (lb; 0: none):
+  // bit 0 the previous output write-back (la <= p_O, O double-buffered),
+  // bits 1 to 3 the fetches of the next I and W tiles and of the next output
+  // tile (lb <= p_I, p_W, p_O). Steps are counted per key, and each key that
+  // occurs is timed once: its DMA load in the shadow of the unit's work and
+  // after it.
+  auto before = [&](int la) { return static_cast<unsigned>(la >= 1 && la <= p[kO] && db[kO]); };
+  auto after = [&](int lb) {
+    if (lb < 1) return 0u;
+    return static_cast<unsigned>(lb <= p[kI]) << 1 |
+           static_cast<unsigned>(ctx.present[kW] && lb <= p[kW]) << 2 |
+           static_cast<unsigned>(lb <= p[kO]) << 3;
+  };
+  auto step_time = [&](unsigned key) {
     StepLoad load;
-    if (wb_prev) load.add(ctx.slot_out[kO], avg_wb, overlaps[kO]);
-    if (fetch_i) load.add(ctx.slot_in[kI], avg_i, overlaps[kI]);
-    if (fetch_w) load.add(ctx.slot_in[kW], avg_w, overlaps[kW]);
-    if (o_next) {
-      if (!db[kO]) load.add(ctx.slot_out[kO], avg_wb, false);
-      load.add(ctx.slot_in[kO], avg_rb, overlaps[kO]);
-    }
-    known |= 1u << key;
-    return memo[key] = load.time(work, ctx.engine_slots);
+    load.add(ctx.slot_out[kO], avg_wb, key & 1u, overlaps[kO]);
+    load.add(ctx.slot_in[kI], avg_i, key & 2u, overlaps[kI]);
+    load.add(ctx.slot_in[kW], avg_w, key & 4u, overlaps[kW]);
+    load.add(ctx.slot_out[kO], avg_wb, (key & 8u) && !db[kO], false);
+    load.add(ctx.slot_in[kO], avg_rb, key & 8u, overlaps[kO]);
+    return load.time(work, ctx.engine_slots);
   };
   double body = 0;
   if (loops == 0) {
     body = work;
   } else {
+    std::array<double, 16> steps_of{};  // steps per key
+    unsigned used = 0;
+    auto add = [&](unsigned key, double count) {
+      steps_of[key] += count;
+      used |= 1u << key;
+    };
     // Steps whose outermost advancing loop is L: prod(n before L) x (n_L - 1).
-    std::array<double, kNumDims + 1> cnt{};
-    double outer = 1;
-    for (int L = 1; L <= loops; ++L) {
-      const double nl = loop_n[static_cast<std::size_t>(L - 1)];
-      cnt[static_cast<std::size_t>(L)] = outer * (nl - 1);
-      outer *= nl;
-    }
     const int inner = loops;
-    const double n_inner = loop_n[static_cast<std::size_t>(inner - 1)];
-    body += step_time(0, inner);  // the first step, followed by an inner increment
+    double before_l = 1;  // product of the tile counts of the loops outside L
     for (int L = 1; L < inner; ++L) {
-      body += cnt[static_cast<std::size_t>(L)] * step_time(inner, L);  // inner wraps, L moves
-      body += cnt[static_cast<std::size_t>(L)] * step_time(L, inner);  // L moved, inner next
+      const double c = before_l * (loop_n[static_cast<std::size_t>(L - 1)] - 1);
+      add(before(inner) | after(L), c);  // inner wraps, L moves
+      add(before(L) | after(inner), c);  // L moved, inner next
+      before_l *= loop_n[static_cast<std::size_t>(L - 1)];
     }
-    body += (cnt[static_cast<std::size_t>(inner)] - steps / n_inner) * step_time(inner, inner);
-    body += step_time(inner, 0);  // the last step
+    const double n_inner = loop_n[static_cast<std::size_t>(inner - 1)];
+    add(before(0) | after(inner), 1);  // the first step, followed by an inner increment
+    add(before(inner) | after(inner), before_l * (n_inner - 1) - steps / n_inner);
+    add(before(inner) | after(0), 1);  // the last step
+    for (unsigned rest = used; rest; rest &= rest - 1) {
+      const auto key = static_cast<unsigned>(std::countr_zero(rest));
+      body += steps_of[key] * step_time(key);
+    }
   }
 
   cost.tiles = static_cast<std::int64_t>(steps);
@@ -698,9 +751,9 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   cost.transfers[kI] = ctx.moved[kI] ? static_cast<std::int64_t>(count[kI]) : 0;
   cost.transfers[kW] = ctx.moved[kW] ? static_cast<std::int64_t>(count[kW]) : 0;
   cost.transfers[kO] = ctx.moved[kO] ? static_cast<std::int64_t>(visits) : 0;
-  cost.bytes_moved[kI] = ctx.moved[kI] ? std::llround(i_bytes) : 0;
-  cost.bytes_moved[kW] = ctx.moved[kW] ? std::llround(w_bytes) : 0;
-  cost.bytes_moved[kO] = ctx.moved[kO] ? std::llround(o_wb_bytes + readback_bytes) : 0;
+  cost.bytes_moved[kI] = ctx.moved[kI] ? round_int(i_bytes) : 0;
+  cost.bytes_moved[kW] = ctx.moved[kW] ? round_int(w_bytes) : 0;
+  cost.bytes_moved[kO] = ctx.moved[kO] ? round_int(o_wb_bytes + readback_bytes) : 0;
 
   charge_energy(ctx, tt, {i_bytes, w_bytes, o_wb_bytes, readback_bytes}, cost);
   cost.legal = true;

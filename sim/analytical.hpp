@@ -12,6 +12,10 @@
 
 namespace tessel::sim {
 
+// The flows of bytes a mapping's energy is charged for (LayerContext).
+enum class Flow : std::uint8_t { i_in, w_in, o_out, o_back, unit_i, unit_w, unit_o };
+inline constexpr std::size_t kFlows = 7;
+
 // Everything about one (layer, unit) pair that does not depend on the
 // mapping, resolved once so that evaluate() touches no strings, maps or
 // allocations. Holds pointers into the Soc and the layer: both must outlive it.
@@ -53,16 +57,34 @@ struct LayerContext {
   // The unit reads its weight level on every tile (false for a unit that
   // holds its weights after the launch).
   bool weights_per_tile = true;
-  // Distinct DMA engines of the pair (at most 4 slots) and the slot of each
-  // operand's inbound and outbound engine (-1: none), so the step timeline
-  // works on small arrays instead of engine pointers.
+  // Distinct DMA engines of the pair (at most kEngineSlots) and the slot of
+  // each operand's inbound and outbound engine (kEngineSlots: none), so the
+  // step timeline works on small arrays instead of engine pointers.
+  static constexpr int kEngineSlots = 4;
   int engine_slots = 0;
-  std::array<int, kNumOperands> slot_in{-1, -1, -1};
-  std::array<int, kNumOperands> slot_out{-1, -1, -1};
+  std::array<int, kNumOperands> slot_in{kEngineSlots, kEngineSlots, kEngineSlots};
+  std::array<int, kNumOperands> slot_out{kEngineSlots, kEngineSlots, kEngineSlots};
   // The unit's energy is nest ops x energy_per_mac (no per-tile call needed).
   bool energy_per_op = false;
+  // The unit model's cost structure of the layer for its first unrollings
+  // (the others are asked on use).
+  std::array<hw::UnitModel::CostStructure, 4> structure{};
+  int structures = 0;
   double static_power_mw = 0.0;  // SoC leakage and idle power of all units
   double active_power_mw = 0.0;  // extra power of the unit while computing
+
+  // Resolved copies of the SoC's numbers the hot path reads, so that it walks
+  // small arrays instead of the Soc's level and engine records.
+  int levels = 0;                                   // memory levels of the SoC
+  std::array<std::int64_t, kMaxLevels> capacity{};  // per level, bytes
+  // Per operand, dimensions of its DMA engine (I, W: inbound; O: outbound;
+  // 3 without one).
+  std::array<int, kNumOperands> engine_dims{3, 3, 3};
+  // Energy per byte of each flow of bytes, per memory level and for the DMA
+  // engines (pJ/B): the flows are the DMA moves (I in, W in, O out, O read
+  // back) and the unit's own accesses (reads of I and W, writes of O).
+  std::array<std::array<double, kMaxLevels>, kFlows> flow_level_pj{};
+  std::array<double, kFlows> flow_dma_pj{};
 };
 
 // Data moved for one tile of one operand: elements, contiguous runs, and DMA
@@ -86,10 +108,10 @@ struct TileTerms {
   std::array<double, kNumOperands> runs{};   // contiguous runs summed over all steps
   std::array<double, kNumOperands> cmds{};   // DMA commands summed over all steps
   double first_in = 0;  // DMA cycles of the first fetch of I and W (prologue), per engine sum
-  double first_i = 0, first_w = 0;           // the same per operand
-  double last_wb = 0;                        // DMA cycles of the last output write-back (epilogue)
-  std::array<double, kNumOperands> bytes{};  // one buffer of each operand's tile at its level
-  std::int64_t extra_bytes = 0;              // unit scratch at its input level
+  double first_i = 0, first_w = 0;  // the same per operand
+  double last_wb = 0;               // DMA cycles of the last output write-back (epilogue)
+  std::array<std::int64_t, kNumOperands> bytes{};  // one buffer of each operand's tile at its level
+  std::int64_t extra_bytes = 0;                    // unit scratch at its input level
   // Lower bound on the cycles of any order and buffering of this tile:
   // launch + prologue + T x (compute per step + tile overhead) + epilogue.
   double min_cycles = 0;

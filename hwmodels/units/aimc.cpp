@@ -135,6 +135,14 @@ class AimcModel final : public UnitModel {
     return spec().tile_overhead_cycles + pipe_ * clock_ratio();
   }
 
+  // Activations and the MACs are proportional to N, OY and OX; K adds ADC
+  // rounds (C, FY and FX are never tiled).
+  CostStructure cost_structure(const Layer&, int) const override {
+    CostStructure s;
+    s.linear = dim_bit(Dim::N) | dim_bit(Dim::OY) | dim_bit(Dim::OX);
+    return s;
+  }
+
   bool energy_is_per_op() const override { return false; }
 
   double tile_energy(const Layer& layer, const DimArray& t, int) const override {

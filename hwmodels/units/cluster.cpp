@@ -117,16 +117,25 @@ class ClusterModel final : public UnitModel {
     return cycles * clock_ratio();
   }
 
-  // Linear in N always; in G unless the K unrolling splits groups among cores
-  // (channel-wise ops); in OY when the K unrolling leaves rows whole, except
-  // for depthwise, whose window gather grows with the halo.
-  unsigned linear_dims(const Layer& layer, int u) const override {
-    const bool channelwise =
-        !(layer.op == OpKind::conv || layer.op == OpKind::pointwise || layer.op == OpKind::dense);
-    unsigned mask = 1u << idx(Dim::N);
-    if (!(u == 1 && channelwise)) mask |= 1u << idx(Dim::G);
-    if (u == 1 && layer.op != OpKind::depthwise) mask |= 1u << idx(Dim::OY);
-    return mask;
+  // The dimension the unrolling splits among the cores costs its per-core
+  // ceiling: a factor of its own. Convolutions are linear in N and G, and in
+  // OY when the cores split K; their C, K and OX interact in the register
+  // blocks. Depthwise couples OY and OX in the window gather. Pools and adds
+  // are a product of all extents.
+  CostStructure cost_structure(const Layer& layer, int u) const override {
+    const Dim split = u == 0 ? Dim::OY : (weighted_dense(layer) ? Dim::K : Dim::G);
+    CostStructure s;
+    if (layer.op == OpKind::depthwise) {
+      s.linear = dim_bit(Dim::N) | (split == Dim::G ? 0u : dim_bit(Dim::G));
+      if (split == Dim::G) s.groups[0] = dim_bit(Dim::G);
+    } else if (weighted_dense(layer)) {
+      s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | (split == Dim::OY ? 0u : dim_bit(Dim::OY));
+      if (split == Dim::OY) s.groups[0] = dim_bit(Dim::OY);
+    } else {
+      s.linear = kAllDimBits & ~dim_bit(split);
+      s.groups[0] = dim_bit(split);
+    }
+    return s;
   }
 
   std::int64_t extra_bytes(const Layer& layer, const DimArray& t, int u) const override {
@@ -153,13 +162,18 @@ class ClusterModel final : public UnitModel {
     Share w{ext(t, Dim::OY), ext(t, Dim::K), ext(t, Dim::G)};
     if (u == 0) {
       w.rows = ceil_div(w.rows, cores_);
-    } else if (layer.op == OpKind::conv || layer.op == OpKind::pointwise ||
-               layer.op == OpKind::dense) {
+    } else if (weighted_dense(layer)) {
       w.k = ceil_div(w.k, cores_);
     } else {
       w.g = ceil_div(w.g, cores_);  // depthwise, pools, adds: K = 1, channels are groups
     }
     return w;
+  }
+
+  // Convolutions, pointwise and dense: K output channels per group (the
+  // others, channel-wise, have K = 1 and their channels in G).
+  static bool weighted_dense(const Layer& layer) {
+    return layer.op == OpKind::conv || layer.op == OpKind::pointwise || layer.op == OpKind::dense;
   }
 
   // Pointwise with stride 1 and dense read their input vectors in place.

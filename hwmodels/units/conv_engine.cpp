@@ -123,8 +123,42 @@ class ConvEngineModel final : public UnitModel {
   }
 
   double tile_cycles(const Layer& layer, const DimArray& t, int) const override {
-    const double sub =
-        ext(t, Dim::N) * ceil_div(ext(t, Dim::OY), sp_) * ceil_div(ext(t, Dim::OX), sp_);
+    return cycles(layer, t, sub_tiles(t));
+  }
+
+  double tile_energy(const Layer& layer, const DimArray& t, int) const override {
+    return energy(layer, t, sub_tiles(t));
+  }
+
+  TileCost tile_cost(const Layer& layer, const DimArray& t, int) const override {
+    const SubTiles st = sub_tiles(t);
+    return {cycles(layer, t, st), energy(layer, t, st)};
+  }
+
+  // Sub-tiles are a product of N and the ceilings of OY and OX; the C and K
+  // blocks interact (passes per K block); a conv's groups repeat the blocks.
+  // The energy's padded slots are a product of the same factors.
+  CostStructure cost_structure(const Layer& layer, int) const override {
+    CostStructure s;
+    s.linear = dim_bit(Dim::N) | (layer.op == OpKind::depthwise ? 0u : dim_bit(Dim::G));
+    s.groups[0] = dim_bit(Dim::OY);
+    s.groups[1] = dim_bit(Dim::OX);
+    return s;
+  }
+
+  bool energy_is_per_op() const override { return false; }
+
+ private:
+  // Output sub-tiles of the tile along OY and OX (partial ones count).
+  struct SubTiles {
+    double y, x;
+  };
+  SubTiles sub_tiles(const DimArray& t) const {
+    return {ceil_div(ext(t, Dim::OY), sp_), ceil_div(ext(t, Dim::OX), sp_)};
+  }
+
+  double cycles(const Layer& layer, const DimArray& t, const SubTiles& st) const {
+    const double sub = ext(t, Dim::N) * st.y * st.x;
     const double wbits = layer.bits.weight;
     const double beats = ceil_div(cb_ * layer.bits.input, stream_);
     const double fy = ext(t, Dim::FY), fx = ext(t, Dim::FX);
@@ -155,11 +189,9 @@ class ConvEngineModel final : public UnitModel {
     return sub * per_sub * clock_ratio();
   }
 
-  bool energy_is_per_op() const override { return false; }
-
-  double tile_energy(const Layer& layer, const DimArray& t, int) const override {
-    const double spatial = ceil_div(ext(t, Dim::OY), sp_) * sp_ * ceil_div(ext(t, Dim::OX), sp_) *
-                           sp_ * ext(t, Dim::FY) * ext(t, Dim::FX) * ext(t, Dim::N);
+  double energy(const Layer& layer, const DimArray& t, const SubTiles& st) const {
+    const double spatial =
+        st.y * sp_ * st.x * sp_ * ext(t, Dim::FY) * ext(t, Dim::FX) * ext(t, Dim::N);
     double slots;
     if (layer.op == OpKind::depthwise) {
       slots = spatial * ceil_div(ext(t, Dim::G), cb_) * cb_;
@@ -169,7 +201,6 @@ class ConvEngineModel final : public UnitModel {
     return slots * spec().energy_per_mac;
   }
 
- private:
   // Fixed cycles after the passes of one output block (normquant setup, streamout setup).
   double sub_tail_fixed(const Layer& layer) const {
     return (layer.bits.output < 32 ? nq_ : 0.0) + sout_;
@@ -178,8 +209,7 @@ class ConvEngineModel final : public UnitModel {
   // Sum of f(k) over the blocks of at most `width` channels covering `n` channels.
   template <typename F>
   static double blocks(double n, double width, F&& f) {
-    const double full = std::floor(n / width);
-    const double rem = n - full * width;
+    const auto [full, rem] = div_mod(n, width);
     return full * f(width) + (rem > 0.0 ? f(rem) : 0.0);
   }
 

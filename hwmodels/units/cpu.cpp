@@ -66,6 +66,16 @@ class CpuModel final : public UnitModel {
     return cycles * clock_ratio();
   }
 
+  // Every term is proportional to the output pixels (N, G, OY, OX); K and C
+  // interact through the vector ceiling (weighted ops) or the per-output
+  // cost (pools and adds, where K is proportional too).
+  CostStructure cost_structure(const Layer& layer, int) const override {
+    CostStructure s;
+    s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | dim_bit(Dim::OY) | dim_bit(Dim::OX) |
+               (has_weights(layer.op) ? 0u : dim_bit(Dim::K));
+    return s;
+  }
+
  private:
   double lanes8_, mac_cycles_, load_, output_, pixel_, element_;
 };

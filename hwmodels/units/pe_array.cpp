@@ -65,44 +65,58 @@ class PeArrayModel final : public UnitModel {
     unrollings_ = {make_unrolling(fmt::format("K{}xOX{}", r, c), {{Dim::K, r}, {Dim::OX, c}})};
   }
 
-  double tile_cycles(const Layer& layer, const DimArray& t, int) const override {
+  double tile_cycles(const Layer& layer, const DimArray& t, int u) const override {
+    return tile_cost(layer, t, u).cycles;
+  }
+
+  double tile_energy(const Layer& layer, const DimArray& t, int u) const override {
+    return tile_cost(layer, t, u).energy;
+  }
+
+  // Depthwise is the weighted formula with C = 1 and its own passes.
+  TileCost tile_cost(const Layer& layer, const DimArray& t, int) const override {
     const double fy = ext(t, Dim::FY), fx = ext(t, Dim::FX), c = ext(t, Dim::C);
-    const double col_blocks = ceil_div(ext(t, Dim::OX), cols_);
-    double cycles;
-    if (layer.op == OpKind::depthwise) {
-      const double passes =
-          ext(t, Dim::N) * ceil_div(ext(t, Dim::G), dw_) * ext(t, Dim::OY) * col_blocks;
-      cycles = passes * (fy * fx * mac_ + fy * window_ + pass_);
-    } else if (has_weights(layer.op)) {
-      cycles = passes(t) * (c * fy * fx * mac_ + c * fy * window_ + pass_);
-    } else {
-      cycles = ext(t, Dim::N) * ext(t, Dim::G) * ext(t, Dim::K) * c * fy * fx * ext(t, Dim::OY) *
-               ceil_div(ext(t, Dim::OX), lanes_);
+    if (!has_weights(layer.op)) {
+      const double cycles = ext(t, Dim::N) * ext(t, Dim::G) * ext(t, Dim::K) * c * fy * fx *
+                            ext(t, Dim::OY) * ceil_div(ext(t, Dim::OX), lanes_);
+      return {cycles * clock_ratio(), tile_ops(t) * spec().energy_per_mac};
     }
-    return cycles * clock_ratio();
+    const double p = passes(layer, t);
+    return {p * (c * fy * fx * mac_ + c * fy * window_ + pass_) * clock_ratio(),
+            p * rows_ * cols_ * c * fy * fx * spec().energy_per_mac};
   }
 
   double tile_overhead_cycles(const Layer&) const override {
     return spec().tile_overhead_cycles + fill_ * clock_ratio();
   }
 
-  bool energy_is_per_op() const override { return false; }
-
-  double tile_energy(const Layer& layer, const DimArray& t, int) const override {
-    if (!has_weights(layer.op)) return tile_ops(t) * spec().energy_per_mac;
-    const double reduction = ext(t, Dim::C) * ext(t, Dim::FY) * ext(t, Dim::FX);
-    double p = passes(t);
-    if (layer.op == OpKind::depthwise) {
-      p = ext(t, Dim::N) * ceil_div(ext(t, Dim::G), dw_) * ext(t, Dim::OY) *
-          ceil_div(ext(t, Dim::OX), cols_);
+  // Passes are a product of N, G, OY and the ceilings of K and OX (depthwise:
+  // of G and OX); the reduction per pass depends on C alone. Pools and adds
+  // are a product of all extents but the ceiling of OX. The energy has the
+  // same factors.
+  CostStructure cost_structure(const Layer& layer, int) const override {
+    CostStructure s;
+    if (!has_weights(layer.op)) {
+      s.linear = kAllDimBits & ~dim_bit(Dim::OX);
+    } else if (layer.op == OpKind::depthwise) {
+      s.linear = dim_bit(Dim::N) | dim_bit(Dim::OY);
+      s.groups = {dim_bit(Dim::G), dim_bit(Dim::OX)};
+    } else {
+      s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | dim_bit(Dim::OY);
+      s.groups = {dim_bit(Dim::K), dim_bit(Dim::OX), dim_bit(Dim::C)};
     }
-    return p * rows_ * cols_ * reduction * spec().energy_per_mac;
+    return s;
   }
 
+  bool energy_is_per_op() const override { return false; }
+
  private:
-  double passes(const DimArray& t) const {
-    return ext(t, Dim::N) * ext(t, Dim::G) * ext(t, Dim::OY) * ceil_div(ext(t, Dim::K), rows_) *
-           ceil_div(ext(t, Dim::OX), cols_);
+  // Passes of a weighted tile (blocks of rows x cols outputs).
+  double passes(const Layer& layer, const DimArray& t) const {
+    const double channel_blocks = layer.op == OpKind::depthwise
+                                      ? ceil_div(ext(t, Dim::G), dw_)
+                                      : ext(t, Dim::G) * ceil_div(ext(t, Dim::K), rows_);
+    return ext(t, Dim::N) * channel_blocks * ext(t, Dim::OY) * ceil_div(ext(t, Dim::OX), cols_);
   }
 
   double rows_, cols_, mac_, window_, pass_, fill_, dw_, lanes_;
