@@ -69,6 +69,11 @@ constexpr bool has_weights(OpKind op) {
   return op == OpKind::conv || op == OpKind::depthwise || op == OpKind::pointwise ||
          op == OpKind::dense;
 }
+// True for the weighted kinds that mix channels: K outputs per group from C
+// inputs (conv, pointwise, dense; not depthwise, whose channels are groups).
+constexpr bool mixes_channels(OpKind op) {
+  return has_weights(op) && op != OpKind::depthwise;
+}
 
 // Bit widths of the operands; the accumulator holds partial sums.
 struct Precision {

@@ -86,7 +86,7 @@ class AimcModel final : public UnitModel {
     if (!UnitModel::supports(layer, why)) return false;
     std::string reason;
     const auto reduction = layer.dim(Dim::C) * layer.dim(Dim::FY) * layer.dim(Dim::FX);
-    if (layer.op != OpKind::conv && layer.op != OpKind::pointwise && layer.op != OpKind::dense) {
+    if (!mixes_channels(layer.op)) {
       reason =
           fmt::format("holds one dense weight matrix and cannot run {} layers", op_name(layer.op));
     } else if (layer.dim(Dim::G) != 1) {

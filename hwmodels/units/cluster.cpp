@@ -123,12 +123,12 @@ class ClusterModel final : public UnitModel {
   // blocks. Depthwise couples OY and OX in the window gather. Pools and adds
   // are a product of all extents.
   CostStructure cost_structure(const Layer& layer, int u) const override {
-    const Dim split = u == 0 ? Dim::OY : (weighted_dense(layer) ? Dim::K : Dim::G);
+    const Dim split = u == 0 ? Dim::OY : (mixes_channels(layer.op) ? Dim::K : Dim::G);
     CostStructure s;
     if (layer.op == OpKind::depthwise) {
       s.linear = dim_bit(Dim::N) | (split == Dim::G ? 0u : dim_bit(Dim::G));
       if (split == Dim::G) s.groups[0] = dim_bit(Dim::G);
-    } else if (weighted_dense(layer)) {
+    } else if (mixes_channels(layer.op)) {
       s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | (split == Dim::OY ? 0u : dim_bit(Dim::OY));
       if (split == Dim::OY) s.groups[0] = dim_bit(Dim::OY);
     } else {
@@ -162,18 +162,12 @@ class ClusterModel final : public UnitModel {
     Share w{ext(t, Dim::OY), ext(t, Dim::K), ext(t, Dim::G)};
     if (u == 0) {
       w.rows = ceil_div(w.rows, cores_);
-    } else if (weighted_dense(layer)) {
+    } else if (mixes_channels(layer.op)) {
       w.k = ceil_div(w.k, cores_);
     } else {
       w.g = ceil_div(w.g, cores_);  // depthwise, pools, adds: K = 1, channels are groups
     }
     return w;
-  }
-
-  // Convolutions, pointwise and dense: K output channels per group (the
-  // others, channel-wise, have K = 1 and their channels in G).
-  static bool weighted_dense(const Layer& layer) {
-    return layer.op == OpKind::conv || layer.op == OpKind::pointwise || layer.op == OpKind::dense;
   }
 
   // Pointwise with stride 1 and dense read their input vectors in place.
