@@ -13,21 +13,27 @@ namespace {
 
 using namespace tessel;
 
-void BM_EventSim_resnet8_schedule_gap9(benchmark::State& state) {
-  const auto soc = hw::load_soc("gap9");
-  const sim::Analytical model(soc);
-  const auto g = zoo_model("resnet8");
-  const auto schedule = mappers::map_network(g, model, {}).schedule;
-  const sim::EventSim es(soc);
+// Runs `simulate` per iteration and reports events per second and per run.
+template <typename Simulate>
+void run(benchmark::State& state, Simulate simulate) {
   std::uint64_t events = 0;
   for (auto _ : state) {
-    const auto r = es.simulate(g, schedule);
+    const auto r = simulate();
     events += r.events;
     benchmark::DoNotOptimize(r.cycles);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
   state.counters["events_per_run"] =
       static_cast<double>(events) / static_cast<double>(state.iterations());
+}
+
+void BM_EventSim_resnet8_schedule_gap9(benchmark::State& state) {
+  const auto soc = hw::load_soc("gap9");
+  const sim::Analytical model(soc);
+  const auto g = zoo_model("resnet8");
+  const auto schedule = mappers::map_network(g, model, {}).schedule;
+  const sim::EventSim es(soc);
+  run(state, [&] { return es.simulate(g, schedule); });
 }
 BENCHMARK(BM_EventSim_resnet8_schedule_gap9);
 
@@ -46,15 +52,7 @@ void BM_EventSim_small_tiles_gap9_cluster(benchmark::State& state) {
   m.order = parse_order("K,OY,OX");
   m.double_buffer = {true, true, true};
   const sim::EventSim es(soc);
-  std::uint64_t events = 0;
-  for (auto _ : state) {
-    const auto r = es.simulate(ctx, m);
-    events += r.events;
-    benchmark::DoNotOptimize(r.cycles);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(events));
-  state.counters["events_per_run"] =
-      static_cast<double>(events) / static_cast<double>(state.iterations());
+  run(state, [&] { return es.simulate(ctx, m); });
 }
 BENCHMARK(BM_EventSim_small_tiles_gap9_cluster);
 
