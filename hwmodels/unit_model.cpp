@@ -114,6 +114,39 @@ double UnitModel::tile_energy(const Layer&, const DimArray& tile, int) const {
   return units::tile_ops(tile) * spec_.energy_per_mac;
 }
 
+UnitModel::TileCost UnitModel::sum_cost(const Layer& layer, const TileGrid& g, int u) const {
+  // Dimensions whose last tile is smaller; the others contribute their count.
+  unsigned varied = 0;
+  double base = 1;
+  for (std::size_t d = 0; d < kNumDims; ++d) {
+    if (g.count[d] > 1 && g.last[d] != g.tile[d]) {
+      varied |= 1u << d;
+    } else {
+      base *= static_cast<double>(g.count[d]);
+    }
+  }
+  // Every subset of the varied dimensions at their last extent (the others
+  // full), weighted by how many steps have that shape.
+  TileCost sum;
+  for (unsigned last = varied;; last = (last - 1) & varied) {
+    DimArray e = g.tile;
+    double times = base;
+    for (std::size_t d = 0; d < kNumDims; ++d) {
+      if (!(varied >> d & 1u)) continue;
+      if (last >> d & 1u) {
+        e[d] = g.last[d];
+      } else {
+        times *= static_cast<double>(g.count[d] - 1);
+      }
+    }
+    const TileCost c = tile_cost(layer, e, u);
+    sum.cycles += times * c.cycles;
+    sum.energy += times * c.energy;
+    if (last == 0) break;
+  }
+  return sum;
+}
+
 std::shared_ptr<const UnitModel> make_unit_model(const UnitSpec& spec, double soc_frequency) {
   const UnitKind* kind = find_unit_kind(spec.kind);
   if (!kind) {

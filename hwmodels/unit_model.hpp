@@ -21,6 +21,13 @@ struct ParamSpec {
   std::string description;
 };
 
+// The tiles of a layer along each dimension: count[d] - 1 tiles of extent
+// tile[d] and a last one of extent last[d] (equal to tile[d] when it divides
+// the dimension). The tile steps are every combination across dimensions.
+struct TileGrid {
+  DimArray tile{}, count{}, last{};
+};
+
 // The timing, legality and buffer model of one compute-unit kind. One
 // implementation per kind in hwmodels/units/, registered by name. Instances
 // are immutable and shared across threads. The cost model calls these once
@@ -79,28 +86,6 @@ class UnitModel {
   // tile_overhead_cycles.
   virtual double tile_overhead_cycles(const Layer& layer) const;
 
-  // How tile_cycles and tile_energy depend on the tile extents for one layer
-  // and unrolling, so that the cost model can sum them over every tile step
-  // without asking for each full / remainder combination of the extents:
-  //   linear: a bit (1 << idx(d)) for each dimension d in which both are
-  //           proportional to the extent (its remainder sums in closed form);
-  //   groups: disjoint bit masks of dimensions such that both functions are
-  //           a product f(e) = f_1(e|g1) x ... x f_m(e|gm) x f_rest(e|rest),
-  //           where e|g holds the extents of the dimensions in g and `rest`
-  //           the dimensions in no group (their sums then factorise).
-  // A declaration that does not hold gives wrong sums; the property tests
-  // compare the sums with a full enumeration. Empty (the default) is always
-  // correct and the slowest.
-  struct CostStructure {
-    unsigned linear = 0;
-    std::array<unsigned, kNumDims> groups{};  // unused entries 0
-  };
-  virtual CostStructure cost_structure(const Layer& layer, int u) const {
-    (void)layer;
-    (void)u;
-    return {};
-  }
-
   // Contract: true when tile_energy is the default (nest ops x
   // energy_per_mac), so the cost model may sum it in closed form without a
   // call per tile shape. Kinds that override tile_energy return false.
@@ -121,6 +106,14 @@ class UnitModel {
   virtual TileCost tile_cost(const Layer& layer, const DimArray& tile, int u) const {
     return {tile_cycles(layer, tile, u), energy_is_per_op() ? 0.0 : tile_energy(layer, tile, u)};
   }
+
+  // Contract: tile_cost summed over every tile step of `grid` (the cost
+  // model's hot path asks for this once per tile shape, never per step).
+  // The default asks tile_cost for each distinct combination of full and
+  // last extents: 2^k calls for k dimensions whose last tile is smaller.
+  // Kinds that write their cost as a per-dimension formula
+  // (units::FormulaModel) sum it in closed form instead. Pure, no allocation.
+  virtual TileCost sum_cost(const Layer& layer, const TileGrid& grid, int u) const;
 
  protected:
   // SoC cycles per unit cycle (SoC frequency / unit frequency).

@@ -147,9 +147,6 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
     }
   }
   c.energy_per_op = c.model->energy_is_per_op();
-  c.structures = static_cast<int>(std::min(c.structure.size(), c.model->unrollings().size()));
-  for (int u = 0; u < c.structures; ++u)
-    c.structure[static_cast<std::size_t>(u)] = c.model->cost_structure(layer, u);
   // Engine slots.
   {
     std::array<const hw::DmaEngine*, LayerContext::kEngineSlots> seen{};
@@ -358,9 +355,9 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
   const Layer& l = *ctx.layer;
   const hw::UnitModel& model = *ctx.model;
   const auto& D = l.dims;
-  auto& t = tt.tile;
-  auto& n = tt.count;
-  auto& r = tt.last;
+  auto& t = tt.grid.tile;
+  auto& n = tt.grid.count;
+  auto& r = tt.grid.last;
   for (std::size_t d = 0; d < kNumDims; ++d) {
     if (tile[d] < 1) {
       tt.reason = "a tile size is below 1";
@@ -406,88 +403,13 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
     return tile_traffic(ctx, n, e, static_cast<Operand>(o));
   };
 
-  // Compute sums over every tile step. Each dimension's tiles are n - 1 full
-  // ones and a last one; a dimension whose last tile is smaller needs the
-  // unit model's cost of both extents, combined with every other such
-  // dimension: 2^k calls for k of them. The unit model's cost structure cuts
-  // this down: a dimension in which the cost is proportional to the extent
-  // sums in closed form (D / t times the full tile's cost), and when the cost
-  // is a product of factors over groups of dimensions, the sum over all steps
-  // is the product of the per-group sums. Each per-group sum is taken with the
-  // other dimensions at full extent, so it carries the other factors at full
-  // extent too: divide by the full tile's cost once per extra group.
-  const auto structure = unrolling < ctx.structures
-                             ? ctx.structure[static_cast<std::size_t>(unrolling)]
-                             : model.cost_structure(l, unrolling);
-  std::array<unsigned, kNumDims + 1> varied{};  // per group (last: the rest), dims with a remainder
-  double base_mult = 1;
-  for (std::size_t d = 0; d < kNumDims; ++d) {
-    const unsigned bit = 1u << d;
-    if (n[d] == 1 || r[d] == t[d]) {
-      base_mult *= static_cast<double>(n[d]);
-    } else if (structure.linear & bit) {
-      base_mult *= static_cast<double>(D[d]) / static_cast<double>(t[d]);
-    } else {
-      std::size_t g = 0;
-      while (g < kNumDims && !(structure.groups[g] & bit))
-        ++g;
-      varied[g] |= bit;
-    }
-  }
-  const bool unit_energy = !ctx.energy_per_op;
-  const auto full = model.tile_cost(l, t, unrolling);
-  const double full_cycles = full.cycles, full_energy = full.energy;
-  // Sum of the unit's cost over the full / last combinations of the dims in
-  // `dims` (the others at full extent), each weighted by its occurrences.
-  auto sum_over = [&](unsigned dims, double& cycles, double& energy) {
-    cycles = 0;
-    energy = 0;
-    DimArray e{};
-    for (unsigned last = dims;; last = (last - 1) & dims) {  // every subset of dims
-      double mult = 1;
-      e = t;
-      for (unsigned rest = dims; rest; rest &= rest - 1) {
-        const auto d = static_cast<std::size_t>(std::countr_zero(rest));
-        if (last >> d & 1u) {
-          e[d] = r[d];
-        } else {
-          mult *= static_cast<double>(n[d] - 1);
-        }
-      }
-      const auto c = last == 0 ? full : model.tile_cost(l, e, unrolling);
-      cycles += mult * c.cycles;
-      energy += mult * c.energy;
-      if (last == 0) break;
-    }
-  };
-  unsigned all_varied = 0;
-  int groups = 0;
-  for (unsigned v : varied) {
-    all_varied |= v;
-    groups += v != 0;
-  }
-  double cycles_sum = full_cycles, energy_sum = full_energy;
-  if (groups == 1 || (groups > 1 && (full_cycles == 0 || (unit_energy && full_energy == 0)))) {
-    sum_over(all_varied, cycles_sum, energy_sum);  // one group, or no full cost to divide by
-  } else if (groups > 1) {
-    cycles_sum = energy_sum = 1;
-    for (unsigned v : varied) {
-      if (!v) continue;
-      double c = 0, en = 0;
-      sum_over(v, c, en);
-      cycles_sum *= c;
-      energy_sum *= en;
-    }
-    for (int g = 1; g < groups; ++g) {
-      cycles_sum /= full_cycles;
-      if (unit_energy) energy_sum /= full_energy;
-    }
-  }
-  tt.compute = base_mult * cycles_sum;
-  if (unit_energy) tt.compute_energy = base_mult * energy_sum;
+  // Compute sums over every tile step, from the unit model in one call.
+  const auto sum = model.sum_cost(l, tt.grid, unrolling);
+  tt.compute = sum.cycles;
   // Per-op energy summed over every tile is the layer's nest ops x energy per op.
-  if (ctx.energy_per_op)
-    tt.compute_energy = static_cast<double>(l.nest_ops()) * model.spec().energy_per_mac;
+  tt.compute_energy = ctx.energy_per_op
+                          ? static_cast<double>(l.nest_ops()) * model.spec().energy_per_mac
+                          : sum.energy;
 
   // TileTraffic sums over every tile step. Each per-tile quantity is a product
   // of per-dimension factors, and the steps are the Cartesian product of the
@@ -611,7 +533,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     return cost;
   }
   const Layer& l = *ctx.layer;
-  const auto& n = tt.count;
+  const auto& n = tt.grid.count;
   const double steps = tt.steps;
 
   // --- loop nest ------------------------------------------------------------
@@ -764,9 +686,8 @@ const TileTerms& CachedEvaluator::terms(const DimArray& tile, int unrolling) {
   DimArray t;  // cache key: the clamped extents
   for (std::size_t d = 0; d < kNumDims; ++d)
     t[d] = std::min(tile[d], ctx_.layer->dims[d]);
-  if (!cached_ || unrolling != last_unrolling_ || t != last_.tile) {
+  if (!cached_ || unrolling != last_unrolling_ || t != last_.grid.tile) {
     last_ = model_.tile_terms(ctx_, t, unrolling);
-    last_.tile = t;
     last_unrolling_ = unrolling;
     cached_ = true;
   }

@@ -66,10 +66,6 @@ struct LayerContext {
   std::array<int, kNumOperands> slot_out{kEngineSlots, kEngineSlots, kEngineSlots};
   // The unit's energy is nest ops x energy_per_mac (no per-tile call needed).
   bool energy_per_op = false;
-  // The unit model's cost structure of the layer for its first unrollings
-  // (the others are asked on use).
-  std::array<hw::UnitModel::CostStructure, 4> structure{};
-  int structures = 0;
   double static_power_mw = 0.0;  // SoC leakage and idle power of all units
   double active_power_mw = 0.0;  // extra power of the unit while computing
 
@@ -100,7 +96,7 @@ struct TileTraffic {
 struct TileTerms {
   bool legal = false;
   const char* reason = "";
-  DimArray tile{}, count{}, last{};          // extents t, tiles per dim n, remainder extents r
+  hw::TileGrid grid{};                       // extents t, tiles per dim n, last extents r
   double steps = 1;                          // tile steps T = prod n
   double compute = 0;                        // sum of tile cycles over all steps
   double compute_energy = 0;                 // sum of tile energy over all steps (pJ)
@@ -185,7 +181,7 @@ class CachedEvaluator {
   const LayerContext& ctx_;
   TileTerms last_;
   int last_unrolling_ = 0;
-  bool cached_ = false;  // last_ holds the terms of (last_.tile, last_unrolling_)
+  bool cached_ = false;  // last_ holds the terms of (last_.grid.tile, last_unrolling_)
 };
 
 }  // namespace tessel::sim

@@ -50,9 +50,9 @@ const std::vector<ParamSpec>& aimc_params() {
 // cell_weight_bits bits, C*FY*FX <= rows and K <= cols (supports); the
 // array cannot add partial sums of separate activations, so a tile holds
 // all of C (tile_legal).
-class AimcModel final : public UnitModel {
+class AimcModel final : public FormulaModel<AimcModel> {
  public:
-  explicit AimcModel(const UnitSpec& s) : UnitModel(s) {
+  explicit AimcModel(const UnitSpec& s) : FormulaModel(s) {
     const auto& p = aimc_params();
     rows_ = param_value(s, p, "rows");
     cols_ = param_value(s, p, "cols");
@@ -121,8 +121,16 @@ class AimcModel final : public UnitModel {
     return true;
   }
 
-  double tile_cycles(const Layer& layer, const DimArray& t, int) const override {
-    return activations(layer, t) * ceil_div(ext(t, Dim::K), adcs_) * act_ * clock_ratio();
+  // Activations are proportional to N, OY and OX; K adds ADC rounds (C, FY
+  // and FX are never tiled; G is 1).
+  template <typename X>
+  TileCost cost(const Layer& layer, const X& x, int) const {
+    const double passes = ceil_div(layer.bits.input, dac_);
+    const double activations = x.ext(Dim::N) * x.ext(Dim::OY) * x.ext(Dim::OX) * passes *
+                               x.count(Dim::G) * x.count(Dim::C);
+    const double rounds = x.sum(Dim::K, [&](double k) { return ceil_div(k, adcs_); });
+    return {activations * rounds * act_ * clock_ratio(),
+            activations * x.count(Dim::K) * act_energy_ + ops(x) * spec().energy_per_mac};
   }
 
   double launch_cycles(const Layer& layer) const override {
@@ -135,26 +143,9 @@ class AimcModel final : public UnitModel {
     return spec().tile_overhead_cycles + pipe_ * clock_ratio();
   }
 
-  // Activations and the MACs are proportional to N, OY and OX; K adds ADC
-  // rounds (C, FY and FX are never tiled).
-  CostStructure cost_structure(const Layer&, int) const override {
-    CostStructure s;
-    s.linear = dim_bit(Dim::N) | dim_bit(Dim::OY) | dim_bit(Dim::OX);
-    return s;
-  }
-
   bool energy_is_per_op() const override { return false; }
 
-  double tile_energy(const Layer& layer, const DimArray& t, int) const override {
-    return activations(layer, t) * act_energy_ + tile_ops(t) * spec().energy_per_mac;
-  }
-
  private:
-  double activations(const Layer& layer, const DimArray& t) const {
-    const double passes = ceil_div(layer.bits.input, dac_);
-    return ext(t, Dim::N) * ext(t, Dim::OY) * ext(t, Dim::OX) * passes;
-  }
-
   double rows_, cols_;
   int cell_bits_;
   double dac_, adcs_, act_, pipe_, row_write_, act_energy_;

@@ -67,9 +67,9 @@ const std::vector<ParamSpec>& cluster_params() {
 //
 // All of it times the clock ratio. barrier_cycles is added per tile (with the
 // spec's tile_overhead); extra_bytes is the im2col / gather buffers of all cores.
-class ClusterModel final : public UnitModel {
+class ClusterModel final : public FormulaModel<ClusterModel> {
  public:
-  explicit ClusterModel(const UnitSpec& s) : UnitModel(s) {
+  explicit ClusterModel(const UnitSpec& s) : FormulaModel(s) {
     const auto& p = cluster_params();
     cores_ = param_value(s, p, "cores");
     lanes8_ = param_value(s, p, "simd_lanes");
@@ -97,51 +97,45 @@ class ClusterModel final : public UnitModel {
     unrollings_ = {make_unrolling("OY", {{Dim::OY, n}}), make_unrolling("K", {{Dim::K, n}})};
   }
 
-  double tile_cycles(const Layer& layer, const DimArray& t, int u) const override {
-    const Share w = share(layer, t, u);
+  // The dimension the unrolling splits among the cores costs its per-core
+  // ceiling. Convolutions: a row's pixel blocks cost OX x A + ceil(OX / bp) x B
+  // (conv_row). Depthwise: the outputs and the window gathers. Pools and adds:
+  // a product of all extents.
+  template <typename X>
+  TileCost cost(const Layer& layer, const X& x, int u) const {
+    const Dim split = split_dim(layer, u);
+    // The slowest core's share of a dimension (summed like every term).
+    auto share = [&](Dim d) {
+      return d == split ? x.sum(d, [&](double e) { return ceil_div(e, cores_); }) : x.ext(d);
+    };
+    const double fy = x.ext(Dim::FY), fx = x.ext(Dim::FX);
+    const double images = x.ext(Dim::N) * share(Dim::G);
     double cycles;
     if (layer.op == OpKind::depthwise) {
       const double lanes = simd_lanes(lanes8_, std::max(layer.bits.weight, layer.bits.input));
-      const double l = ext(t, Dim::FY) * ext(t, Dim::FX);
-      const auto [vec, rem] = div_mod(l, lanes);
+      const auto [vec, rem] = div_mod(fy * fx, lanes);
       const double per_out = block_ + vec * (sdotp_ + 2.0 * load_) + rem * 3.0 * scalar_;
-      const double channels = ext(t, Dim::N) * w.g;
-      const double gather = window_bytes(layer, t, w) * gather_;
-      cycles = channels * (w.rows * ext(t, Dim::OX) * per_out + gather);
+      // Per channel, each core gathers the input window of its rows.
+      const double rows_in =
+          x.sum(Dim::OY, [&](double oy) { return window_rows(layer, split, oy); });
+      const double cols_in = x.sum(Dim::OX, [&](double ox) { return window_cols(layer, ox); });
+      const double gather = rows_in * cols_in * layer.bits.input / 8.0 * gather_;
+      cycles = images * x.count(Dim::K) * x.count(Dim::C) *
+               (share(Dim::OY) * x.ext(Dim::OX) * per_out + gather);
     } else if (has_weights(layer.op)) {
-      cycles = ext(t, Dim::N) * w.g * conv_core(layer, t, w);
+      cycles = images * share(Dim::OY) * conv_row(layer, x, split);
     } else {
-      cycles = ext(t, Dim::N) * w.g * w.k * w.rows * ext(t, Dim::OX) * ext(t, Dim::C) *
-               ext(t, Dim::FY) * ext(t, Dim::FX) * element_;
+      cycles = images * share(Dim::K) * share(Dim::OY) * x.ext(Dim::OX) * x.ext(Dim::C) * fy * fx *
+               element_;
     }
-    return cycles * clock_ratio();
-  }
-
-  // The dimension the unrolling splits among the cores costs its per-core
-  // ceiling: a factor of its own. Convolutions are linear in N and G, and in
-  // OY when the cores split K; their C, K and OX interact in the register
-  // blocks. Depthwise couples OY and OX in the window gather. Pools and adds
-  // are a product of all extents.
-  CostStructure cost_structure(const Layer& layer, int u) const override {
-    const Dim split = u == 0 ? Dim::OY : (mixes_channels(layer.op) ? Dim::K : Dim::G);
-    CostStructure s;
-    if (layer.op == OpKind::depthwise) {
-      s.linear = dim_bit(Dim::N) | (split == Dim::G ? 0u : dim_bit(Dim::G));
-      if (split == Dim::G) s.groups[0] = dim_bit(Dim::G);
-    } else if (mixes_channels(layer.op)) {
-      s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | (split == Dim::OY ? 0u : dim_bit(Dim::OY));
-      if (split == Dim::OY) s.groups[0] = dim_bit(Dim::OY);
-    } else {
-      s.linear = kAllDimBits & ~dim_bit(split);
-      s.groups[0] = dim_bit(split);
-    }
-    return s;
+    return {cycles * clock_ratio(), 0.0};
   }
 
   std::int64_t extra_bytes(const Layer& layer, const DimArray& t, int u) const override {
     double per_core = 0.0;
     if (layer.op == OpKind::depthwise) {
-      per_core = window_bytes(layer, t, share(layer, t, u));
+      per_core = window_rows(layer, split_dim(layer, u), ext(t, Dim::OY)) *
+                 window_cols(layer, ext(t, Dim::OX)) * layer.bits.input / 8.0;
     } else if (has_weights(layer.op) && uses_im2col(layer)) {
       per_core = bp_ * ext(t, Dim::C) * ext(t, Dim::FY) * ext(t, Dim::FX) * layer.bits.input / 8.0;
     }
@@ -153,21 +147,21 @@ class ClusterModel final : public UnitModel {
   }
 
  private:
-  // The part of a tile the slowest core computes.
-  struct Share {
-    double rows, k, g;  // output rows, output channels, groups
-  };
+  // The dimension the unrolling splits among the cores: output rows, or
+  // output channels (the groups for depthwise, pools and adds, where K = 1).
+  static Dim split_dim(const Layer& layer, int u) {
+    return u == 0 ? Dim::OY : (mixes_channels(layer.op) ? Dim::K : Dim::G);
+  }
 
-  Share share(const Layer& layer, const DimArray& t, int u) const {
-    Share w{ext(t, Dim::OY), ext(t, Dim::K), ext(t, Dim::G)};
-    if (u == 0) {
-      w.rows = ceil_div(w.rows, cores_);
-    } else if (mixes_channels(layer.op)) {
-      w.k = ceil_div(w.k, cores_);
-    } else {
-      w.g = ceil_div(w.g, cores_);  // depthwise, pools, adds: K = 1, channels are groups
-    }
-    return w;
+  // Input rows of the window of the slowest core's share of `oy` output rows,
+  // and input columns of the window of `ox` output columns.
+  double window_rows(const Layer& layer, Dim split, double oy) const {
+    const double rows = split == Dim::OY ? ceil_div(oy, cores_) : oy;
+    return in_extent(rows, static_cast<double>(layer.dim(Dim::FY)), layer.stride_y,
+                     layer.dilation_y);
+  }
+  static double window_cols(const Layer& layer, double ox) {
+    return in_extent(ox, static_cast<double>(layer.dim(Dim::FX)), layer.stride_x, layer.dilation_x);
   }
 
   // Pointwise with stride 1 and dense read their input vectors in place.
@@ -177,36 +171,39 @@ class ClusterModel final : public UnitModel {
     return !(one_by_one && layer.stride_y == 1 && layer.stride_x == 1);
   }
 
-  // Bytes of one channel's input window for the rows a core computes.
-  static double window_bytes(const Layer& layer, const DimArray& t, const Share& w) {
-    const double h = in_extent(w.rows, ext(t, Dim::FY), layer.stride_y, layer.dilation_y);
-    const double x = in_extent(ext(t, Dim::OX), ext(t, Dim::FX), layer.stride_x, layer.dilation_x);
-    return h * x * layer.bits.input / 8.0;
-  }
-
-  // Cycles of one register block of bk x bp outputs over a vector of length l.
-  double block(double bk, double bp, double vec, double rem) const {
-    return block_ + vec * (bk * bp * sdotp_ + (bk + bp) * load_) +
-           rem * (bk * bp + bk + bp) * scalar_;
-  }
-
-  // One core's cycles for one group of a conv, pointwise or dense tile.
-  double conv_core(const Layer& layer, const DimArray& t, const Share& w) const {
+  // One output row of one group of a conv, pointwise or dense tile on the
+  // slowest core. The output is computed in register blocks of b channels x
+  // p pixels, each a vector loop over L = C*FY*FX:
+  //   block(b, p) = beta(b) + p * alpha(b)
+  //   alpha(b)    = floor(L / lanes) * (b * sdotp + load) + (L mod lanes) * (b + 1) * scalar
+  //   beta(b)     = block_cycles + floor(L / lanes) * b * load + (L mod lanes) * b * scalar
+  // with b = bk for the full channel blocks and b = 1 for the channels beyond
+  // a multiple of bk; each pixel first copies its window into the im2col
+  // buffer. Over a row's pixel blocks (full ones of bp pixels and a narrower
+  // last one) the p terms add up to OX and the block count to ceil(OX / bp):
+  //   row = OX * A + ceil(OX / bp) * B,
+  //   A = im2col + k_full * alpha(bk) + k_rem * alpha(1),  B = k_full * beta(bk) + k_rem * beta(1).
+  // Every product holds one C term and one K term.
+  template <typename X>
+  double conv_row(const Layer& layer, const X& x, Dim split) const {
     const double lanes = simd_lanes(lanes8_, std::max(layer.bits.weight, layer.bits.input));
-    const double l = ext(t, Dim::C) * ext(t, Dim::FY) * ext(t, Dim::FX);
-    const auto [vec, rem] = div_mod(l, lanes);
-    const bool dense = layer.op == OpKind::dense;
-    const double bp = dense ? 1.0 : bp_;
-    const double im2col = uses_im2col(layer) ? l * layer.bits.input / 8.0 / im2col_bpc_ : 0.0;
-    const auto [k_full, k_rem] = div_mod(w.k, bk_);
-    auto pixel_block = [&](double pixels) {
-      return pixels * im2col + k_full * block(bk_, pixels, vec, rem) +
-             k_rem * block(1.0, pixels, vec, rem);
+    const double fyx = x.ext(Dim::FY) * x.ext(Dim::FX);
+    const double vec = x.sum(Dim::C, [&](double c) { return div_mod(c * fyx, lanes).quot; });
+    const double rem = x.sum(Dim::C, [&](double c) { return div_mod(c * fyx, lanes).rem; });
+    const double c1 = x.count(Dim::C);
+    const double im2col =
+        uses_im2col(layer) ? x.ext(Dim::C) * fyx * layer.bits.input / 8.0 / im2col_bpc_ : 0.0;
+    auto k_blocks = [&](double k) {
+      return div_mod(split == Dim::K ? ceil_div(k, cores_) : k, bk_);
     };
-    const double ox = ext(t, Dim::OX);
-    const auto [px_full, px_rem] = div_mod(ox, bp);
-    const double per_row = px_full * pixel_block(bp) + (px_rem > 0.0 ? pixel_block(px_rem) : 0.0);
-    return w.rows * per_row;
+    const double k_full = x.sum(Dim::K, [&](double k) { return k_blocks(k).quot; });
+    const double k_rem = x.sum(Dim::K, [&](double k) { return k_blocks(k).rem; });
+    auto alpha = [&](double b) { return vec * (b * sdotp_ + load_) + rem * (b + 1.0) * scalar_; };
+    auto beta = [&](double b) { return c1 * block_ + vec * b * load_ + rem * b * scalar_; };
+    const double a = im2col * x.count(Dim::K) + k_full * alpha(bk_) + k_rem * alpha(1.0);
+    const double b = k_full * beta(bk_) + k_rem * beta(1.0);
+    const double bp = layer.op == OpKind::dense ? 1.0 : bp_;
+    return a * x.ext(Dim::OX) + b * x.sum(Dim::OX, [&](double ox) { return ceil_div(ox, bp); });
   }
 
   double cores_, lanes8_, bk_, bp_, sdotp_, load_, scalar_, block_, im2col_bpc_, gather_, element_,

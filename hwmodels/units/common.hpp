@@ -82,6 +82,75 @@ inline double simd_lanes(double lanes8, int bits) {
   return l < 1.0 ? 1.0 : l;
 }
 
+// A kind's cost written once as a per-dimension formula, seen either for one
+// tile (OneTile) or summed over every tile step of a grid (AllTiles):
+//   x.ext(d)      the extent of d (summed: the whole dimension),
+//   x.sum(d, f)   f of the extent of d (summed: over the tiles along d),
+//   x.count(d)    1 (summed: the number of tiles along d).
+// The sum over all steps of a product of per-dimension factors is the product
+// of their per-dimension sums, so one formula serves both views when each of
+// its products holds exactly one factor per dimension: the dimension's ext or
+// sum, or its count where the product does not depend on it. FY and FX are
+// never tiled (count 1) and may be read freely. A product that misses a count
+// gives a wrong sum; the cost model's property tests compare the sums with an
+// enumeration of the steps.
+struct OneTile {
+  const DimArray& t;
+  double ext(Dim d) const { return static_cast<double>(t[idx(d)]); }
+  template <typename F>
+  double sum(Dim d, F&& f) const {
+    return f(ext(d));
+  }
+  double count(Dim) const { return 1.0; }
+};
+
+struct AllTiles {
+  const TileGrid& g;
+  double ext(Dim d) const {
+    const auto i = idx(d);
+    return static_cast<double>((g.count[i] - 1) * g.tile[i] + g.last[i]);
+  }
+  template <typename F>
+  double sum(Dim d, F&& f) const {
+    const auto i = idx(d);
+    const double full = f(static_cast<double>(g.tile[i]));
+    if (g.last[i] == g.tile[i]) return static_cast<double>(g.count[i]) * full;
+    return static_cast<double>(g.count[i] - 1) * full + f(static_cast<double>(g.last[i]));
+  }
+  double count(Dim d) const { return static_cast<double>(g.count[idx(d)]); }
+};
+
+// Product of the extents of every dimension (nest ops), in either view.
+template <typename X>
+double ops(const X& x) {
+  double p = 1.0;
+  for (Dim d : kAllDims)
+    p *= x.ext(d);
+  return p;
+}
+
+// Base of the kinds whose cost is such a formula: `Kind` defines
+//   template <typename X> TileCost cost(const Layer&, const X& x, int u) const
+// (energy 0 when energy_is_per_op()), and gets tile_cycles, tile_energy,
+// tile_cost and sum_cost from it.
+template <typename Kind>
+class FormulaModel : public UnitModel {
+ public:
+  using UnitModel::UnitModel;
+  double tile_cycles(const Layer& layer, const DimArray& t, int u) const final {
+    return tile_cost(layer, t, u).cycles;
+  }
+  double tile_energy(const Layer& layer, const DimArray& t, int u) const final {
+    return energy_is_per_op() ? UnitModel::tile_energy(layer, t, u) : tile_cost(layer, t, u).energy;
+  }
+  TileCost tile_cost(const Layer& layer, const DimArray& t, int u) const final {
+    return static_cast<const Kind&>(*this).cost(layer, OneTile{t}, u);
+  }
+  TileCost sum_cost(const Layer& layer, const TileGrid& g, int u) const final {
+    return static_cast<const Kind&>(*this).cost(layer, AllTiles{g}, u);
+  }
+};
+
 // An unrolling with the given factors (unlisted dimensions 1).
 Unrolling make_unrolling(std::string name, std::initializer_list<std::pair<Dim, std::int64_t>> f);
 

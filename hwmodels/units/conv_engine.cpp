@@ -65,9 +65,9 @@ const std::vector<ParamSpec>& conv_engine_params() {
 // spec's tile_overhead; per-layer setup is the spec's launch. Energy is
 // charged per MAC slot of the padded datapath (partial blocks and sub-tiles
 // included): the datapath toggles whether a lane is useful or not.
-class ConvEngineModel final : public UnitModel {
+class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
  public:
-  explicit ConvEngineModel(const UnitSpec& s) : UnitModel(s) {
+  explicit ConvEngineModel(const UnitSpec& s) : FormulaModel(s) {
     const auto& p = conv_engine_params();
     cb_ = param_value(s, p, "in_channels");
     kb_ = param_value(s, p, "out_channels");
@@ -122,95 +122,67 @@ class ConvEngineModel final : public UnitModel {
     return true;
   }
 
-  double tile_cycles(const Layer& layer, const DimArray& t, int) const override {
-    return cycles(layer, t, sub_tiles(t));
-  }
-
-  double tile_energy(const Layer& layer, const DimArray& t, int) const override {
-    return energy(layer, t, sub_tiles(t));
-  }
-
-  TileCost tile_cost(const Layer& layer, const DimArray& t, int) const override {
-    const SubTiles st = sub_tiles(t);
-    return {cycles(layer, t, st), energy(layer, t, st)};
-  }
-
-  // Sub-tiles are a product of N and the ceilings of OY and OX; the C and K
-  // blocks interact (passes per K block); a conv's groups repeat the blocks.
-  // The energy's padded slots are a product of the same factors.
-  CostStructure cost_structure(const Layer& layer, int) const override {
-    CostStructure s;
-    s.linear = dim_bit(Dim::N) | (layer.op == OpKind::depthwise ? 0u : dim_bit(Dim::G));
-    s.groups[0] = dim_bit(Dim::OY);
-    s.groups[1] = dim_bit(Dim::OX);
-    return s;
+  // Sub-tiles are a product of N and the ceilings of OY and OX; per sub-tile,
+  // the passes are the C blocks times the K blocks, and the per-block tail
+  // depends on K alone (depthwise: every block term on G alone). The energy's
+  // padded slots are a product of the same factors.
+  template <typename X>
+  TileCost cost(const Layer& layer, const X& x, int) const {
+    const double fy = x.ext(Dim::FY), fx = x.ext(Dim::FX);
+    const double sub = x.ext(Dim::N) * ceil_sum(x, Dim::OY, sp_) * ceil_sum(x, Dim::OX, sp_);
+    const double wbits = layer.bits.weight;
+    const double beats = ceil_div(cb_ * layer.bits.input, stream_);
+    const bool one_by_one = fy == 1.0 && fx == 1.0;
+    const double window = one_by_one ? sp_ * sp_ : (sp_ + fy - 1.0) * (sp_ + fx - 1.0);
+    // Cycles of a pass beside its per-channel ones: patch load, weight
+    // offset, matrix-vector setup, index update.
+    const double pass = load_ + window * beats + woff_ + matvec_ + index_;
+    double per_sub, slots;
+    if (layer.op == OpKind::depthwise) {
+      // Per block of k channels: one pass, k weight-offset cycles, k
+      // bit-serial weights, and the tail.
+      const double blocks = ceil_sum(x, Dim::G, cb_);
+      const double other = x.count(Dim::K) * x.count(Dim::C);
+      per_sub =
+          other * (pass * blocks + x.ext(Dim::G) * (1.0 + wbits) + tails(layer, x, Dim::G, cb_));
+      slots = other * blocks * cb_;
+    } else {
+      // Per block of k output channels: a pass of k weights per C block, and
+      // the tail.
+      const double nc = ceil_sum(x, Dim::C, cb_);
+      const double per_k = one_by_one ? ceil_div(wbits, sp_ * sp_) : wbits;
+      per_sub = x.ext(Dim::G) * (nc * (pass * ceil_sum(x, Dim::K, kb_) + per_k * x.ext(Dim::K)) +
+                                 x.count(Dim::C) * tails(layer, x, Dim::K, kb_));
+      slots = x.ext(Dim::G) * x.ext(Dim::K) * nc * cb_;
+    }
+    return {sub * per_sub * clock_ratio(),
+            sub * slots * sp_ * sp_ * fy * fx * spec().energy_per_mac};
   }
 
   bool energy_is_per_op() const override { return false; }
 
  private:
-  // Output sub-tiles of the tile along OY and OX (partial ones count).
-  struct SubTiles {
-    double y, x;
-  };
-  SubTiles sub_tiles(const DimArray& t) const {
-    return {ceil_div(ext(t, Dim::OY), sp_), ceil_div(ext(t, Dim::OX), sp_)};
+  // Sum over the tiles of ceil(extent / width).
+  template <typename X>
+  static double ceil_sum(const X& x, Dim d, double width) {
+    return x.sum(d, [width](double e) { return ceil_div(e, width); });
   }
 
-  double cycles(const Layer& layer, const DimArray& t, const SubTiles& st) const {
-    const double sub = ext(t, Dim::N) * st.y * st.x;
-    const double wbits = layer.bits.weight;
-    const double beats = ceil_div(cb_ * layer.bits.input, stream_);
-    const double fy = ext(t, Dim::FY), fx = ext(t, Dim::FX);
-    const bool one_by_one = fy == 1.0 && fx == 1.0;
-    const double window = one_by_one ? sp_ * sp_ : (sp_ + fy - 1.0) * (sp_ + fx - 1.0);
-    const double load = load_ + window * beats;
-    const double tail_fixed = sub_tail_fixed(layer);
+  // Sum over the tiles of the cycles after the passes of each block of at
+  // most `width` channels covering the extent of d: normalisation /
+  // requantisation (skipped for 32-bit outputs) and streamout.
+  template <typename X>
+  double tails(const Layer& layer, const X& x, Dim d, double width) const {
     const double obits = layer.bits.output;
-    // Cycles after the passes for a block of k output channels.
+    const double fixed = (obits < 32.0 ? nq_ : 0.0) + sout_;
+    const double per_channel = obits < 32.0 ? nq_ch_ : 0.0;
     auto tail = [&](double k) {
-      return tail_fixed + k * (obits < 32.0 ? nq_ch_ : 0.0) +
-             sp_ * sp_ * ceil_div(k * obits, stream_);
+      return fixed + k * per_channel + sp_ * sp_ * ceil_div(k * obits, stream_);
     };
-    double per_sub;
-    if (layer.op == OpKind::depthwise) {
-      auto blk = [&](double k) {
-        return load + woff_ + k + matvec_ + k * wbits + index_ + tail(k);
-      };
-      per_sub = blocks(ext(t, Dim::G), cb_, blk);
-    } else {
-      const double nc = ceil_div(ext(t, Dim::C), cb_);
-      const double per_k = one_by_one ? ceil_div(wbits, sp_ * sp_) : wbits;
-      auto blk = [&](double k) {
-        return nc * (load + woff_ + matvec_ + k * per_k + index_) + tail(k);
-      };
-      per_sub = ext(t, Dim::G) * blocks(ext(t, Dim::K), kb_, blk);
-    }
-    return sub * per_sub * clock_ratio();
-  }
-
-  double energy(const Layer& layer, const DimArray& t, const SubTiles& st) const {
-    const double spatial =
-        st.y * sp_ * st.x * sp_ * ext(t, Dim::FY) * ext(t, Dim::FX) * ext(t, Dim::N);
-    double slots;
-    if (layer.op == OpKind::depthwise) {
-      slots = spatial * ceil_div(ext(t, Dim::G), cb_) * cb_;
-    } else {
-      slots = spatial * ext(t, Dim::G) * ext(t, Dim::K) * ceil_div(ext(t, Dim::C), cb_) * cb_;
-    }
-    return slots * spec().energy_per_mac;
-  }
-
-  // Fixed cycles after the passes of one output block (normquant setup, streamout setup).
-  double sub_tail_fixed(const Layer& layer) const {
-    return (layer.bits.output < 32 ? nq_ : 0.0) + sout_;
-  }
-
-  // Sum of f(k) over the blocks of at most `width` channels covering `n` channels.
-  template <typename F>
-  static double blocks(double n, double width, F&& f) {
-    const auto [full, rem] = div_mod(n, width);
-    return full * f(width) + (rem > 0.0 ? f(rem) : 0.0);
+    return x.sum(d, [&](double e) {
+      const auto [full, rem] = div_mod(e, width);
+      return full * tail(width) + (rem > 0.0 ? tail(rem) : 0.0);
+    });
   }
 
   double cb_, kb_, sp_, stream_, load_, woff_, matvec_, index_, nq_, nq_ch_, sout_;

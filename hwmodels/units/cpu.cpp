@@ -33,9 +33,9 @@ const std::vector<ParamSpec>& cpu_params() {
 //                + pixels * pixel_cycles                          (loop bookkeeping)
 //   pools, adds:   nest ops * element_cycles + outputs * output_cycles
 // times the clock ratio; where outputs = N*G*K*OY*OX, pixels = N*G*OY*OX.
-class CpuModel final : public UnitModel {
+class CpuModel final : public FormulaModel<CpuModel> {
  public:
-  explicit CpuModel(const UnitSpec& s) : UnitModel(s) {
+  explicit CpuModel(const UnitSpec& s) : FormulaModel(s) {
     const auto& p = cpu_params();
     lanes8_ = param_value(s, p, "simd_lanes");
     mac_cycles_ = param_value(s, p, "mac_cycles");
@@ -51,29 +51,24 @@ class CpuModel final : public UnitModel {
     unrollings_ = {make_unrolling("none", {})};
   }
 
-  double tile_cycles(const Layer& layer, const DimArray& t, int) const override {
-    const double outputs = tile_outputs(t);
-    double cycles;
+  // Every term is proportional to the output pixels (N, G, OY, OX); K and C
+  // interact only through sums of per-dimension terms.
+  template <typename X>
+  TileCost cost(const Layer& layer, const X& x, int) const {
+    const double pixels = x.ext(Dim::N) * x.ext(Dim::G) * x.ext(Dim::OY) * x.ext(Dim::OX);
+    const double fyx = x.ext(Dim::FY) * x.ext(Dim::FX);
+    const double k = x.ext(Dim::K), c = x.ext(Dim::C);
+    const double k1 = x.count(Dim::K), c1 = x.count(Dim::C);
+    double per_pixel;
     if (has_weights(layer.op)) {
       const double lanes = simd_lanes(lanes8_, std::max(layer.bits.weight, layer.bits.input));
-      const double vec = ext(t, Dim::C) * ext(t, Dim::FY) * ext(t, Dim::FX);
-      const double pixels = ext(t, Dim::N) * ext(t, Dim::G) * ext(t, Dim::OY) * ext(t, Dim::OX);
-      cycles = outputs * ceil_div(vec, lanes) * mac_cycles_ + tile_ops(t) * load_ +
-               outputs * output_ + pixels * pixel_;
+      const double vectors = x.sum(Dim::C, [&](double e) { return ceil_div(e * fyx, lanes); });
+      per_pixel =
+          k * vectors * mac_cycles_ + k * c * fyx * load_ + k * c1 * output_ + k1 * c1 * pixel_;
     } else {
-      cycles = tile_ops(t) * element_ + outputs * output_;
+      per_pixel = k * (c * fyx * element_ + c1 * output_);
     }
-    return cycles * clock_ratio();
-  }
-
-  // Every term is proportional to the output pixels (N, G, OY, OX); K and C
-  // interact through the vector ceiling (weighted ops) or the per-output
-  // cost (pools and adds, where K is proportional too).
-  CostStructure cost_structure(const Layer& layer, int) const override {
-    CostStructure s;
-    s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | dim_bit(Dim::OY) | dim_bit(Dim::OX) |
-               (has_weights(layer.op) ? 0u : dim_bit(Dim::K));
-    return s;
+    return {pixels * per_pixel * clock_ratio(), 0.0};
   }
 
  private:

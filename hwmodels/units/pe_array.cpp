@@ -42,9 +42,9 @@ const std::vector<ParamSpec>& pe_array_params() {
 // times the clock ratio; fill_cycles is added per tile. Energy of weighted ops
 // is charged per PE slot of each pass (rows x cols x reduction length, idle
 // PEs included); of pools and adds per nest op.
-class PeArrayModel final : public UnitModel {
+class PeArrayModel final : public FormulaModel<PeArrayModel> {
  public:
-  explicit PeArrayModel(const UnitSpec& s) : UnitModel(s) {
+  explicit PeArrayModel(const UnitSpec& s) : FormulaModel(s) {
     const auto& p = pe_array_params();
     rows_ = param_value(s, p, "rows");
     cols_ = param_value(s, p, "cols");
@@ -65,60 +65,37 @@ class PeArrayModel final : public UnitModel {
     unrollings_ = {make_unrolling(fmt::format("K{}xOX{}", r, c), {{Dim::K, r}, {Dim::OX, c}})};
   }
 
-  double tile_cycles(const Layer& layer, const DimArray& t, int u) const override {
-    return tile_cost(layer, t, u).cycles;
-  }
-
-  double tile_energy(const Layer& layer, const DimArray& t, int u) const override {
-    return tile_cost(layer, t, u).energy;
-  }
-
-  // Depthwise is the weighted formula with C = 1 and its own passes.
-  TileCost tile_cost(const Layer& layer, const DimArray& t, int) const override {
-    const double fy = ext(t, Dim::FY), fx = ext(t, Dim::FX), c = ext(t, Dim::C);
+  // Passes are a product of N, G, OY and the ceilings of K and OX (depthwise:
+  // of G and OX); the reduction per pass depends on C alone. Depthwise is the
+  // weighted formula with C = 1 and its own passes.
+  template <typename X>
+  TileCost cost(const Layer& layer, const X& x, int) const {
+    const double fy = x.ext(Dim::FY), fx = x.ext(Dim::FX);
+    const double c = x.ext(Dim::C), c1 = x.count(Dim::C);
+    auto ceil_sum = [&](Dim d, double width) {
+      return x.sum(d, [width](double e) { return ceil_div(e, width); });
+    };
+    const double columns = x.ext(Dim::N) * x.ext(Dim::OY);
     if (!has_weights(layer.op)) {
-      const double cycles = ext(t, Dim::N) * ext(t, Dim::G) * ext(t, Dim::K) * c * fy * fx *
-                            ext(t, Dim::OY) * ceil_div(ext(t, Dim::OX), lanes_);
-      return {cycles * clock_ratio(), tile_ops(t) * spec().energy_per_mac};
+      const double cycles =
+          columns * x.ext(Dim::G) * x.ext(Dim::K) * c * fy * fx * ceil_sum(Dim::OX, lanes_);
+      return {cycles * clock_ratio(), ops(x) * spec().energy_per_mac};
     }
-    const double p = passes(layer, t);
-    return {p * (c * fy * fx * mac_ + c * fy * window_ + pass_) * clock_ratio(),
-            p * rows_ * cols_ * c * fy * fx * spec().energy_per_mac};
+    const double channel_blocks = layer.op == OpKind::depthwise
+                                      ? ceil_sum(Dim::G, dw_) * x.count(Dim::K)
+                                      : x.ext(Dim::G) * ceil_sum(Dim::K, rows_);
+    const double passes = columns * channel_blocks * ceil_sum(Dim::OX, cols_);
+    return {passes * (c * fy * fx * mac_ + c * fy * window_ + c1 * pass_) * clock_ratio(),
+            passes * rows_ * cols_ * c * fy * fx * spec().energy_per_mac};
   }
 
   double tile_overhead_cycles(const Layer&) const override {
     return spec().tile_overhead_cycles + fill_ * clock_ratio();
   }
 
-  // Passes are a product of N, G, OY and the ceilings of K and OX (depthwise:
-  // of G and OX); the reduction per pass depends on C alone. Pools and adds
-  // are a product of all extents but the ceiling of OX. The energy has the
-  // same factors.
-  CostStructure cost_structure(const Layer& layer, int) const override {
-    CostStructure s;
-    if (!has_weights(layer.op)) {
-      s.linear = kAllDimBits & ~dim_bit(Dim::OX);
-    } else if (layer.op == OpKind::depthwise) {
-      s.linear = dim_bit(Dim::N) | dim_bit(Dim::OY);
-      s.groups = {dim_bit(Dim::G), dim_bit(Dim::OX)};
-    } else {
-      s.linear = dim_bit(Dim::N) | dim_bit(Dim::G) | dim_bit(Dim::OY);
-      s.groups = {dim_bit(Dim::K), dim_bit(Dim::OX), dim_bit(Dim::C)};
-    }
-    return s;
-  }
-
   bool energy_is_per_op() const override { return false; }
 
  private:
-  // Passes of a weighted tile (blocks of rows x cols outputs).
-  double passes(const Layer& layer, const DimArray& t) const {
-    const double channel_blocks = layer.op == OpKind::depthwise
-                                      ? ceil_div(ext(t, Dim::G), dw_)
-                                      : ext(t, Dim::G) * ceil_div(ext(t, Dim::K), rows_);
-    return ext(t, Dim::N) * channel_blocks * ext(t, Dim::OY) * ceil_div(ext(t, Dim::OX), cols_);
-  }
-
   double rows_, cols_, mac_, window_, pass_, fill_, dw_, lanes_;
 };
 
