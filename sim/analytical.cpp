@@ -15,7 +15,7 @@ constexpr double kPjPerMwSecond = 1e9;  // 1 mW for 1 s = 1e-3 J = 1e9 pJ
 // ceil(x) for x >= 0 below 2^63, without a call into libm.
 std::int64_t ceil_int(double x) {
   const auto i = static_cast<std::int64_t>(x);
-  return static_cast<double>(i) < x ? i + 1 : i;
+  return i + (static_cast<double>(i) < x);
 }
 // The nearest integer to x >= 0 (halves up, as std::llround), without libm.
 std::int64_t round_int(double x) {
@@ -68,28 +68,47 @@ double effective_bw(const hw::Soc& soc, const hw::DmaEngine& e, int src, int dst
                    soc.levels[static_cast<std::size_t>(dst)].write_bandwidth});
 }
 
-// The DMA load around one step, per engine slot: transfers in the shadow of
-// the computation and transfers that must follow it. Transfers on one engine
-// serialise; distinct engines run in parallel. Branch-free: the hot path adds
-// transfers that may be absent (`on` false) or have no engine (the extra
-// slot, never timed).
-struct StepLoad {
-  static constexpr std::size_t kSlots = LayerContext::kEngineSlots;
-  std::array<double, kSlots + 1> over{}, serial{};
-  void add(int slot, double c, bool on, bool overlapped) {
-    const double v = std::max(c, 0.0) * static_cast<double>(on);
-    const double ov = static_cast<double>(overlapped);
-    over[static_cast<std::size_t>(slot)] += v * ov;
-    serial[static_cast<std::size_t>(slot)] += v - v * ov;
+// The DMA load of a step, per engine slot and bit of the step's key (which
+// transfers come around it): the transfer cycles in the shadow of the unit's
+// work and those that must follow it. Transfers on one engine serialise;
+// distinct engines run in parallel; a transfer without an engine is not
+// timed. Branch-free in the key, which varies from step to step.
+class StepLoads {
+ public:
+  static constexpr std::size_t kBits = 4;
+  explicit StepLoads(int slots) : slots_(static_cast<std::size_t>(slots)) {
+    for (std::size_t s = 0; s < slots_; ++s)
+      over_[s] = serial_[s] = {};
+  }
+  void add(unsigned bit, int slot, double c, bool overlapped) {
+    const auto s = static_cast<std::size_t>(slot);
+    if (s >= slots_) return;
+    const double v = std::max(c, 0.0), ov = static_cast<double>(overlapped);
+    over_[s][bit] += v * ov;
+    serial_[s][bit] += v - v * ov;
   }
   // The step ends when the unit's work and every engine are done: an engine
   // runs its overlapped transfers during the work, the others after it.
-  double time(double work, int slots) const {
+  double time(unsigned key, double work) const {
+    std::array<double, kBits> on;
+    for (std::size_t b = 0; b < kBits; ++b)
+      on[b] = static_cast<double>(key >> b & 1u);
     double t = work;
-    for (std::size_t i = 0; i < static_cast<std::size_t>(slots); ++i)
-      t = std::max(t, std::max(work, over[i]) + serial[i]);
+    for (std::size_t s = 0; s < slots_; ++s) {
+      double ov = 0, se = 0;
+      for (std::size_t b = 0; b < kBits; ++b) {
+        ov += on[b] * over_[s][b];
+        se += on[b] * serial_[s][b];
+      }
+      t = std::max(t, std::max(work, ov) + se);
+    }
     return t;
   }
+
+ private:
+  std::size_t slots_;
+  // Rows beyond slots_ stay unset (never read).
+  std::array<std::array<double, kBits>, LayerContext::kEngineSlots> over_, serial_;
 };
 
 }  // namespace
@@ -491,10 +510,10 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
     tt.last_wb =
         transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], f.elems * ctx.elem_bytes[kO], f);
   }
-  StepLoad prologue;  // nothing to overlap with yet
-  prologue.add(ctx.slot_in[kI], tt.first_i, true, false);
-  prologue.add(ctx.slot_in[kW], tt.first_w, true, false);
-  tt.first_in = prologue.time(0, ctx.engine_slots);
+  // The first fetches of I and W, with nothing to overlap: serial on a shared
+  // engine, in parallel on two (a missing transfer costs 0).
+  tt.first_in = ctx.slot_in[kI] == ctx.slot_in[kW] ? tt.first_i + tt.first_w
+                                                   : std::max(tt.first_i, tt.first_w);
   tt.min_cycles =
       ctx.launch_cycles + tt.first_in + tt.compute + tt.steps * ctx.tile_overhead + tt.last_wb;
   // Every relevant tile moves at least once (count_X >= prod(relevant n)) and
@@ -545,15 +564,17 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   std::array<double, kNumOperands> count{1, 1, 1};
   int loops = 0;
   double outer = 1;
+  // Branch-free: whether a dimension is tiled is random across candidates.
   for (Dim d : m.order) {
     const auto nd = static_cast<double>(n[idx(d)]);
-    if (nd == 1) continue;
+    const int tiled = nd != 1;
     outer *= nd;
-    loop_n[static_cast<std::size_t>(loops++)] = nd;
+    loop_n[static_cast<std::size_t>(loops)] = nd;  // kept only when tiled
+    loops += tiled;
     for (std::size_t o = 0; o < kNumOperands; ++o) {
-      const bool rel = ctx.relevant_dims[o] >> idx(d) & 1u;
-      p[o] = rel ? loops : p[o];
-      count[o] = rel ? outer : count[o];
+      const int rel = tiled & static_cast<int>(ctx.relevant_dims[o] >> idx(d) & 1u);
+      p[o] += (loops - p[o]) * rel;
+      count[o] += (outer - count[o]) * rel;  // exact: integers below 2^53
     }
   }
   // Distinct output tiles.
@@ -609,7 +630,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   // and no single-ported level stands between them.
   std::array<bool, kNumOperands> overlaps{};
   for (std::size_t o = 0; o < kNumOperands; ++o)
-    overlaps[o] = db[o] && !ctx.port_bound[o];
+    overlaps[o] = db[o] & !ctx.port_bound[o];
   // A step's time depends only on the transfers around it, which follow from
   // the loop levels that advance before it (la) and after it (lb; 0: none):
   // bit 0 the previous output write-back (la <= p_O, O double-buffered),
@@ -617,22 +638,19 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   // tile (lb <= p_I, p_W, p_O). Steps are counted per key, and each key that
   // occurs is timed once: its DMA load in the shadow of the unit's work and
   // after it.
-  auto before = [&](int la) { return static_cast<unsigned>(la >= 1 && la <= p[kO] && db[kO]); };
+  auto before = [&](int la) { return static_cast<unsigned>((la >= 1) & (la <= p[kO]) & db[kO]); };
   auto after = [&](int lb) {
-    if (lb < 1) return 0u;
-    return static_cast<unsigned>(lb <= p[kI]) << 1 |
-           static_cast<unsigned>(ctx.present[kW] && lb <= p[kW]) << 2 |
-           static_cast<unsigned>(lb <= p[kO]) << 3;
+    const unsigned any = lb >= 1;
+    return (any & static_cast<unsigned>(lb <= p[kI])) << 1 |
+           (any & static_cast<unsigned>(ctx.present[kW] & (lb <= p[kW]))) << 2 |
+           (any & static_cast<unsigned>(lb <= p[kO])) << 3;
   };
-  auto step_time = [&](unsigned key) {
-    StepLoad load;
-    load.add(ctx.slot_out[kO], avg_wb, key & 1u, overlaps[kO]);
-    load.add(ctx.slot_in[kI], avg_i, key & 2u, overlaps[kI]);
-    load.add(ctx.slot_in[kW], avg_w, key & 4u, overlaps[kW]);
-    load.add(ctx.slot_out[kO], avg_wb, (key & 8u) && !db[kO], false);
-    load.add(ctx.slot_in[kO], avg_rb, key & 8u, overlaps[kO]);
-    return load.time(work, ctx.engine_slots);
-  };
+  StepLoads load(ctx.engine_slots);
+  load.add(0, ctx.slot_out[kO], avg_wb, overlaps[kO]);
+  load.add(1, ctx.slot_in[kI], avg_i, overlaps[kI]);
+  load.add(2, ctx.slot_in[kW], avg_w, overlaps[kW]);
+  load.add(3, ctx.slot_out[kO], db[kO] ? 0.0 : avg_wb, false);
+  load.add(3, ctx.slot_in[kO], avg_rb, overlaps[kO]);
   double body = 0;
   if (loops == 0) {
     body = work;
@@ -658,7 +676,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     add(before(inner) | after(0), 1);  // the last step
     for (unsigned rest = used; rest; rest &= rest - 1) {
       const auto key = static_cast<unsigned>(std::countr_zero(rest));
-      body += steps_of[key] * step_time(key);
+      body += steps_of[key] * load.time(key, work);
     }
   }
 

@@ -50,7 +50,7 @@ inline DivMod div_mod(double a, double b) {
 inline double ceil_div(double a, double b) {
   const double q = a / b;
   const auto t = static_cast<double>(static_cast<std::int64_t>(q));
-  return t < q ? t + 1.0 : t;
+  return t + static_cast<double>(t < q);  // no branch: the comparison is data-dependent
 }
 
 // Product of all tile extents: the nest ops (MACs, comparisons, additions).
@@ -113,9 +113,10 @@ struct AllTiles {
   template <typename F>
   double sum(Dim d, F&& f) const {
     const auto i = idx(d);
-    const double full = f(static_cast<double>(g.tile[i]));
-    if (g.last[i] == g.tile[i]) return static_cast<double>(g.count[i]) * full;
-    return static_cast<double>(g.count[i] - 1) * full + f(static_cast<double>(g.last[i]));
+    // No shortcut for a last tile equal to the full one: a data-dependent
+    // branch costs more than the second call of f.
+    return static_cast<double>(g.count[i] - 1) * f(static_cast<double>(g.tile[i])) +
+           f(static_cast<double>(g.last[i]));
   }
   double count(Dim d) const { return static_cast<double>(g.count[idx(d)]); }
 };
