@@ -22,6 +22,13 @@ std::int64_t round_int(double x) {
   return static_cast<std::int64_t>(x + 0.5);
 }
 
+// The larger of two doubles, by value: compiled to one maxsd, where
+// std::max (which returns a reference) becomes a compare and a branch, and
+// the comparisons of the hot path are data-dependent.
+double dmax(double a, double b) {
+  return a > b ? a : b;
+}
+
 // Rows and columns of the input window an output tile of `oy` x `ox` reads.
 double in_rows(const Layer& l, std::int64_t oy) {
   const auto fy = (l.dim(Dim::FY) - 1) * l.dilation_y + 1;
@@ -83,7 +90,7 @@ class StepLoads {
   void add(unsigned bit, int slot, double c, bool overlapped) {
     const auto s = static_cast<std::size_t>(slot);
     if (s >= slots_) return;
-    const double v = std::max(c, 0.0), ov = static_cast<double>(overlapped);
+    const double v = dmax(c, 0.0), ov = static_cast<double>(overlapped);
     over_[s][bit] += v * ov;
     serial_[s][bit] += v - v * ov;
   }
@@ -100,7 +107,7 @@ class StepLoads {
         ov += on[b] * over_[s][b];
         se += on[b] * serial_[s][b];
       }
-      t = std::max(t, std::max(work, ov) + se);
+      t = dmax(t, dmax(work, ov) + se);
     }
     return t;
   }
@@ -150,8 +157,10 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
                                          soc.levels[static_cast<std::size_t>(c.home[o])].name,
                                          soc.levels[static_cast<std::size_t>(c.level[o])].name);
     }
-    if (c.engine_in[o]) c.bw_in[o] = effective_bw(soc, *c.engine_in[o], c.home[o], c.level[o]);
-    if (c.engine_out[o]) c.bw_out[o] = effective_bw(soc, *c.engine_out[o], c.level[o], c.home[o]);
+    if (c.engine_in[o])
+      c.byte_cycles_in[o] = 1.0 / effective_bw(soc, *c.engine_in[o], c.home[o], c.level[o]);
+    if (c.engine_out[o])
+      c.byte_cycles_out[o] = 1.0 / effective_bw(soc, *c.engine_out[o], c.level[o], c.home[o]);
   }
   if (c.model && c.supported) {
     c.launch_cycles = c.model->launch_cycles(layer);
@@ -321,9 +330,11 @@ void charge_energy(const LayerContext& ctx, const TileTerms& tt, const Moves& mv
 
 }  // namespace
 
-double transfer_cycles(const hw::DmaEngine* e, double bw, double bytes, const TileTraffic& t) {
+double transfer_cycles(const hw::DmaEngine* e, double byte_cycles, double bytes,
+                       const TileTraffic& t) {
   if (!e) return 0.0;
-  return t.cmds * e->setup_cycles + bytes / bw + std::max(0.0, t.runs - t.cmds) * e->row_cycles;
+  return t.cmds * e->setup_cycles + bytes * byte_cycles +
+         dmax(t.runs - t.cmds, 0.0) * e->row_cycles;
 }
 
 TileTraffic tile_traffic(const LayerContext& ctx, const DimArray& n, const DimArray& e,
@@ -499,21 +510,23 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
   }
   if (ctx.moved[kI]) {
     const auto f = traffic(t, kI);
-    tt.first_i = transfer_cycles(ctx.engine_in[kI], ctx.bw_in[kI], f.elems * ctx.elem_bytes[kI], f);
+    tt.first_i =
+        transfer_cycles(ctx.engine_in[kI], ctx.byte_cycles_in[kI], f.elems * ctx.elem_bytes[kI], f);
   }
   if (ctx.moved[kW]) {
     const auto f = traffic(t, kW);
-    tt.first_w = transfer_cycles(ctx.engine_in[kW], ctx.bw_in[kW], f.elems * ctx.elem_bytes[kW], f);
+    tt.first_w =
+        transfer_cycles(ctx.engine_in[kW], ctx.byte_cycles_in[kW], f.elems * ctx.elem_bytes[kW], f);
   }
   if (ctx.moved[kO]) {
     const auto f = traffic(r, kO);
-    tt.last_wb =
-        transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], f.elems * ctx.elem_bytes[kO], f);
+    tt.last_wb = transfer_cycles(ctx.engine_out[kO], ctx.byte_cycles_out[kO],
+                                 f.elems * ctx.elem_bytes[kO], f);
   }
   // The first fetches of I and W, with nothing to overlap: serial on a shared
   // engine, in parallel on two (a missing transfer costs 0).
-  tt.first_in = ctx.slot_in[kI] == ctx.slot_in[kW] ? tt.first_i + tt.first_w
-                                                   : std::max(tt.first_i, tt.first_w);
+  tt.first_in =
+      ctx.slot_in[kI] == ctx.slot_in[kW] ? tt.first_i + tt.first_w : dmax(tt.first_i, tt.first_w);
   tt.min_cycles =
       ctx.launch_cycles + tt.first_in + tt.compute + tt.steps * ctx.tile_overhead + tt.last_wb;
   // Every relevant tile moves at least once (count_X >= prod(relevant n)) and
@@ -587,9 +600,10 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   auto moved = [&](std::size_t o, double scale) {
     return TileTraffic{tt.elems[o] * scale, tt.runs[o] * scale, tt.cmds[o] * scale};
   };
-  const TileTraffic mv_i = moved(kI, count[kI] / steps);
-  const TileTraffic mv_w = moved(kW, count[kW] / steps);
-  const TileTraffic mv_o = moved(kO, count[kO] / steps);
+  const double per_step = 1.0 / steps;
+  const TileTraffic mv_i = moved(kI, count[kI] * per_step);
+  const TileTraffic mv_w = moved(kW, count[kW] * per_step);
+  const TileTraffic mv_o = moved(kO, count[kO] * per_step);
   // Output visits: count_O write-backs, of which distinct_o final (output
   // width) and the rest partial sums (accumulator width), and as many partial
   // read-backs.
@@ -607,12 +621,13 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   const double i_bytes = mv_i.elems * ctx.elem_bytes[kI];
   const double w_bytes = mv_w.elems * ctx.elem_bytes[kW];
   auto in_time = [&](std::size_t o, const TileTraffic& tr, double bytes) {
-    return ctx.moved[o] ? transfer_cycles(ctx.engine_in[o], ctx.bw_in[o], bytes, tr) : 0.0;
+    return ctx.moved[o] ? transfer_cycles(ctx.engine_in[o], ctx.byte_cycles_in[o], bytes, tr) : 0.0;
   };
   const double total_i = in_time(kI, mv_i, i_bytes);
   const double total_w = in_time(kW, mv_w, w_bytes);
   const double total_wb =
-      ctx.moved[kO] ? transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], o_wb_bytes, mv_o) : 0.0;
+      ctx.moved[kO] ? transfer_cycles(ctx.engine_out[kO], ctx.byte_cycles_out[kO], o_wb_bytes, mv_o)
+                    : 0.0;
   const double total_rb = in_time(kO, readback, readback_bytes);
   // Average cost of the fetches after the first and of the write-backs before the last.
   auto avg = [](double total, double first, double cnt) {
@@ -624,7 +639,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   const double avg_rb = visits > 1 ? total_rb / (visits - 1) : 0.0;
 
   // --- timeline ----------------------------------------------------------------
-  const double work = tt.compute / steps + ctx.tile_overhead;  // the unit's time per step
+  const double work = tt.compute * per_step + ctx.tile_overhead;  // the unit's time per step
   const auto& db =
       m.double_buffer;  // A transfer overlaps the computation when its operand is double-buffered
   // and no single-ported level stands between them.
@@ -685,7 +700,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   cost.compute_cycles = tt.compute;
   cost.overhead_cycles = ctx.launch_cycles + steps * ctx.tile_overhead;
   cost.cycles = ctx.launch_cycles + tt.first_in + body + tt.last_wb;
-  cost.dma_cycles = std::max(0.0, cost.cycles - cost.compute_cycles - cost.overhead_cycles);
+  cost.dma_cycles = dmax(cost.cycles - cost.compute_cycles - cost.overhead_cycles, 0.0);
   cost.stall_cycles = 0;
   cost.dma_busy_cycles = total_i + total_w + total_wb + total_rb;
   cost.transfers[kI] = ctx.moved[kI] ? static_cast<std::int64_t>(count[kI]) : 0;

@@ -28,17 +28,17 @@ struct LayerContext {
   std::string unsupported_reason;  // why the unit cannot run the layer
 
   // Per operand (I, W, O): present in the layer, level the unit reads it
-  // from, home level, whether it moves by DMA, and the engine + effective
-  // bandwidth of the moves (home -> unit level for I and W and O read-back,
-  // unit level -> home for O write-back).
+  // from, home level, whether it moves by DMA, and the engine and cycles per
+  // byte (1 / effective bandwidth) of the moves (home -> unit level for I and
+  // W and O read-back, unit level -> home for O write-back).
   std::array<bool, kNumOperands> present{};
   std::array<int, kNumOperands> level{};
   std::array<int, kNumOperands> home{};
   std::array<bool, kNumOperands> moved{};
   std::array<const hw::DmaEngine*, kNumOperands> engine_in{};
   std::array<const hw::DmaEngine*, kNumOperands> engine_out{};
-  std::array<double, kNumOperands> bw_in{};
-  std::array<double, kNumOperands> bw_out{};
+  std::array<double, kNumOperands> byte_cycles_in{};  // 1 / effective bandwidth (cycles per byte)
+  std::array<double, kNumOperands> byte_cycles_out{};
   std::array<double, kNumOperands> elem_bytes{};  // bytes per element (bits / 8)
   double acc_bytes = 4.0;                         // bytes per partial-sum element
   int input_tensors = 1;                          // 2 for an element-wise add
@@ -161,9 +161,9 @@ class Analytical {
 // `n` tiles per dimension (which decides the layout of the transfer; see
 // docs/cost-model.md). Shared by the analytical model and the event simulator.
 TileTraffic tile_traffic(const LayerContext& ctx, const DimArray& n, const DimArray& e, Operand o);
-// DMA cycles of one transfer: commands x setup + bytes / bandwidth + extra
-// rows x row cost (0 without an engine).
-double transfer_cycles(const hw::DmaEngine* engine, double bandwidth, double bytes,
+// DMA cycles of one transfer: commands x setup + bytes x cycles per byte (1 /
+// bandwidth) + extra rows x row cost (0 without an engine).
+double transfer_cycles(const hw::DmaEngine* engine, double byte_cycles, double bytes,
                        const TileTraffic& t);
 
 // Evaluates mappings of one (layer, unit) pair, reusing the tile terms when

@@ -246,7 +246,7 @@ struct EventSim::Builder {
       const double bytes = tr.elems * ctx.elem_bytes[o];
       const int f = add({SimJob::Kind::fetch, engine_resource(ctx.engine_in[o]), layer_index,
                          static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(o), bytes, 0, 0},
-                        transfer_cycles(ctx.engine_in[o], ctx.bw_in[o], bytes, tr),
+                        transfer_cycles(ctx.engine_in[o], ctx.byte_cycles_in[o], bytes, tr),
                         {level_res(ctx.home[o]), level_res(ctx.level[o]), kNone},
                         {launch, slot_user[o][slot]});
       jobs[static_cast<std::size_t>(f)].cause = StallCause::buffer_busy;
@@ -265,7 +265,7 @@ struct EventSim::Builder {
       const int rb =
           add({SimJob::Kind::readback, engine_resource(ctx.engine_in[kO]), layer_index,
                static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(kO), bytes, 0, 0},
-              transfer_cycles(ctx.engine_in[kO], ctx.bw_in[kO], bytes, tr),
+              transfer_cycles(ctx.engine_in[kO], ctx.byte_cycles_in[kO], bytes, tr),
               {level_res(ctx.home[kO]), level_res(ctx.level[kO]), kNone},
               {last_tile_wb[st.o_tile], o_slot_free(v)});
       jobs[static_cast<std::size_t>(rb)].cause = StallCause::buffer_busy;
@@ -281,7 +281,7 @@ struct EventSim::Builder {
         const double bytes = tr.elems * (final ? ctx.elem_bytes[kO] : ctx.acc_bytes);
         wb = add({SimJob::Kind::writeback, engine_resource(ctx.engine_out[kO]), layer_index,
                   static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(kO), bytes, 0, 0},
-                 transfer_cycles(ctx.engine_out[kO], ctx.bw_out[kO], bytes, tr),
+                 transfer_cycles(ctx.engine_out[kO], ctx.byte_cycles_out[kO], bytes, tr),
                  {level_res(ctx.level[kO]), level_res(ctx.home[kO]), kNone}, {after, last_wb});
         last_wb = wb;
       }

@@ -63,8 +63,8 @@ TEST_CASE("cpu: 3x3 conv in two K tiles, counted by hand", "[analytical][kinds][
   const Layer l = make_layer(OpKind::conv, 4, 3, 4, 4, 3);
   const auto ctx = model.prepare(l, u);
   REQUIRE(ctx.supported);
-  CHECK(ctx.bw_in[kI] == near(4));   // min(dma 4, L2 read 8, L1 write 16)
-  CHECK(ctx.bw_out[kO] == near(2));  // min(dma 4, L1 read 16, L2 write 2)
+  CHECK(1.0 / ctx.byte_cycles_in[kI] == near(4));   // min(dma 4, L2 read 8, L1 write 16)
+  CHECK(1.0 / ctx.byte_cycles_out[kO] == near(2));  // min(dma 4, L1 read 16, L2 write 2)
 
   Mapping m = mapping(l, u, {{Dim::K, 2}});
   const auto tt = model.tile_terms(ctx, m.tile, 0);
@@ -371,7 +371,7 @@ TEST_CASE("pe_array: C outside K, partial sums, weights over a 1-D engine, count
   const Layer l = make_layer(OpKind::conv, 6, 4, 2, 5, 3);
   const auto ctx = model.prepare(l, u);
   REQUIRE(ctx.supported);
-  CHECK(ctx.bw_in[kW] == near(8));  // min(wdma 16, L2 read 8, WM write 8)
+  CHECK(1.0 / ctx.byte_cycles_in[kW] == near(8));  // min(wdma 16, L2 read 8, WM write 8)
   CHECK(ctx.tile_overhead == near(8 + 2));
 
   // Tiles C=2 (2 tiles), K=4 (tiles 4 and 2); C outermost: 4 steps.
