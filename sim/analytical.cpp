@@ -171,7 +171,9 @@ LayerContext Analytical::prepare(const Layer& layer, int unit) const {
   if (c.present[kW]) c.home_bytes[static_cast<std::size_t>(c.home[kW])] += layer.weight_bytes();
   for (std::size_t o = 0; o < kNumOperands; ++o) {
     for (Dim d : kAllDims) {
-      if (relevant(static_cast<Operand>(o), d)) c.relevant_dims[o] |= 1u << idx(d);
+      if (!relevant(static_cast<Operand>(o), d)) continue;
+      c.relevant_dims[o] |= 1u << idx(d);
+      c.operand_bytes[idx(d)] |= 0xFFu << (8 * o);
     }
   }
   c.energy_per_op = c.model->energy_is_per_op();
@@ -573,22 +575,29 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   // Per operand, the innermost loop that indexes it (p, 0: none) and its
   // fetch count: the product of the tile counts down to that loop.
   std::array<double, kNumDims> loop_n{};
-  std::array<int, kNumOperands> p{};
-  std::array<double, kNumOperands> count{1, 1, 1};
+  std::array<double, kNumDims + 1> prefix{1};  // product of the tile counts of levels 1..L
   int loops = 0;
   double outer = 1;
-  // Branch-free: whether a dimension is tiled is random across candidates.
+  // Branch-free, because whether a dimension is tiled varies between
+  // candidates: the levels of the three operands are packed in the bytes of
+  // one word, and a dimension's level replaces the bytes of the operands it
+  // indexes.
+  std::uint32_t levels = 0;
   for (Dim d : m.order) {
     const auto nd = static_cast<double>(n[idx(d)]);
-    const int tiled = nd != 1;
+    const auto tiled = static_cast<std::uint32_t>(nd != 1);
     outer *= nd;
     loop_n[static_cast<std::size_t>(loops)] = nd;  // kept only when tiled
-    loops += tiled;
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      const int rel = tiled & static_cast<int>(ctx.relevant_dims[o] >> idx(d) & 1u);
-      p[o] += (loops - p[o]) * rel;
-      count[o] += (outer - count[o]) * rel;  // exact: integers below 2^53
-    }
+    loops += static_cast<int>(tiled);
+    prefix[static_cast<std::size_t>(loops)] = outer;
+    const std::uint32_t mask = ctx.operand_bytes[idx(d)] & (0u - tiled);
+    levels = (levels & ~mask) | (static_cast<std::uint32_t>(loops) * 0x010101u & mask);
+  }
+  std::array<int, kNumOperands> p{};
+  std::array<double, kNumOperands> count{};
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    p[o] = static_cast<int>(levels >> (8 * o) & 0xFFu);
+    count[o] = prefix[static_cast<std::size_t>(p[o])];
   }
   // Distinct output tiles.
   const double distinct_o = static_cast<double>(n[idx(Dim::N)] * n[idx(Dim::G)] * n[idx(Dim::K)] *

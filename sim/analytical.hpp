@@ -49,6 +49,8 @@ struct LayerContext {
   std::array<std::int64_t, kMaxLevels> home_bytes{};
   // Per operand, a bit per Dim that indexes it (relevance).
   std::array<unsigned, kNumOperands> relevant_dims{};
+  // The same per Dim: a byte of 0xFF at byte o for each operand o it indexes.
+  std::array<std::uint32_t, kNumDims> operand_bytes{};
   // Per operand, whether its transfers (in, and out for O) touch a memory
   // level that the unit's computation also holds and that has a single
   // port: such a transfer cannot overlap the computation, even when the
