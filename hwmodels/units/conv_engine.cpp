@@ -181,7 +181,7 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
     };
     return x.sum(d, [&](double e) {
       const auto [full, rem] = div_mod(e, width);
-      return full * tail(width) + (rem > 0.0 ? tail(rem) : 0.0);
+      return full * tail(width) + static_cast<double>(rem > 0.0) * tail(rem);  // no branch
     });
   }
 
