@@ -111,7 +111,7 @@ double UnitModel::tile_overhead_cycles(const Layer&) const {
 }
 
 double UnitModel::tile_energy(const Layer&, const DimArray& tile, int) const {
-  return units::tile_ops(tile) * spec_.energy_per_mac;
+  return units::ops(units::OneTile{tile}) * spec_.energy_per_mac;
 }
 
 UnitModel::TileCost UnitModel::sum_cost(const Layer& layer, const TileGrid& g, int u) const {

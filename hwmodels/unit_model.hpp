@@ -96,8 +96,9 @@ class UnitModel {
   // times spec().energy_per_mac.
   virtual double tile_energy(const Layer& layer, const DimArray& tile, int u) const;
 
-  // Contract: tile_cycles and tile_energy of one tile in one call (the cost
-  // model's hot path; kinds whose two formulas share work override it).
+  // Contract: tile_cycles and tile_energy of one tile in one call (the
+  // default sum_cost asks this per tile shape; kinds whose two formulas share
+  // work override it).
   // `energy` is 0 when energy_is_per_op(): the cost model sums that in
   // closed form. Pure, no allocation.
   struct TileCost {
@@ -108,7 +109,7 @@ class UnitModel {
   }
 
   // Contract: tile_cost summed over every tile step of `grid` (the cost
-  // model's hot path asks for this once per tile shape, never per step).
+  // model asks for this once per evaluated tile shape, never per step).
   // The default asks tile_cost for each distinct combination of full and
   // last extents: 2^k calls for k dimensions whose last tile is smaller.
   // Kinds that write their cost as a per-dimension formula

@@ -53,20 +53,6 @@ inline double ceil_div(double a, double b) {
   return t + static_cast<double>(t < q);  // no branch: the comparison is data-dependent
 }
 
-// Product of all tile extents: the nest ops (MACs, comparisons, additions).
-inline double tile_ops(const DimArray& tile) {
-  double p = 1.0;
-  for (auto e : tile)
-    p *= static_cast<double>(e);
-  return p;
-}
-
-// Output elements of a tile: N*G*K*OY*OX.
-inline double tile_outputs(const DimArray& tile) {
-  return ext(tile, Dim::N) * ext(tile, Dim::G) * ext(tile, Dim::K) * ext(tile, Dim::OY) *
-         ext(tile, Dim::OX);
-}
-
 // Input extent a window of `out` outputs reads along one axis:
 // (out - 1) * stride + (kernel - 1) * dilation + 1.
 inline double in_extent(double out, double kernel, int stride, int dilation) {
