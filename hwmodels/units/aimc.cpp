@@ -128,7 +128,7 @@ class AimcModel final : public FormulaModel<AimcModel> {
     const double passes = ceil_div(layer.bits.input, dac_);
     const double activations = x.ext(Dim::N) * x.ext(Dim::OY) * x.ext(Dim::OX) * passes *
                                x.count(Dim::G) * x.count(Dim::C);
-    const double rounds = x.sum(Dim::K, [&](double k) { return ceil_div(k, adcs_); });
+    const double rounds = ceil_sum(x, Dim::K, adcs_);
     return {activations * rounds * act_ * clock_ratio(),
             activations * x.count(Dim::K) * act_energy_ + ops(x) * spec().energy_per_mac};
   }

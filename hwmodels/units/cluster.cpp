@@ -105,9 +105,7 @@ class ClusterModel final : public FormulaModel<ClusterModel> {
   TileCost cost(const Layer& layer, const X& x, int u) const {
     const Dim split = split_dim(layer, u);
     // The slowest core's share of a dimension (summed like every term).
-    auto share = [&](Dim d) {
-      return d == split ? x.sum(d, [&](double e) { return ceil_div(e, cores_); }) : x.ext(d);
-    };
+    auto share = [&](Dim d) { return x.sum(d, [&](double e) { return core_share(d, split, e); }); };
     const double fy = x.ext(Dim::FY), fx = x.ext(Dim::FX);
     const double images = x.ext(Dim::N) * share(Dim::G);
     double cycles;
@@ -153,12 +151,17 @@ class ClusterModel final : public FormulaModel<ClusterModel> {
     return u == 0 ? Dim::OY : (mixes_channels(layer.op) ? Dim::K : Dim::G);
   }
 
+  // The slowest core's share of an extent `e` of d: its per-core ceiling when
+  // the cores split d.
+  double core_share(Dim d, Dim split, double e) const {
+    return d == split ? ceil_div(e, cores_) : e;
+  }
+
   // Input rows of the window of the slowest core's share of `oy` output rows,
   // and input columns of the window of `ox` output columns.
   double window_rows(const Layer& layer, Dim split, double oy) const {
-    const double rows = split == Dim::OY ? ceil_div(oy, cores_) : oy;
-    return in_extent(rows, static_cast<double>(layer.dim(Dim::FY)), layer.stride_y,
-                     layer.dilation_y);
+    return in_extent(core_share(Dim::OY, split, oy), static_cast<double>(layer.dim(Dim::FY)),
+                     layer.stride_y, layer.dilation_y);
   }
   static double window_cols(const Layer& layer, double ox) {
     return in_extent(ox, static_cast<double>(layer.dim(Dim::FX)), layer.stride_x, layer.dilation_x);
@@ -193,9 +196,7 @@ class ClusterModel final : public FormulaModel<ClusterModel> {
     const double c1 = x.count(Dim::C);
     const double im2col =
         uses_im2col(layer) ? x.ext(Dim::C) * fyx * layer.bits.input / 8.0 / im2col_bpc_ : 0.0;
-    auto k_blocks = [&](double k) {
-      return div_mod(split == Dim::K ? ceil_div(k, cores_) : k, bk_);
-    };
+    auto k_blocks = [&](double k) { return div_mod(core_share(Dim::K, split, k), bk_); };
     const double k_full = x.sum(Dim::K, [&](double k) { return k_blocks(k).quot; });
     const double k_rem = x.sum(Dim::K, [&](double k) { return k_blocks(k).rem; });
     auto alpha = [&](double b) { return vec * (b * sdotp_ + load_) + rem * (b + 1.0) * scalar_; };

@@ -107,6 +107,13 @@ struct AllTiles {
   double count(Dim d) const { return static_cast<double>(g.count[idx(d)]); }
 };
 
+// Sum over the tiles of ceil(extent of d / width), in either view (blocks of
+// a hardware width, where a partial block costs a full one).
+template <typename X>
+double ceil_sum(const X& x, Dim d, double width) {
+  return x.sum(d, [width](double e) { return ceil_div(e, width); });
+}
+
 // Product of the extents of every dimension (nest ops), in either view.
 template <typename X>
 double ops(const X& x) {

@@ -162,12 +162,6 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
   bool energy_is_per_op() const override { return false; }
 
  private:
-  // Sum over the tiles of ceil(extent / width).
-  template <typename X>
-  static double ceil_sum(const X& x, Dim d, double width) {
-    return x.sum(d, [width](double e) { return ceil_div(e, width); });
-  }
-
   // Sum over the tiles of the cycles after the passes of each block of at
   // most `width` channels covering the extent of d: normalisation /
   // requantisation (skipped for 32-bit outputs) and streamout.

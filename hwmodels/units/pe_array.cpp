@@ -72,19 +72,16 @@ class PeArrayModel final : public FormulaModel<PeArrayModel> {
   TileCost cost(const Layer& layer, const X& x, int) const {
     const double fy = x.ext(Dim::FY), fx = x.ext(Dim::FX);
     const double c = x.ext(Dim::C), c1 = x.count(Dim::C);
-    auto ceil_sum = [&](Dim d, double width) {
-      return x.sum(d, [width](double e) { return ceil_div(e, width); });
-    };
     const double columns = x.ext(Dim::N) * x.ext(Dim::OY);
     if (!has_weights(layer.op)) {
       const double cycles =
-          columns * x.ext(Dim::G) * x.ext(Dim::K) * c * fy * fx * ceil_sum(Dim::OX, lanes_);
+          columns * x.ext(Dim::G) * x.ext(Dim::K) * c * fy * fx * ceil_sum(x, Dim::OX, lanes_);
       return {cycles * clock_ratio(), ops(x) * spec().energy_per_mac};
     }
     const double channel_blocks = layer.op == OpKind::depthwise
-                                      ? ceil_sum(Dim::G, dw_) * x.count(Dim::K)
-                                      : x.ext(Dim::G) * ceil_sum(Dim::K, rows_);
-    const double passes = columns * channel_blocks * ceil_sum(Dim::OX, cols_);
+                                      ? ceil_sum(x, Dim::G, dw_) * x.count(Dim::K)
+                                      : x.ext(Dim::G) * ceil_sum(x, Dim::K, rows_);
+    const double passes = columns * channel_blocks * ceil_sum(x, Dim::OX, cols_);
     return {passes * (c * fy * fx * mac_ + c * fy * window_ + c1 * pass_) * clock_ratio(),
             passes * rows_ * cols_ * c * fy * fx * spec().energy_per_mac};
   }
