@@ -39,13 +39,13 @@ Pool make_pool(const std::string& soc_name, const std::string& unit, std::size_t
     m.unit = u;
     for (Dim d : kAllDims) {
       const auto full = l.dim(d);
-      m.tile[idx(d)] =
+      m.inner().tile[idx(d)] =
           (d == Dim::FY || d == Dim::FX)
               ? full
               : 1 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(full));
     }
-    std::shuffle(m.order.begin(), m.order.end(), rng);
-    for (auto& b : m.double_buffer)
+    std::shuffle(m.inner().order.begin(), m.inner().order.end(), rng);
+    for (auto& b : m.inner().double_buffer)
       b = rng() % 2;
     m.unrolling = static_cast<int>(rng() % p.soc->model(u).unrollings().size());
     if (model.evaluate(p.ctx[li], m).legal) p.mappings.emplace_back(li, m);

@@ -45,12 +45,12 @@ void BM_EventSim_small_tiles_gap9_cluster(benchmark::State& state) {
   const auto ctx = model.prepare(l, *soc->find_unit("cluster"));
   Mapping m;
   m.unit = ctx.unit;
-  m.tile = l.dims;
-  m.tile[idx(Dim::OY)] = 2;
-  m.tile[idx(Dim::OX)] = 4;
-  m.tile[idx(Dim::K)] = 8;
-  m.order = parse_order("K,OY,OX");
-  m.double_buffer = {true, true, true};
+  m.inner().tile = l.dims;
+  m.inner().tile[idx(Dim::OY)] = 2;
+  m.inner().tile[idx(Dim::OX)] = 4;
+  m.inner().tile[idx(Dim::K)] = 8;
+  m.inner().order = parse_order("K,OY,OX");
+  m.inner().double_buffer = {true, true, true};
   const sim::EventSim es(soc);
   run(state, [&] { return es.simulate(ctx, m); });
 }

@@ -57,9 +57,9 @@ void run_cost(const CostOptions& o) {
   }
   Mapping m;
   m.unit = *ui;
-  m.tile = parse_tile(layer, o.tile);
-  m.order = parse_order(o.order);
-  m.double_buffer = parse_buffering(o.double_buffer);
+  m.inner().tile = parse_tile(layer, o.tile);
+  m.inner().order = parse_order(o.order);
+  m.inner().double_buffer = parse_buffering(o.double_buffer);
   m.unrolling = o.unrolling;
 
   const sim::Analytical model(soc);

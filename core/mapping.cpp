@@ -10,44 +10,89 @@
 
 namespace tessel {
 
-DimArray tile_counts(const Layer& layer, const Mapping& m) {
+bool Mapping::operator==(const Mapping& o) const {
+  if (unit != o.unit || unrolling != o.unrolling || depth != o.depth) return false;
+  for (int i = 0; i < depth; ++i) {
+    if (!(nest(i) == o.nest(i))) return false;
+  }
+  return true;
+}
+
+DimArray tile_counts(const DimArray& extents, const LoopNest& nest) {
   DimArray n{};
   for (std::size_t i = 0; i < kNumDims; ++i) {
-    const auto t = std::max<std::int64_t>(1, m.tile[i]);  // a size below 1 is illegal anyway
-    n[i] = (layer.dims[i] + t - 1) / t;
+    const auto t = std::max<std::int64_t>(1, nest.tile[i]);  // a size below 1 is illegal anyway
+    n[i] = (extents[i] + t - 1) / t;
   }
   return n;
 }
 
-std::string tile_string(const Layer& layer, const Mapping& m) {
-  std::string out;
-  for (Dim d : kAllDims) {
-    if (m.tile_of(d) >= layer.dim(d)) continue;
-    if (!out.empty()) out += ' ';
-    out += fmt::format("{}={}", dim_name(d), m.tile_of(d));
+DimArray tile_counts(const Layer& layer, const Mapping& m) {
+  return tile_counts(layer.dims, m.inner());
+}
+
+namespace {
+
+// The extents nest i tiles: the layer's for the outermost nest, the tile of
+// the nest above (clamped to the layer) otherwise.
+DimArray enclosing(const Layer& layer, const Mapping& m, int i) {
+  DimArray e = layer.dims;
+  for (int k = 0; k < i; ++k) {
+    for (std::size_t d = 0; d < kNumDims; ++d)
+      e[d] = std::min(e[d], m.nest(k).tile[d]);
   }
-  return out.empty() ? "full" : out;
+  return e;
+}
+
+// One string per nest, outermost first, joined by " | ".
+template <typename F>
+std::string per_nest(const Mapping& m, F&& describe) {
+  std::string out;
+  for (int i = 0; i < m.depth; ++i) {
+    if (i > 0) out += " | ";
+    out += describe(i);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string tile_string(const Layer& layer, const Mapping& m) {
+  return per_nest(m, [&](int i) {
+    const auto e = enclosing(layer, m, i);
+    std::string out;
+    for (Dim d : kAllDims) {
+      if (m.nest(i).tile_of(d) >= e[idx(d)]) continue;
+      if (!out.empty()) out += ' ';
+      out += fmt::format("{}={}", dim_name(d), m.nest(i).tile_of(d));
+    }
+    return out.empty() ? std::string("full") : out;
+  });
 }
 
 std::string order_string(const Layer& layer, const Mapping& m) {
-  const auto n = tile_counts(layer, m);
-  std::string out;
-  for (Dim d : m.order) {
-    if (n[idx(d)] <= 1) continue;
-    if (!out.empty()) out += '>';
-    out += dim_name(d);
-  }
-  return out.empty() ? "-" : out;
+  return per_nest(m, [&](int i) {
+    const auto n = tile_counts(enclosing(layer, m, i), m.nest(i));
+    std::string out;
+    for (Dim d : m.nest(i).order) {
+      if (n[idx(d)] <= 1) continue;
+      if (!out.empty()) out += '>';
+      out += dim_name(d);
+    }
+    return out.empty() ? std::string("-") : out;
+  });
 }
 
 std::string buffering_string(const Mapping& m) {
-  std::string out;
-  for (std::size_t o = 0; o < kNumOperands; ++o) {
-    if (!m.double_buffer[o]) continue;
-    if (!out.empty()) out += ',';
-    out += operand_name(static_cast<Operand>(o));
-  }
-  return out.empty() ? "-" : out;
+  return per_nest(m, [&](int i) {
+    std::string out;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      if (!m.nest(i).double_buffer[o]) continue;
+      if (!out.empty()) out += ',';
+      out += operand_name(static_cast<Operand>(o));
+    }
+    return out.empty() ? std::string("-") : out;
+  });
 }
 
 namespace {

@@ -113,19 +113,21 @@ double LayerMapSpace::size() const {
 }
 
 bool canonical_less(const Layer& layer, const Mapping& a, const Mapping& b) {
-  if (a.tile != b.tile) return a.tile > b.tile;  // larger tiles first
+  if (a.inner().tile != b.inner().tile)
+    return a.inner().tile > b.inner().tile;  // larger tiles first
   // Orders compare on their tiled dims only.
   auto tiled = [&](const Mapping& m) {
     std::array<int, kNumDims> o{};
     std::size_t n = 0;
-    for (Dim d : m.order) {
-      if (m.tile[idx(d)] < layer.dim(d)) o[n++] = static_cast<int>(idx(d));
+    for (Dim d : m.inner().order) {
+      if (m.inner().tile[idx(d)] < layer.dim(d)) o[n++] = static_cast<int>(idx(d));
     }
     return o;
   };
   const auto oa = tiled(a), ob = tiled(b);
   if (oa != ob) return oa < ob;
-  if (a.double_buffer != b.double_buffer) return a.double_buffer < b.double_buffer;
+  if (a.inner().double_buffer != b.inner().double_buffer)
+    return a.inner().double_buffer < b.inner().double_buffer;
   if (a.unrolling != b.unrolling) return a.unrolling < b.unrolling;
   return a.unit < b.unit;
 }

@@ -87,13 +87,13 @@ LayerResult dory_tiling(const sim::Analytical& model, const sim::LayerContext& c
           if (pass == 1 && yt != l.dim(Dim::OY) && yt % cores != 0) continue;
           Mapping m;
           m.unit = ctx.unit;
-          m.tile = l.dims;
-          m.tile[idx(chan)] = kt;
-          m.tile[idx(Dim::OY)] = yt;
-          m.tile[idx(Dim::C)] = ct;
-          m.order = order;
+          m.inner().tile = l.dims;
+          m.inner().tile[idx(chan)] = kt;
+          m.inner().tile[idx(Dim::OY)] = yt;
+          m.inner().tile[idx(Dim::C)] = ct;
+          m.inner().order = order;
           for (std::size_t o = 0; o < kNumOperands; ++o)
-            m.double_buffer[o] = ctx.moved[o];
+            m.inner().double_buffer[o] = ctx.moved[o];
           const Cost c = eval.evaluate(m);
           ++res.evaluated;
           if (!c.legal) continue;

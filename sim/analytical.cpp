@@ -267,7 +267,8 @@ Cost Analytical::evaluate(const Layer& layer, const Mapping& m) const {
 }
 
 Cost Analytical::evaluate(const LayerContext& ctx, const Mapping& m) const {
-  return finish(ctx, tile_terms(ctx, m.tile, m.unrolling, false), m);
+  if (m.depth != 1) return nested(ctx, m);
+  return finish(ctx, tile_terms(ctx, m.inner().tile, m.unrolling, false), m);
 }
 
 namespace {
@@ -561,7 +562,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     cost.reason = tt.reason;
     return cost;
   }
-  if (const char* reason = place(ctx, tt, m.double_buffer, cost.bytes_held)) {
+  if (const char* reason = place(ctx, tt, m.inner().double_buffer, cost.bytes_held)) {
     cost = Cost{};
     cost.reason = reason;
     return cost;
@@ -583,7 +584,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   // one word, and a dimension's level replaces the bytes of the operands it
   // indexes.
   std::uint32_t levels = 0;
-  for (Dim d : m.order) {
+  for (Dim d : m.inner().order) {
     const auto nd = static_cast<double>(n[idx(d)]);
     const auto tiled = static_cast<std::uint32_t>(nd != 1);
     outer *= nd;
@@ -649,8 +650,8 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
 
   // --- timeline ----------------------------------------------------------------
   const double work = tt.compute * per_step + ctx.tile_overhead;  // the unit's time per step
-  const auto& db =
-      m.double_buffer;  // A transfer overlaps the computation when its operand is double-buffered
+  const auto& db = m.inner().double_buffer;  // A transfer overlaps the computation when its operand
+                                             // is double-buffered
   // and no single-ported level stands between them.
   std::array<bool, kNumOperands> overlaps{};
   for (std::size_t o = 0; o < kNumOperands; ++o)
@@ -724,6 +725,14 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
   return cost;
 }
 
+Cost Analytical::nested(const LayerContext&, const Mapping& m) const {
+  Cost cost;
+  cost.reason = m.depth < 1 || m.depth > kMaxNests
+                    ? "a mapping has 1 to 3 loop nests"
+                    : "mappings of more than one loop nest are not evaluated yet";
+  return cost;
+}
+
 const TileTerms& CachedEvaluator::terms(const DimArray& tile, int unrolling) {
   DimArray t;  // cache key: the clamped extents
   for (std::size_t d = 0; d < kNumDims; ++d)
@@ -737,7 +746,8 @@ const TileTerms& CachedEvaluator::terms(const DimArray& tile, int unrolling) {
 }
 
 Cost CachedEvaluator::evaluate(const Mapping& m) {
-  return model_.finish(ctx_, terms(m.tile, m.unrolling), m);
+  if (m.depth != 1) return model_.evaluate(ctx_, m);
+  return model_.finish(ctx_, terms(m.inner().tile, m.unrolling), m);
 }
 
 }  // namespace tessel::sim

@@ -141,7 +141,7 @@ class Analytical {
 
   // The two halves of evaluate(): the tile-dependent terms (unit model calls,
   // traffic sums, lower bound) and the order- and buffering-dependent rest.
-  // evaluate(ctx, m) == finish(ctx, tile_terms(ctx, m.tile, m.unrolling), m).
+  // evaluate(ctx, m) == finish(ctx, tile_terms(ctx, m.inner().tile, m.unrolling), m).
   // `energy_bound`: also compute TileTerms::min_energy (for branch and bound;
   // a one-off evaluation does not need it).
   TileTerms tile_terms(const LayerContext& ctx, const DimArray& tile, int unrolling,
@@ -156,6 +156,8 @@ class Analytical {
   std::array<double, kNumOperands> tile_bytes(const LayerContext& ctx, const DimArray& tile) const;
 
  private:
+  // evaluate() of a mapping with more than one loop nest.
+  Cost nested(const LayerContext& ctx, const Mapping& m) const;
   std::shared_ptr<const hw::Soc> soc_;
 };
 

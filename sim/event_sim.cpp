@@ -140,12 +140,12 @@ struct EventSim::Builder {
 
     DimArray t{}, n{}, r{};
     for (std::size_t d = 0; d < kNumDims; ++d) {
-      t[d] = std::min(m.tile[d], l.dims[d]);
+      t[d] = std::min(m.inner().tile[d], l.dims[d]);
       n[d] = (l.dims[d] + t[d] - 1) / t[d];
       r[d] = l.dims[d] - (n[d] - 1) * t[d];
     }
     std::vector<std::size_t> loop_dim;  // loops with more than one tile, outermost first
-    for (Dim d : m.order) {
+    for (Dim d : m.inner().order) {
       if (n[idx(d)] > 1) loop_dim.push_back(idx(d));
     }
     const std::size_t loops = loop_dim.size();
@@ -216,9 +216,9 @@ struct EventSim::Builder {
           unit_ports[k++] = res;
       }
     }
-    const std::array<std::uint64_t, kNumOperands> buffers = {m.double_buffer[kI] ? 2u : 1u,
-                                                             m.double_buffer[kW] ? 2u : 1u,
-                                                             m.double_buffer[kO] ? 2u : 1u};
+    const std::array<std::uint64_t, kNumOperands> buffers = {m.inner().double_buffer[kI] ? 2u : 1u,
+                                                             m.inner().double_buffer[kW] ? 2u : 1u,
+                                                             m.inner().double_buffer[kO] ? 2u : 1u};
     // Transfers issued before the computation of the previous step (in its
     // shadow): double-buffered ones whose levels leave a port free for it.
     std::array<bool, kNumOperands> early{};

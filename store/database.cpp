@@ -71,7 +71,7 @@ std::string placeholders(int n) {
 // The full loop order ("K,OY,C,N,G,OX,FY,FX"): all dims, so it reads back exactly.
 std::string full_order(const Mapping& m) {
   std::string s;
-  for (Dim d : m.order)
+  for (Dim d : m.inner().order)
     s += (s.empty() ? "" : ",") + std::string(dim_name(d));
   return s;
 }
@@ -79,7 +79,7 @@ std::string full_order(const Mapping& m) {
 std::string buffers(const Mapping& m) {
   std::string s;
   for (std::size_t o = 0; o < kNumOperands; ++o)
-    s += m.double_buffer[o] ? '2' : '1';
+    s += m.inner().double_buffer[o] ? '2' : '1';
   return s;  // "211": I double, W single, O single
 }
 
@@ -89,7 +89,7 @@ void bind_mapping(SQLite::Statement& st, int first, const hw::Soc& soc, const Ma
   int i = first;
   const auto& unit = soc.units.at(static_cast<std::size_t>(m.unit));
   st.bind(i++, unit.name);
-  for (auto t : m.tile)
+  for (auto t : m.inner().tile)
     st.bind(i++, static_cast<std::int64_t>(t));
   st.bind(i++, full_order(m));
   st.bind(i++, buffers(m));
@@ -490,12 +490,12 @@ NetworkSchedule Database::load_schedule(std::int64_t id) {
     l.transition_cycles = ls.getColumn(c++).getDouble();
     l.transition_energy = ls.getColumn(c++).getDouble();
     l.unit_name = ls.getColumn(c++).getString();
-    for (auto& t : l.mapping.tile)
+    for (auto& t : l.mapping.inner().tile)
       t = ls.getColumn(c++).getInt64();
-    l.mapping.order = parse_order(ls.getColumn(c++).getString());
+    l.mapping.inner().order = parse_order(ls.getColumn(c++).getString());
     const auto db = ls.getColumn(c++).getString();
     for (std::size_t o = 0; o < kNumOperands && o < db.size(); ++o)
-      l.mapping.double_buffer[o] = db[o] == '2';
+      l.mapping.inner().double_buffer[o] = db[o] == '2';
     l.mapping.unrolling = ls.getColumn(c++).getInt();
     auto& cost = l.cost;
     cost.legal = true;

@@ -281,11 +281,11 @@ void bind_mapping(py::module_& m) {
       .def(py::init<>())
       .def_readwrite("unit", &Mapping::unit, "Index of the compute unit in the SoC")
       .def_property(
-          "tile", [](const Mapping& mp) { return dims_dict(mp.tile); },
+          "tile", [](const Mapping& mp) { return dims_dict(mp.inner().tile); },
           [](Mapping& mp, const std::map<std::string, std::int64_t>& t) {
             for (const auto& [k, v] : t) {
               if (v < 1) throw ConfigError(fmt::format("tile {}={}: must be at least 1", k, v));
-              mp.tile[idx(dim_from(k))] = v;
+              mp.inner().tile[idx(dim_from(k))] = v;
             }
           },
           "Tile extents per dimension; assigning a dict sets the listed dims")
@@ -293,16 +293,18 @@ void bind_mapping(py::module_& m) {
           "order",
           [](const Mapping& mp) {
             std::vector<std::string> out;
-            for (Dim d : mp.order)
+            for (Dim d : mp.inner().order)
               out.emplace_back(dim_name(d));
             return out;
           },
-          [](Mapping& mp, const std::string& text) { mp.order = parse_order(text); },
+          [](Mapping& mp, const std::string& text) { mp.inner().order = parse_order(text); },
           "All eight dims, outermost first; assign 'OY,K' (listed dims first, the rest in "
           "canonical order)")
       .def_property(
-          "double_buffer", [](const Mapping& mp) { return operand_dict(mp.double_buffer); },
-          [](Mapping& mp, const std::string& text) { mp.double_buffer = parse_buffering(text); },
+          "double_buffer", [](const Mapping& mp) { return operand_dict(mp.inner().double_buffer); },
+          [](Mapping& mp, const std::string& text) {
+            mp.inner().double_buffer = parse_buffering(text);
+          },
           "{'I': bool, 'W': bool, 'O': bool}; assign 'none', 'all' or 'I,W'")
       .def_readwrite("unrolling", &Mapping::unrolling,
                      "Index of the spatial unrolling in the unit's list")
@@ -310,7 +312,8 @@ void bind_mapping(py::module_& m) {
       .def("__repr__", [](const Mapping& mp) {
         std::string tile;
         for (Dim d : kAllDims)
-          tile += fmt::format("{}{}={}", tile.empty() ? "" : " ", dim_name(d), mp.tile[idx(d)]);
+          tile +=
+              fmt::format("{}{}={}", tile.empty() ? "" : " ", dim_name(d), mp.inner().tile[idx(d)]);
         return fmt::format("<Mapping unit={} tile=[{}] unrolling={}>", mp.unit, tile, mp.unrolling);
       });
   m.def(
@@ -319,9 +322,9 @@ void bind_mapping(py::module_& m) {
          const std::string& double_buffer, int unrolling) {
         Mapping mp;
         mp.unit = unit;
-        mp.tile = parse_tile(layer, tile);
-        mp.order = parse_order(order);
-        mp.double_buffer = parse_buffering(double_buffer);
+        mp.inner().tile = parse_tile(layer, tile);
+        mp.inner().order = parse_order(order);
+        mp.inner().double_buffer = parse_buffering(double_buffer);
         mp.unrolling = unrolling;
         return mp;
       },

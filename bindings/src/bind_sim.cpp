@@ -31,9 +31,10 @@ Cost evaluate_checked(const sim::Analytical& model, const Layer& layer, const Ma
     throw MappingError(fmt::format("mapping unrolling {}: unit '{}' has {} unrolling(s)",
                                    m.unrolling, unit.name, unrollings.size()));
   for (Dim d : kAllDims) {
-    if (m.tile[idx(d)] < 1 || m.tile[idx(d)] > layer.dim(d))
+    if (m.inner().tile[idx(d)] < 1 || m.inner().tile[idx(d)] > layer.dim(d))
       throw MappingError(fmt::format("mapping tile {}={}: layer '{}' has {}={}", dim_name(d),
-                                     m.tile[idx(d)], layer.name, dim_name(d), layer.dim(d)));
+                                     m.inner().tile[idx(d)], layer.name, dim_name(d),
+                                     layer.dim(d)));
   }
   const auto ctx = model.prepare(layer, m.unit);
   if (!ctx.supported)

@@ -22,30 +22,31 @@ Mapping AnnealingSearch::neighbour(const Mapping& from) {
             std::uniform_int_distribution<std::size_t>(0, kNumDims - 1)(rng_));
         const auto& s = space_.sizes(static_cast<Dim>(d));
         if (s.size() < 2) break;
-        const auto it = std::find(s.begin(), s.end(), m.tile[d]);
+        const auto it = std::find(s.begin(), s.end(), m.inner().tile[d]);
         auto i = static_cast<std::ptrdiff_t>(it - s.begin());
         i += (rng_() & 1u) ? 1 : -1;
         i = std::clamp<std::ptrdiff_t>(i, 0, static_cast<std::ptrdiff_t>(s.size()) - 1);
-        m.tile[d] = s[static_cast<std::size_t>(i)];
+        m.inner().tile[d] = s[static_cast<std::size_t>(i)];
         // Keep tiled dims at the front of the order.
-        std::stable_partition(m.order.begin(), m.order.end(),
-                              [&](Dim x) { return m.tile[idx(x)] < l.dim(x); });
+        std::stable_partition(m.inner().order.begin(), m.inner().order.end(),
+                              [&](Dim x) { return m.inner().tile[idx(x)] < l.dim(x); });
         return m;
       }
       case 1: {  // swap two tiled loops
         if (space_.options().fixed_order) break;
         std::size_t nt = 0;
-        for (Dim d : m.order)
-          nt += m.tile[idx(d)] < l.dim(d);
+        for (Dim d : m.inner().order)
+          nt += m.inner().tile[idx(d)] < l.dim(d);
         if (nt < 2) break;
         std::uniform_int_distribution<std::size_t> pick(0, nt - 1);
-        std::swap(m.order[pick(rng_)], m.order[pick(rng_)]);
+        std::swap(m.inner().order[pick(rng_)], m.inner().order[pick(rng_)]);
         return m;
       }
       case 2: {  // another buffering
         const auto& b = space_.bufferings();
         if (b.size() < 2) break;
-        m.double_buffer = b[std::uniform_int_distribution<std::size_t>(0, b.size() - 1)(rng_)];
+        m.inner().double_buffer =
+            b[std::uniform_int_distribution<std::size_t>(0, b.size() - 1)(rng_)];
         return m;
       }
       default: {  // another unrolling

@@ -36,10 +36,10 @@ bool ExhaustiveSearch::ask(Mapping& m) {
     if (!next_tile()) return false;
   }
   m.unit = space_.context().unit;
-  m.tile = tile_;
+  m.inner().tile = tile_;
   m.unrolling = unrolling_;
-  m.order = orders_[order_];
-  m.double_buffer = space_.bufferings()[buffering_];
+  m.inner().order = orders_[order_];
+  m.inner().double_buffer = space_.bufferings()[buffering_];
   if (++buffering_ == space_.bufferings().size()) {
     buffering_ = 0;
     ++order_;

@@ -13,26 +13,27 @@ std::uint64_t below(std::mt19937_64& rng, std::uint64_t n) {
 Mapping random_candidate(const LayerMapSpace& space, std::mt19937_64& rng) {
   Mapping m;
   m.unit = space.context().unit;
-  m.tile = space.tile_at(below(rng, space.tile_combos()));
+  m.inner().tile = space.tile_at(below(rng, space.tile_combos()));
   const Layer& l = *space.context().layer;
   std::array<Dim, kNumDims> tiled{};
   std::size_t nt = 0;
   for (Dim d : kAllDims) {
-    if (m.tile[idx(d)] < l.dim(d)) tiled[nt++] = d;
+    if (m.inner().tile[idx(d)] < l.dim(d)) tiled[nt++] = d;
   }
   if (space.options().fixed_order) {
-    m.order = *space.options().fixed_order;
+    m.inner().order = *space.options().fixed_order;
   } else {
     std::shuffle(tiled.begin(), tiled.begin() + static_cast<std::ptrdiff_t>(nt), rng);
     std::size_t k = nt;
-    m.order = kAllDims;
-    std::copy(tiled.begin(), tiled.begin() + static_cast<std::ptrdiff_t>(nt), m.order.begin());
+    m.inner().order = kAllDims;
+    std::copy(tiled.begin(), tiled.begin() + static_cast<std::ptrdiff_t>(nt),
+              m.inner().order.begin());
     for (Dim d : kAllDims) {
-      if (m.tile[idx(d)] >= l.dim(d)) m.order[k++] = d;
+      if (m.inner().tile[idx(d)] >= l.dim(d)) m.inner().order[k++] = d;
     }
   }
   const auto& b = space.bufferings();
-  m.double_buffer = b[below(rng, b.size())];
+  m.inner().double_buffer = b[below(rng, b.size())];
   m.unrolling = static_cast<int>(below(rng, static_cast<std::uint64_t>(space.unrollings())));
   return m;
 }

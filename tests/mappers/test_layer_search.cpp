@@ -49,20 +49,20 @@ Brute brute_force(const sim::Analytical& model, const sim::LayerContext& ctx,
     Mapping m;
     m.unit = ctx.unit;
     for (std::size_t d = 0; d < kNumDims; ++d)
-      m.tile[d] = space.sizes(static_cast<Dim>(d))[at[d]];
+      m.inner().tile[d] = space.sizes(static_cast<Dim>(d))[at[d]];
     std::vector<Dim> tiled;
     for (Dim d : kAllDims) {
-      if (m.tile[idx(d)] < l.dim(d)) tiled.push_back(d);
+      if (m.inner().tile[idx(d)] < l.dim(d)) tiled.push_back(d);
     }
     do {
       std::size_t k = 0;
       for (Dim d : tiled)
-        m.order[k++] = d;
+        m.inner().order[k++] = d;
       for (Dim d : kAllDims) {
-        if (m.tile[idx(d)] >= l.dim(d)) m.order[k++] = d;
+        if (m.inner().tile[idx(d)] >= l.dim(d)) m.inner().order[k++] = d;
       }
       for (const auto& b : space.bufferings()) {
-        m.double_buffer = b;
+        m.inner().double_buffer = b;
         for (int u = 0; u < space.unrollings(); ++u) {
           m.unrolling = u;
           const Cost c = model.evaluate(ctx, m);

@@ -20,7 +20,7 @@ Layer small_pointwise() {
 
 Mapping whole(const Layer& l) {
   Mapping m;
-  m.tile = l.dims;
+  m.inner().tile = l.dims;
   return m;
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("two row tiles: single buffering adds up, double buffering overlaps", 
   const sim::Analytical model(make_test_soc());
   const auto l = small_pointwise();
   Mapping m = whole(l);
-  m.tile[idx(Dim::OY)] = 2;
+  m.inner().tile[idx(Dim::OY)] = 2;
   // I tile: 2 rows x 4 cols x 4 ch = 32 B, one contiguous run: 10 + 8 = 18.
   // W once: 18. O tile 64 B: 10 + 16 = 26. Compute per tile 128 + 5.
   const auto single = model.evaluate(l, m);
@@ -71,7 +71,7 @@ TEST_CASE("two row tiles: single buffering adds up, double buffering overlaps", 
   CHECK(single.transfers[2] == 2);
   // launch 100 + prologue 36 + (133 + fetch I 18 + write-back 26) + 133 + epilogue 26.
   CHECK(single.cycles == Approx(100 + 36 + 177 + 133 + 26));
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   const auto dbl = model.evaluate(l, m);
   REQUIRE(dbl.legal);
   // The fetch and the write-back hide behind the 133-cycle steps.
@@ -84,9 +84,9 @@ TEST_CASE("channel tiles: strided transfers, reload by loop order, partial sums"
   const sim::Analytical model(make_test_soc());
   const auto l = small_pointwise();
   Mapping m = whole(l);
-  m.tile[idx(Dim::C)] = 2;
-  m.tile[idx(Dim::OY)] = 2;
-  m.order = parse_order("C,OY");
+  m.inner().tile[idx(Dim::C)] = 2;
+  m.inner().tile[idx(Dim::OY)] = 2;
+  m.inner().order = parse_order("C,OY");
   const auto c = model.evaluate(l, m);
   REQUIRE(c.legal);
   // I tile (2 ch of 4, 2 rows): 8 pixel runs of 2 B, 3-D on a 2-D engine -> 2
@@ -109,7 +109,7 @@ TEST_CASE("channel tiles: strided transfers, reload by loop order, partial sums"
 
   // OY outer, C inner: the output tile stays while C accumulates (no partial
   // traffic), but weights reload for every OY tile.
-  m.order = parse_order("OY,C");
+  m.inner().order = parse_order("OY,C");
   const auto c2 = model.evaluate(l, m);
   REQUIRE(c2.legal);
   CHECK(c2.transfers[1] == 4);
@@ -134,7 +134,7 @@ TEST_CASE("illegal mappings are reported with their reason and not costed", "[an
   b.conv("c", x, p);
   const auto conv = b.graph().layer(0);
   Mapping m = whole(conv);
-  m.tile[idx(Dim::FY)] = 1;
+  m.inner().tile[idx(Dim::FY)] = 1;
   const auto k = sim::Analytical(make_test_soc()).evaluate(conv, m);
   CHECK_FALSE(k.legal);
   CHECK(std::string(k.reason) == "the kernel window (FY, FX) must not be tiled");

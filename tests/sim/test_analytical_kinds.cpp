@@ -47,9 +47,9 @@ Layer make_layer(OpKind op, std::int64_t k, std::int64_t c, std::int64_t oy, std
 Mapping mapping(const Layer& l, int unit, std::initializer_list<std::pair<Dim, std::int64_t>> t) {
   Mapping m;
   m.unit = unit;
-  m.tile = l.dims;
+  m.inner().tile = l.dims;
   for (const auto& [d, n] : t)
-    m.tile[idx(d)] = n;
+    m.inner().tile[idx(d)] = n;
   return m;
 }
 
@@ -67,7 +67,7 @@ TEST_CASE("cpu: 3x3 conv in two K tiles, counted by hand", "[analytical][kinds][
   CHECK(1.0 / ctx.byte_cycles_out[kO] == near(2));  // min(dma 4, L1 read 16, L2 write 2)
 
   Mapping m = mapping(l, u, {{Dim::K, 2}});
-  const auto tt = model.tile_terms(ctx, m.tile, 0);
+  const auto tt = model.tile_terms(ctx, m.inner().tile, 0);
   REQUIRE(tt.legal);
   // Compute of a K=2 tile (docs/units.md, cpu), in unit cycles:
   //   outputs 2*4*4 = 32; lanes floor(2*8/8) = 2; ceil(C*FY*FX 27 / 2) = 14
@@ -128,7 +128,7 @@ TEST_CASE("cpu: 3x3 conv in two K tiles, counted by hand", "[analytical][kinds][
 
   // Double buffering: the W prefetch (23.5) hides behind step 1 and the first
   // write-back (80) behind step 2: 100 + 60.5 + 2026 + 2026 + 80.
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   const auto d = model.evaluate(ctx, m);
   REQUIRE(d.legal);
   CHECK(d.cycles == near(4292.5));
@@ -172,7 +172,7 @@ TEST_CASE("cluster: 3x3 conv in two OY tiles with im2col, counted by hand",
   CHECK(ctx.launch_cycles == near(50));
 
   Mapping m = mapping(l, u, {{Dim::OY, 2}});  // unrolling 0 = "OY"
-  const auto tt = model.tile_terms(ctx, m.tile, 0);
+  const auto tt = model.tile_terms(ctx, m.inner().tile, 0);
   REQUIRE(tt.legal);
   // Tile OY=2 on 2 cores: 1 row per core. L = C*FY*FX = 18 = 4*4 + 2 (lanes 4).
   //   block(bk,bp) = 5 + 4*(bk*bp + bk + bp) + 2*(bk*bp + bk + bp)*2
@@ -193,7 +193,7 @@ TEST_CASE("cluster: 3x3 conv in two OY tiles with im2col, counted by hand",
   // Unrolling "K": each core gets ceil(3/2) = 2 channels and both rows:
   //   pixel block(2) = 18 + block(2,2) 69 = 87; pixel block(1) = 9 + block(2,1) 45 = 54
   //   per row 141, 2 rows: 282 per tile.
-  CHECK(model.tile_terms(ctx, m.tile, 1).compute == near(2 * 282));
+  CHECK(model.tile_terms(ctx, m.inner().tile, 1).compute == near(2 * 282));
 
   // Single buffering: launch 50 + prologue 43.5 + (225 + I 20 + wb 19) + 225 + epilogue 19.
   const auto c = model.evaluate(ctx, m);
@@ -227,16 +227,16 @@ TEST_CASE("cluster: 3x3 conv in two OY tiles with im2col, counted by hand",
 
   // One operand double-buffered at a time, then all.
   // I only: the prefetch hides, the write-back does not: 50 + 43.5 + 244 + 225 + 19.
-  m.double_buffer = {true, false, false};
+  m.inner().double_buffer = {true, false, false};
   CHECK(model.evaluate(ctx, m).cycles == near(581.5));
   // W only: W moves once, nothing changes.
-  m.double_buffer = {false, true, false};
+  m.inner().double_buffer = {false, true, false};
   CHECK(model.evaluate(ctx, m).cycles == near(601.5));
   // O only: the first write-back moves into step 2 and hides: 50 + 43.5 + 245 + 225 + 19.
-  m.double_buffer = {false, false, true};
+  m.inner().double_buffer = {false, false, true};
   CHECK(model.evaluate(ctx, m).cycles == near(582.5));
   // All: 50 + 43.5 + 225 + 225 + 19; L1 = 2 x (40 + 54 + 18) + 72.
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   const auto d = model.evaluate(ctx, m);
   CHECK(d.cycles == near(562.5));
   CHECK(d.bytes_held[kL1] == 296);
@@ -251,7 +251,7 @@ TEST_CASE("cluster: 3x3 conv in two OY tiles with im2col, counted by hand",
     s2.in_x = 7;
     const auto sctx = model.prepare(s2, u);
     REQUIRE(sctx.supported);
-    const auto st = model.tile_terms(sctx, m.tile, 0);
+    const auto st = model.tile_terms(sctx, m.inner().tile, 0);
     REQUIRE(st.legal);
     CHECK(st.bytes[kI] == near(70));
     CHECK(st.first_i == near(27.5));
@@ -270,7 +270,7 @@ TEST_CASE("cluster: 3x3 conv in two OY tiles with im2col, counted by hand",
     REQUIRE(dctx.supported);
     Mapping dm = mapping(dw, u, {{Dim::G, 2}});
     dm.unrolling = 1;
-    const auto dt = model.tile_terms(dctx, dm.tile, 1);
+    const auto dt = model.tile_terms(dctx, dm.inner().tile, 1);
     REQUIRE(dt.legal);
     // Each core: ceil(2/2) = 1 channel, all 4 rows; window 6 rows x 5 cols = 30 B.
     //   per output = 5 + floor(9/4)*(1 + 2) + (9 mod 4)*3*2 = 5 + 6 + 6 = 17
@@ -306,7 +306,7 @@ TEST_CASE("conv_engine: 3x3 conv with a K remainder and 4-bit weights, counted b
   REQUIRE(ctx.supported);
 
   Mapping m = mapping(l, u, {{Dim::K, 4}});  // K tiles 4 and 2
-  const auto tt = model.tile_terms(ctx, m.tile, 0);
+  const auto tt = model.tile_terms(ctx, m.inner().tile, 0);
   REQUIRE(tt.legal);
   // docs/units.md, conv_engine (s = 2, in 4, out 4, stream 16 bits):
   //   S = ceil(3/2) * ceil(4/2) = 4 sub-tiles; nc = ceil(6/4) = 2
@@ -358,7 +358,7 @@ TEST_CASE("conv_engine: 3x3 conv with a K remainder and 4-bit weights, counted b
   CHECK(c.energy == near(900 + 400.5 + 51.75 + 1728 + 3910.5));
 
   // Double: both hide: 40 + 92 + 508 + 508 + 60.
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   CHECK(model.evaluate(ctx, m).cycles == near(1208));
 }
 
@@ -376,8 +376,8 @@ TEST_CASE("pe_array: C outside K, partial sums, weights over a 1-D engine, count
 
   // Tiles C=2 (2 tiles), K=4 (tiles 4 and 2); C outermost: 4 steps.
   Mapping m = mapping(l, u, {{Dim::C, 2}, {Dim::K, 4}});
-  m.order = parse_order("C,K");
-  const auto tt = model.tile_terms(ctx, m.tile, 0);
+  m.inner().order = parse_order("C,K");
+  const auto tt = model.tile_terms(ctx, m.inner().tile, 0);
   REQUIRE(tt.legal);
   // docs/units.md, pe_array 4x4: passes = OY 2 * ceil(K/4) 1 * ceil(5/4) 2 = 4
   // (K=4 and K=2 alike); per pass C*9*1 + C*3*2 + 3 = 33 for C=2: 132 per tile.
@@ -451,19 +451,19 @@ TEST_CASE("pe_array: C outside K, partial sums, weights over a 1-D engine, count
   //   (1,2): max(142, dma 248/3 + 44, wdma 54) = 142
   //   (2,0): max(142, dma 248/3) = 142
   // cycles = 30 + 102 + 426 + 686/3 + 46.
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   const auto d = model.evaluate(ctx, m);
   REQUIRE(d.legal);
   CHECK(d.cycles == near(604 + 686.0 / 3));
   CHECK(d.bytes_held[kL1] == 2 * 216);
   CHECK(d.bytes_held[kWM] == 2 * 72);
   // W alone double-buffered: its 54 already ran beside the longer dma load.
-  m.double_buffer = {false, true, false};
+  m.inner().double_buffer = {false, true, false};
   CHECK(model.evaluate(ctx, m).cycles == near(1228));
 
   SECTION("K outside C: the output stays until C is done, no partial sums") {
-    m.order = parse_order("K,C");
-    m.double_buffer = {false, false, false};
+    m.inner().order = parse_order("K,C");
+    m.inner().double_buffer = {false, false, false};
     const auto k = model.evaluate(ctx, m);
     REQUIRE(k.legal);
     // Now I is fetched 4 times (C is inner), O visited twice (final only).
@@ -491,7 +491,7 @@ TEST_CASE("aimc: 3x3 conv in OY tiles with a remainder, weight programming, coun
   CHECK_FALSE(ctx.moved[kW]);  // the array reads its weights from their home (L2)
 
   Mapping m = mapping(l, u, {{Dim::OY, 2}});  // OY tiles 2 and 1
-  const auto tt = model.tile_terms(ctx, m.tile, 0);
+  const auto tt = model.tile_terms(ctx, m.inner().tile, 0);
   REQUIRE(tt.legal);
   // passes = ceil(8/4) = 2; OY=2 tile: 2*4*2 = 16 activations x ceil(8/4) 2 x 3 = 96;
   // OY=1 tile: 8 activations -> 48.
@@ -536,7 +536,7 @@ TEST_CASE("aimc: 3x3 conv in OY tiles with a remainder, weight programming, coun
   CHECK(c.energy == near(540 + 166.5 + 27.75 + 402 + 1204.5));
 
   // Double: 114 + 28 + 84 + 84 + 26.
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   const auto d = model.evaluate(ctx, m);
   CHECK(d.cycles == near(336));
   CHECK(d.bytes_held[kL1] == 272);
@@ -576,7 +576,7 @@ units:
   const Layer l = make_layer(OpKind::pointwise, 8, 4, 4, 4, 1);
   Mapping m = mapping(l, 0, {{Dim::C, 2}, {Dim::OY, 2}});
   // C outside OY: each output tile is visited twice, partial sums would come back.
-  m.order = parse_order("C,OY");
+  m.inner().order = parse_order("C,OY");
   const auto c = model.evaluate(l, m);
   CHECK_FALSE(c.legal);
   CHECK(std::string(c.reason) ==
@@ -584,7 +584,7 @@ units:
   CHECK(c.cycles == 0);
   CHECK(c.energy == 0);
   // C inside OY: the output tile stays until C is done; two final write-backs.
-  m.order = parse_order("OY,C");
+  m.inner().order = parse_order("OY,C");
   const auto k = model.evaluate(l, m);
   REQUIRE(k.legal);
   CHECK(k.transfers[kO] == 2);

@@ -69,8 +69,8 @@ bool same_cost(const Cost& a, const Cost& b) {
 // extents, and some illegal mappings here have extents of 0.)
 std::string describe(const Layer& l, const hw::Soc& soc, const Mapping& m) {
   std::string order;
-  for (Dim d : m.order) {
-    const auto t = m.tile_of(d);
+  for (Dim d : m.inner().order) {
+    const auto t = m.inner().tile_of(d);
     if (t >= 1 && t < l.dim(d)) order += (order.empty() ? "" : ">") + std::string(dim_name(d));
   }
   return fmt::format(
@@ -168,14 +168,14 @@ Mapping random_mapping(std::mt19937_64& rng, const Layer& l, int unit, const hw:
   Mapping x;
   x.unit = unit;
   for (Dim d : {Dim::N, Dim::G, Dim::K, Dim::C, Dim::OY, Dim::OX})
-    x.tile[idx(d)] = random_extent(rng, l.dim(d));
-  x.tile[idx(Dim::FY)] = l.dim(Dim::FY);
-  x.tile[idx(Dim::FX)] = l.dim(Dim::FX);
+    x.inner().tile[idx(d)] = random_extent(rng, l.dim(d));
+  x.inner().tile[idx(Dim::FY)] = l.dim(Dim::FY);
+  x.inner().tile[idx(Dim::FX)] = l.dim(Dim::FX);
   // The analog array needs all of C in a tile: keep most of its samples legal.
   if (m.spec().kind == "aimc" && std::uniform_int_distribution<int>(0, 9)(rng) > 0)
-    x.tile[idx(Dim::C)] = l.dim(Dim::C);
-  x.order = random_order(rng);
-  for (auto& b : x.double_buffer)
+    x.inner().tile[idx(Dim::C)] = l.dim(Dim::C);
+  x.inner().order = random_order(rng);
+  for (auto& b : x.inner().double_buffer)
     b = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
   x.unrolling =
       std::uniform_int_distribution<int>(0, static_cast<int>(m.unrollings().size()) - 1)(rng);
@@ -258,7 +258,7 @@ void check_parts(const sim::Analytical& model, const sim::LayerContext& ctx, con
   }
   // The bytes held at the unit's levels are the operand tiles (x2 double
   // buffered) and the unit's extra buffers; at the home levels the tensors.
-  DimArray t = m.tile;
+  DimArray t = m.inner().tile;
   for (std::size_t d = 0; d < kNumDims; ++d)
     t[d] = std::min(t[d], ctx.layer->dims[d]);
   const auto tb = model.tile_bytes(ctx, t);
@@ -266,7 +266,7 @@ void check_parts(const sim::Analytical& model, const sim::LayerContext& ctx, con
   for (std::size_t o = 0; o < kNumOperands; ++o) {
     if (!ctx.moved[o]) continue;
     held[static_cast<std::size_t>(ctx.level[o])] +=
-        static_cast<std::int64_t>(std::ceil(tb[o])) * (m.double_buffer[o] ? 2 : 1);
+        static_cast<std::int64_t>(std::ceil(tb[o])) * (m.inner().double_buffer[o] ? 2 : 1);
   }
   held[static_cast<std::size_t>(ctx.home[kI])] += ctx.layer->input_bytes();
   held[static_cast<std::size_t>(ctx.home[kO])] += ctx.layer->output_bytes();
@@ -397,8 +397,8 @@ RefSums ref_sums(const sim::LayerContext& ctx, const DimArray& tile, int unrolli
 std::array<std::int64_t, kNumOperands> ref_fetches(const Layer& l, const Mapping& m) {
   std::array<std::int64_t, kNumOperands> count{1, 1, 1};
   std::int64_t outer = 1;  // product of the tile counts of the loops so far
-  for (Dim d : m.order) {
-    const auto t = std::min(m.tile_of(d), l.dim(d));
+  for (Dim d : m.inner().order) {
+    const auto t = std::min(m.inner().tile_of(d), l.dim(d));
     const auto nd = (l.dim(d) + t - 1) / t;
     if (nd == 1) continue;  // a loop of one tile is not a loop
     outer *= nd;
@@ -439,7 +439,7 @@ void check_target(const Target& tg, std::uint64_t seed, int samples, bool buffer
         const std::string what = describe(l, soc, m);
         ++tally.mappings;
         const Cost c = base.evaluate(ctx, m);
-        const auto tt = base.tile_terms(ctx, m.tile, m.unrolling);
+        const auto tt = base.tile_terms(ctx, m.inner().tile, m.unrolling);
         tally.evaluations += 1;
 
         // evaluate == finish(tile_terms) == CachedEvaluator.
@@ -452,7 +452,7 @@ void check_target(const Target& tg, std::uint64_t seed, int samples, bool buffer
         // tile cost and of each operand's traffic; the fetch counts follow
         // from the loop order.
         if (tt.legal) {
-          const auto ref = ref_sums(ctx, m.tile, m.unrolling);
+          const auto ref = ref_sums(ctx, m.inner().tile, m.unrolling);
           auto sum_fail = [&](const char* term, double got, double want) {
             if (!close(got, want)) {
               f.add(std::string("tile terms: ") + term + " = sum over the steps",
@@ -516,9 +516,9 @@ void check_target(const Target& tg, std::uint64_t seed, int samples, bool buffer
         std::array<Cost, 8> by_db{};
         for (int orders = 0; orders < 3; ++orders) {
           Mapping x = m;
-          if (orders > 0) x.order = random_order(rng);
+          if (orders > 0) x.inner().order = random_order(rng);
           for (int mask = 0; mask < 8; ++mask) {
-            x.double_buffer = {(mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0};
+            x.inner().double_buffer = {(mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0};
             const Cost q = cached.evaluate(x);
             ++tally.evaluations;
             if (orders == 0) by_db[static_cast<std::size_t>(mask)] = q;
@@ -553,9 +553,9 @@ void check_target(const Target& tg, std::uint64_t seed, int samples, bool buffer
           if (!a.legal || !b.legal) continue;
           if (!not_above(b.cycles, a.cycles)) {
             Mapping x = m;
-            x.double_buffer = {(more & 1) != 0, (more & 2) != 0, (more & 4) != 0};
+            x.inner().double_buffer = {(more & 1) != 0, (more & 2) != 0, (more & 4) != 0};
             Mapping y = m;
-            y.double_buffer = {(fewer & 1) != 0, (fewer & 2) != 0, (fewer & 4) != 0};
+            y.inner().double_buffer = {(fewer & 1) != 0, (fewer & 2) != 0, (fewer & 4) != 0};
             f.add("double buffering is never slower", describe(l, soc, x) + ": " + show(b) +
                                                           " vs buffering " + buffering_string(y) +
                                                           ": " + show(a));
@@ -660,7 +660,7 @@ TEST_CASE("illegal mappings are reported with a reason and never costed",
         const auto ctx = model.prepare(l, u);
         Mapping whole;
         whole.unit = u;
-        whole.tile = l.dims;
+        whole.inner().tile = l.dims;
         auto expect = [&](Mapping m, const char* reason, const std::string& why) {
           ++checked;
           const Cost c = model.evaluate(ctx, m);
@@ -681,17 +681,17 @@ TEST_CASE("illegal mappings are reported with a reason and never costed",
         }
         for (Dim d : kAllDims) {
           Mapping m = whole;
-          m.tile[idx(d)] = 0;
+          m.inner().tile[idx(d)] = 0;
           expect(m, "a tile size is below 1", fmt::format("tile {} = 0", dim_name(d)));
         }
         if (l.dim(Dim::FY) > 1) {
           Mapping m = whole;
-          m.tile[idx(Dim::FY)] = 1;
+          m.inner().tile[idx(Dim::FY)] = 1;
           expect(m, "the kernel window (FY, FX) must not be tiled", "tiled FY");
         }
         if (l.dim(Dim::FX) > 1) {
           Mapping m = whole;
-          m.tile[idx(Dim::FX)] = l.dim(Dim::FX) - 1;
+          m.inner().tile[idx(Dim::FX)] = l.dim(Dim::FX) - 1;
           expect(m, "the kernel window (FY, FX) must not be tiled", "tiled FX");
         }
         for (int bad : {-1, static_cast<int>(um.unrollings().size())}) {
@@ -706,8 +706,8 @@ TEST_CASE("illegal mappings are reported with a reason and never costed",
         if (ctx.moved[kI]) {
           Mapping m = whole;
           for (Dim d : {Dim::N, Dim::G, Dim::K, Dim::C, Dim::OY, Dim::OX})
-            m.tile[idx(d)] = 1;
-          if (um.spec().kind == "aimc") m.tile[idx(Dim::C)] = l.dim(Dim::C);
+            m.inner().tile[idx(d)] = 1;
+          if (um.spec().kind == "aimc") m.inner().tile[idx(Dim::C)] = l.dim(Dim::C);
           ++checked;
           const Cost c = tiny.evaluate(tctx, m);
           const std::string what = describe(l, *tctx.soc, m) + " (1-byte level)";
@@ -749,10 +749,10 @@ TEST_CASE("double buffering one operand is slower with two DMA engines (hand cou
   l.in_x = 7;
   Mapping m;
   m.unit = *soc->find_unit("pe");
-  m.tile = l.dims;
-  m.tile[idx(Dim::C)] = 2;
-  m.tile[idx(Dim::K)] = 4;
-  m.order = parse_order("C,K");
+  m.inner().tile = l.dims;
+  m.inner().tile[idx(Dim::C)] = 2;
+  m.inner().tile[idx(Dim::K)] = 4;
+  m.inner().order = parse_order("C,K");
   const auto ctx = model.prepare(l, m.unit);
   // W tiles over the 1-D wdma: K=4: 36 commands x 20 + 72/8 = 729; K=2: 364.5.
   // Total 2 x 1093.5 = 2187, first 729, average of the other 3: 486.
@@ -766,7 +766,7 @@ TEST_CASE("double buffering one operand is slower with two DMA engines (hand cou
   // the step would be max(486, 142 + dma serial) = 486, 2405 in all.
   Mapping s = m;
   const auto single = model.evaluate(ctx, s);
-  m.double_buffer = {false, true, false};
+  m.inner().double_buffer = {false, true, false};
   const auto dbl = model.evaluate(ctx, m);
   REQUIRE(single.legal);
   REQUIRE(dbl.legal);
@@ -809,7 +809,7 @@ TEST_CASE("a fresh CachedEvaluator agrees with evaluate on its first mapping",
   const auto ctx = model.prepare(l, u);
   Mapping m;
   m.unit = u;
-  m.tile = {0, 0, 0, 0, 0, 0, 0, 0};
+  m.inner().tile = {0, 0, 0, 0, 0, 0, 0, 0};
   m.unrolling = -1;
   sim::CachedEvaluator cached(model, ctx);
   const Cost c = cached.evaluate(m);

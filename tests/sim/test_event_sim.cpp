@@ -30,7 +30,7 @@ Layer small_pointwise(const std::string& name = "pw") {
 Mapping whole(const Layer& l, int unit = 0) {
   Mapping m;
   m.unit = unit;
-  m.tile = l.dims;
+  m.inner().tile = l.dims;
   return m;
 }
 
@@ -94,14 +94,14 @@ TEST_CASE("double buffering hides transfers behind compute", "[eventsim]") {
   const auto l = small_pointwise();
   const auto ctx = model.prepare(l, 0);
   Mapping m = whole(l);
-  m.tile[idx(Dim::OY)] = 2;  // two row tiles: I 32 B (18 cycles), O 64 B (26 cycles)
+  m.inner().tile[idx(Dim::OY)] = 2;  // two row tiles: I 32 B (18 cycles), O 64 B (26 cycles)
   const auto single = es.simulate(ctx, m);
   // launch 100; I0 [100,118], W [118,136]; compute 0 [136,269]; write-back 0
   // [269,295]; the next input waits for compute 0 (one buffer): I1 after it
   // in program order [295,313]; compute 1 [313,446]; write-back 1 [446,472].
   CHECK(single.cycles == 472);
   CHECK(single.cycles == model.evaluate(ctx, m).cycles);
-  m.double_buffer = {true, true, true};
+  m.inner().double_buffer = {true, true, true};
   const auto dbl = es.simulate(ctx, m);
   // I1 is prefetched while compute 0 runs [136,154]; compute 1 starts right
   // after compute 0 [269,402] while write-back 0 runs [269,295]; the last
@@ -120,8 +120,8 @@ TEST_CASE("double buffering hides transfers behind compute", "[eventsim]") {
 TEST_CASE("a compute-bound and a transfer-bound layer", "[eventsim]") {
   const auto l = small_pointwise();
   Mapping m = whole(l);
-  m.tile[idx(Dim::OY)] = 2;
-  m.double_buffer = {true, true, true};
+  m.inner().tile[idx(Dim::OY)] = 2;
+  m.inner().double_buffer = {true, true, true};
   SECTION("compute-bound: the unit never waits after the prologue") {
     const auto soc = make_test_soc();
     const sim::EventSim es(soc, keep());
@@ -197,8 +197,8 @@ TEST_CASE("a ResNet-8 trace is valid JSON with one event per job", "[eventsim][t
     ls.unit = u;
     ls.unit_name = "cluster";
     ls.mapping = whole(g.layer(i), u);
-    ls.mapping.tile[idx(Dim::OY)] = std::min<std::int64_t>(4, g.layer(i).dim(Dim::OY));
-    ls.mapping.double_buffer = {true, true, true};
+    ls.mapping.inner().tile[idx(Dim::OY)] = std::min<std::int64_t>(4, g.layer(i).dim(Dim::OY));
+    ls.mapping.inner().double_buffer = {true, true, true};
     s.layers.push_back(ls);
   }
   const sim::EventSim es(soc, keep());
@@ -227,8 +227,8 @@ TEST_CASE("a DMA queue of depth one makes the program wait to issue", "[eventsim
   const auto l = small_pointwise();
   const auto ctx = sim::Analytical(soc).prepare(l, 0);
   Mapping m = whole(l);
-  m.tile[idx(Dim::OY)] = 2;
-  m.double_buffer = {true, true, true};
+  m.inner().tile[idx(Dim::OY)] = 2;
+  m.inner().double_buffer = {true, true, true};
   const auto r = es.simulate(ctx, m);
   // After the launch (100) the program issues I0, then waits for it to
   // finish (118) before it can issue W, and for W (136) before the prefetch

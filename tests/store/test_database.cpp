@@ -66,9 +66,9 @@ TEST_CASE("a stored schedule reads back identical", "[store]") {
     const auto& b = back.layers[i];
     CHECK(b.layer == a.layer);
     CHECK(b.unit_name == a.unit_name);
-    CHECK(b.mapping.tile == a.mapping.tile);
-    CHECK(b.mapping.order == a.mapping.order);
-    CHECK(b.mapping.double_buffer == a.mapping.double_buffer);
+    CHECK(b.mapping.inner().tile == a.mapping.inner().tile);
+    CHECK(b.mapping.inner().order == a.mapping.inner().order);
+    CHECK(b.mapping.inner().double_buffer == a.mapping.inner().double_buffer);
     CHECK(b.mapping.unrolling == a.mapping.unrolling);
     CHECK(b.cost.cycles == a.cost.cycles);
     CHECK(b.cost.energy == a.cost.energy);
