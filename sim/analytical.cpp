@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "sim/energy.hpp"
-#include "sim/loop_levels.hpp"
-#include "sim/timeline.hpp"
+#include "sim/stages.hpp"
 
 // The analytical cost model in its stages (docs/cost-model.md): per tile
 // shape, the grid, the buffers and their placement, the unit's compute sums,
@@ -14,7 +13,9 @@
 namespace tessel::sim {
 namespace {
 
-constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Operand::O);
+using stages::kI;
+using stages::kO;
+using stages::kW;
 
 // ceil(x) for x >= 0 below 2^63, without a call into libm.
 std::int64_t ceil_int(double x) {
@@ -71,55 +72,6 @@ const char* place_buffered(const LayerContext& ctx, const TileTerms& tt,
   return over < 0 ? nullptr : overflow_reason(ctx, over);
 }
 
-// Grid: tile extents clamped to the layer, tiles per dimension and the last
-// (remainder) extents. Returns the reason a tile is illegal.
-const char* make_grid(const Layer& l, const DimArray& tile, TileTerms& tt) {
-  auto& t = tt.grid.tile;
-  auto& n = tt.grid.count;
-  auto& r = tt.grid.last;
-  for (std::size_t d = 0; d < kNumDims; ++d) {
-    if (tile[d] < 1) return "a tile size is below 1";
-    t[d] = std::min(tile[d], l.dims[d]);
-    n[d] = (l.dims[d] + t[d] - 1) / t[d];
-    r[d] = l.dims[d] - (n[d] - 1) * t[d];
-    tt.steps *= static_cast<double>(n[d]);
-  }
-  if (n[idx(Dim::FY)] > 1 || n[idx(Dim::FX)] > 1)
-    return "the kernel window (FY, FX) must not be tiled";
-  return nullptr;
-}
-
-// Traffic sums over every tile step (the per-operand formulas of
-// traffic.hpp summed over the grid), the first fetches (prologue) and the
-// last write-back (epilogue).
-void sum_traffic(const LayerContext& ctx, TileTerms& tt) {
-  const auto lay = traffic_layout(*ctx.layer, tt.grid.count);
-  const traffic::AllTiles all{tt.grid};
-  auto keep = [&](std::size_t o, const TileTraffic& t) {
-    tt.elems[o] = t.elems;
-    tt.runs[o] = t.runs;
-    tt.cmds[o] = t.cmds;
-  };
-  keep(kI, traffic::input(ctx, lay, all));
-  keep(kO, traffic::output(ctx, lay, all));
-  if (ctx.present[kW]) keep(kW, traffic::weights(ctx, lay, all));
-  // One transfer's DMA cycles, inbound or outbound, of a tile of operand o.
-  auto move = [&](std::size_t o, bool in, const TileTraffic& f) {
-    return in ? transfer_cycles(ctx.engine_in[o], ctx.byte_cycles_in[o],
-                                f.elems * ctx.elem_bytes[o], f)
-              : transfer_cycles(ctx.engine_out[o], ctx.byte_cycles_out[o],
-                                f.elems * ctx.elem_bytes[o], f);
-  };
-  const traffic::OneTile first{tt.grid.tile}, last{tt.grid.last};
-  if (ctx.moved[kI]) tt.first_i = move(kI, true, traffic::input(ctx, lay, first));
-  if (ctx.moved[kW]) tt.first_w = move(kW, true, traffic::weights(ctx, lay, first));
-  if (ctx.moved[kO]) tt.last_wb = move(kO, false, traffic::output(ctx, lay, last));
-  // The first fetches of I and W, with nothing to overlap: serial on a shared
-  // engine, in parallel on two (a missing transfer costs 0).
-  tt.first_in =
-      ctx.slot_in[kI] == ctx.slot_in[kW] ? tt.first_i + tt.first_w : dmax(tt.first_i, tt.first_w);
-}
-
 // Lower bounds of every order and buffering of a tile: the cycles of
 // launch + prologue + compute + tile overheads + epilogue, and the energy of
 // every relevant tile moved once (count_X >= prod(relevant n)), the output
@@ -144,56 +96,6 @@ void bound(const LayerContext& ctx, TileTerms& tt, bool energy_bound) {
                floor);
   charge_time(ctx, tt.compute, tt.compute_energy, floor);
   tt.min_energy = floor.energy;
-}
-
-// What one nest moves, per operand: bytes and DMA cycles over all its
-// fetches (count_X / steps x the per-step sums, since every relevant tile is
-// fetched count_X / prod(relevant n) times), and the average event costs of
-// the step timeline. Output: count_O visits of distinct_o tiles; the first
-// visits write partial sums at accumulator width and later ones read them
-// back; the last visit writes the final output at output width.
-struct NestTransfers {
-  double i_bytes = 0, w_bytes = 0, o_wb_bytes = 0, readback_bytes = 0;
-  double dma_busy = 0;  // total engine cycles, hidden or not
-  StepTransfers avg;
-};
-
-NestTransfers nest_transfers(const LayerContext& ctx, const TileTerms& tt, const LoopLevels& lv) {
-  const double per_step = 1.0 / tt.steps;
-  auto moved = [&](std::size_t o, double scale) {
-    return TileTraffic{tt.elems[o] * scale, tt.runs[o] * scale, tt.cmds[o] * scale};
-  };
-  const TileTraffic mv_i = moved(kI, lv.count[kI] * per_step);
-  const TileTraffic mv_w = moved(kW, lv.count[kW] * per_step);
-  const TileTraffic mv_o = moved(kO, lv.count[kO] * per_step);
-  const double visits = lv.count[kO];
-  const double final_frac = lv.distinct_o / visits;
-  NestTransfers t;
-  t.o_wb_bytes = mv_o.elems * (final_frac * ctx.elem_bytes[kO] + (1 - final_frac) * ctx.acc_bytes);
-  const TileTraffic readback = mv_o * (1 - final_frac);
-  t.readback_bytes = readback.elems * ctx.acc_bytes;
-  t.i_bytes = mv_i.elems * ctx.elem_bytes[kI];
-  t.w_bytes = mv_w.elems * ctx.elem_bytes[kW];
-  auto in_time = [&](std::size_t o, const TileTraffic& tr, double bytes) {
-    return ctx.moved[o] ? transfer_cycles(ctx.engine_in[o], ctx.byte_cycles_in[o], bytes, tr) : 0.0;
-  };
-  const double total_i = in_time(kI, mv_i, t.i_bytes);
-  const double total_w = in_time(kW, mv_w, t.w_bytes);
-  const double total_wb =
-      ctx.moved[kO]
-          ? transfer_cycles(ctx.engine_out[kO], ctx.byte_cycles_out[kO], t.o_wb_bytes, mv_o)
-          : 0.0;
-  const double total_rb = in_time(kO, readback, t.readback_bytes);
-  // Average cost of the fetches after the first and of the write-backs before the last.
-  auto avg = [](double total, double first, double cnt) {
-    return cnt > 1 ? (total - first) / (cnt - 1) : 0.0;
-  };
-  t.avg.fetch_i = avg(total_i, tt.first_i, lv.count[kI]);
-  t.avg.fetch_w = avg(total_w, tt.first_w, lv.count[kW]);
-  t.avg.writeback = avg(total_wb, tt.last_wb, visits);
-  t.avg.readback = visits > 1 ? total_rb / (visits - 1) : 0.0;
-  t.dma_busy = total_i + total_w + total_wb + total_rb;
-  return t;
 }
 
 }  // namespace
@@ -254,7 +156,7 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
   }
   const Layer& l = *ctx.layer;
   const hw::UnitModel& model = *ctx.model;
-  if (const char* why = make_grid(l, tile, tt)) {
+  if (const char* why = stages::make_grid(l, tile, tt)) {
     tt.reason = why;
     return tt;
   }
@@ -283,7 +185,8 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
   tt.compute_energy = ctx.energy_per_op
                           ? static_cast<double>(l.nest_ops()) * model.spec().energy_per_mac
                           : sum.energy;
-  sum_traffic(ctx, tt);
+  const auto layout = traffic_layout(l, tt.grid.count);
+  stages::sum_traffic(ctx, tt, layout, layout, layout);
   bound(ctx, tt, energy_bound);
   tt.legal = true;
   return tt;
@@ -307,7 +210,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     cost.reason = "partial sums would need reading back, but no DMA engine moves them in";
     return cost;
   }
-  const NestTransfers tr = nest_transfers(ctx, tt, lv);
+  const auto tr = stages::nest_transfers(ctx, tt, lv);
   const double work = tt.compute / tt.steps + ctx.tile_overhead;  // the unit's time per step
   const double body = step_sum(ctx, lv, nest.double_buffer, tr.avg, work, tt.steps);
 
@@ -331,14 +234,6 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
       cost);
   charge_time(ctx, tt.compute, tt.compute_energy, cost);
   cost.legal = true;
-  return cost;
-}
-
-Cost Analytical::nested(const LayerContext&, const Mapping& m) const {
-  Cost cost;
-  cost.reason = m.depth < 1 || m.depth > kMaxNests
-                    ? "a mapping has 1 to 3 loop nests"
-                    : "mappings of more than one loop nest are not evaluated yet";
   return cost;
 }
 

@@ -130,7 +130,8 @@ LayerContext make_context(const hw::Soc& soc, const Layer& layer, int unit, cons
   }
   c.model = &soc.model(unit);
   const auto& spec = c.model->spec();
-  c.supported = c.model->supports(layer, &c.unsupported_reason);
+  c.runs_layer = c.model->supports(layer, &c.unsupported_reason);
+  c.supported = c.runs_layer;
 
   c.present = {true, has_weights(layer.op), true};
   c.input_tensors = layer.num_inputs();
@@ -141,7 +142,7 @@ LayerContext make_context(const hw::Soc& soc, const Layer& layer, int unit, cons
   c.home = route.from;
   c.level = route.to;
   resolve_engines(soc, c);
-  if (c.supported) {
+  if (c.runs_layer) {
     c.launch_cycles = c.model->launch_cycles(layer);
     c.tile_overhead = c.model->tile_overhead_cycles(layer);
   }

@@ -38,7 +38,9 @@ struct LayerContext {
   const hw::Soc* soc = nullptr;
   const hw::UnitModel* model = nullptr;
   int unit = 0;
-  bool supported = false;
+  bool supported =
+      false;  // a one-level mapping can run: runs_layer and every route has a DMA engine
+  bool runs_layer = false;         // the unit supports the layer (its op, kernel, precision)
   std::string unsupported_reason;  // why the unit cannot run the layer
 
   // Per operand (I, W, O): present in the layer, level its tiles are held at

@@ -1,0 +1,292 @@
+#include <algorithm>
+
+#include "sim/analytical.hpp"
+#include "sim/energy.hpp"
+#include "sim/stages.hpp"
+
+// The cost of a mapping with more than one loop nest (docs/cost-model.md,
+// "Several loop nests"). Each nest is costed as a one-level mapping of the
+// part of the layer the nest above hands it (a sub-layer of the extents of
+// one of its tiles): its tiles move from where the nest above left them to
+// the nest's buffers, and its step timeline overlaps those transfers with
+// the work of a step, which for an outer nest is the whole inner nest run on
+// that tile. Tiles of an outer nest come in at most 2^k shapes (full or last
+// along each of the k dimensions it cuts with a remainder); the inner nest is
+// costed once per shape and weighted by how often the shape occurs, so the
+// sums are exact and the per-step work of the outer timeline is their average.
+namespace tessel::sim {
+namespace {
+
+using stages::kI;
+using stages::kO;
+using stages::kW;
+constexpr std::size_t kNests = static_cast<std::size_t>(kMaxNests);
+
+// Where each nest moves each operand: from the nest above's level (the home
+// level for the outermost nest) to the nest's own.
+struct Plan {
+  int depth = 1;
+  std::array<Route, kNests> route{};
+};
+
+const char* make_plan(const LayerContext& top, const Mapping& m, Plan& plan) {
+  if (m.depth < 1 || m.depth > kMaxNests) return "a mapping has 1 to 3 loop nests";
+  plan.depth = m.depth;
+  std::array<int, kNumOperands> at = top.home;
+  for (int j = 0; j < m.depth; ++j) {
+    const bool innermost = j == m.depth - 1;
+    auto& r = plan.route[static_cast<std::size_t>(j)];
+    r.from = at;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      const int lvl = m.nest(j).level[o];
+      if (lvl == LoopNest::kNoMove) {
+        r.to[o] = innermost ? top.level[o] : at[o];
+      } else if (lvl < 0 || lvl >= top.levels) {
+        return "a loop nest names a memory level the SoC does not have";
+      } else if (innermost && lvl != top.level[o]) {
+        return "the innermost loop nest must bring every operand to the level the unit reads";
+      } else {
+        r.to[o] = lvl;
+      }
+    }
+    at = r.to;
+  }
+  return nullptr;
+}
+
+// Calls f(extents, occurrences) for each distinct tile shape of a grid: per
+// cut dimension the full extent (n - 1 times) or the last one (once).
+template <typename F>
+void for_each_shape(const hw::TileGrid& g, F&& f) {
+  std::array<std::size_t, kNumDims> cut{};
+  std::size_t k = 0;
+  for (std::size_t d = 0; d < kNumDims; ++d) {
+    if (g.count[d] > 1 && g.last[d] != g.tile[d]) cut[k++] = d;
+  }
+  for (std::uint32_t pick = 0; pick < (1u << k); ++pick) {
+    DimArray e = g.tile;
+    double times = 1;
+    for (std::size_t d = 0; d < kNumDims; ++d) {
+      if (g.count[d] > 1 && g.last[d] == g.tile[d]) times *= static_cast<double>(g.count[d]);
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      const auto d = cut[i];
+      const bool last = (pick >> i & 1u) != 0;
+      e[d] = last ? g.last[d] : g.tile[d];
+      times *= last ? 1.0 : static_cast<double>(g.count[d] - 1);
+    }
+    f(e, times);
+  }
+}
+
+// Per operand, the tile counts of the nests between the operand's source
+// buffer and the current nest (a dimension any of them cuts is cut in the
+// source's layout too).
+using Cuts = std::array<DimArray, kNumOperands>;
+
+class NestedEvaluation {
+ public:
+  NestedEvaluation(const Analytical& model, const LayerContext& top, const Mapping& m)
+      : model_(model), top_(top), m_(m) {}
+
+  Cost run() {
+    Cost cost;
+    if (const char* why = prepare()) {
+      cost.reason = why;
+      return cost;
+    }
+    if (const char* why = place(cost.bytes_held)) {
+      cost = Cost{};
+      cost.reason = why;
+      return cost;
+    }
+    Cuts none;
+    none.fill(DimArray{1, 1, 1, 1, 1, 1, 1, 1});
+    const double time = nest(0, none, 1.0);
+    if (reason_) {
+      cost = Cost{};
+      cost.reason = reason_;
+      return cost;
+    }
+    cost.tiles = static_cast<std::int64_t>(tiles_);
+    cost.macs = top_.layer->macs();
+    cost.compute_cycles = compute_;
+    cost.overhead_cycles = top_.launch_cycles + tiles_ * top_.tile_overhead;
+    cost.cycles = top_.launch_cycles + time;
+    cost.dma_cycles = dmax(cost.cycles - cost.compute_cycles - cost.overhead_cycles, 0.0);
+    cost.dma_busy_cycles = dma_busy_;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      cost.transfers[o] = static_cast<std::int64_t>(transfers_[o] + 0.5);
+      cost.bytes_moved[o] = static_cast<std::int64_t>(bytes_moved_[o] + 0.5);
+    }
+    cost.level_energy = energy_.level_energy;
+    cost.dma_energy = energy_.dma_energy;
+    charge_time(top_, compute_, compute_energy_, cost);
+    cost.legal = true;
+    return cost;
+  }
+
+ private:
+  // The plan, the tile extents of every nest (each within the one above),
+  // and one context per nest over its sub-layer.
+  const char* prepare() {
+    if (!top_.runs_layer) return "the unit does not support this layer";
+    if (const char* why = make_plan(top_, m_, plan_)) return why;
+    const auto& model = *top_.model;
+    if (m_.unrolling < 0 || static_cast<std::size_t>(m_.unrolling) >= model.unrollings().size())
+      return "the unit has no spatial unrolling with this index";
+    DimArray outer = top_.layer->dims;
+    for (int j = 0; j < plan_.depth; ++j) {
+      auto& t = tile_[static_cast<std::size_t>(j)];
+      for (std::size_t d = 0; d < kNumDims; ++d) {
+        if (m_.nest(j).tile[d] < 1) return "a tile size is below 1";
+        t[d] = std::min(m_.nest(j).tile[d], outer[d]);
+      }
+      if (j + 1 < plan_.depth && t[idx(Dim::C)] < top_.layer->dim(Dim::C))
+        return "an outer loop nest must not tile C (partial sums are kept at the innermost nest)";
+      outer = t;
+      sub_[static_cast<std::size_t>(j)] = *top_.layer;
+      ctx_[static_cast<std::size_t>(j)] =
+          make_context(*top_.soc, sub_[static_cast<std::size_t>(j)], top_.unit,
+                       plan_.route[static_cast<std::size_t>(j)]);
+      auto& c = ctx_[static_cast<std::size_t>(j)];
+      if (!c.supported)
+        return "no DMA engine moves an operand between the levels of two loop nests";
+      c.tile_overhead = j + 1 == plan_.depth ? top_.tile_overhead : 0.0;
+    }
+    return nullptr;
+  }
+
+  // Capacity: the layer's whole tensors at their home levels, each nest's
+  // buffers of the operands it moves (two with double buffering), the unit's
+  // scratch at its input level.
+  const char* place(std::array<std::int64_t, kMaxLevels>& held) const {
+    held = top_.home_bytes;
+    for (int j = 0; j < plan_.depth; ++j) {
+      const auto& c = ctx_[static_cast<std::size_t>(j)];
+      const auto bytes = model_.tile_bytes(top_, tile_[static_cast<std::size_t>(j)]);
+      for (std::size_t o = 0; o < kNumOperands; ++o) {
+        if (!c.moved[o]) continue;
+        const auto b = static_cast<std::int64_t>(bytes[o] + 0.999999);
+        held[static_cast<std::size_t>(c.level[o])] += b * (m_.nest(j).double_buffer[o] ? 2 : 1);
+      }
+    }
+    const auto& inner = tile_[static_cast<std::size_t>(plan_.depth - 1)];
+    held[static_cast<std::size_t>(top_.level[kI])] +=
+        top_.model->extra_bytes(*top_.layer, inner, m_.unrolling);
+    for (int lvl = 0; lvl < top_.levels; ++lvl) {
+      if (held[static_cast<std::size_t>(lvl)] > top_.capacity[static_cast<std::size_t>(lvl)])
+        return "the buffers of the loop nests do not fit their memories";
+    }
+    return nullptr;
+  }
+
+  // The cycles of nest j over its sub-layer (whose extents are set), without
+  // the launch; adds `times` x its energy, transfers and compute to the totals.
+  double nest(int j, const Cuts& cuts, double times) {
+    const auto ju = static_cast<std::size_t>(j);
+    const bool innermost = j + 1 == plan_.depth;
+    const LayerContext& c = ctx_[ju];
+    const Layer& l = sub_[ju];
+    TileTerms tt;
+    if (const char* why = stages::make_grid(l, tile_[ju], tt)) return fail(why);
+    double work_sum = 0;  // the unit's (or the inner nests') time over every step
+    if (innermost) {
+      const char* why = nullptr;
+      if (!top_.model->tile_legal(l, tt.grid.tile, m_.unrolling, &why))
+        return fail(why ? why : "the unit cannot run a tile of this shape");
+      const auto sum = top_.model->sum_cost(l, tt.grid, m_.unrolling);
+      compute_ += times * sum.cycles;
+      compute_energy_ += times * (c.energy_per_op ? static_cast<double>(l.nest_ops()) *
+                                                        top_.model->spec().energy_per_mac
+                                                  : sum.energy);
+      tiles_ += times * tt.steps;
+      work_sum = sum.cycles + tt.steps * c.tile_overhead;
+    } else {
+      Cuts inner_cuts;
+      for (std::size_t o = 0; o < kNumOperands; ++o) {
+        for (std::size_t d = 0; d < kNumDims; ++d)
+          inner_cuts[o][d] = c.moved[o] ? 1 : cuts[o][d] * tt.grid.count[d];
+      }
+      for_each_shape(tt.grid, [&](const DimArray& e, double occurs) {
+        set_extents(j + 1, e);
+        work_sum += occurs * nest(j + 1, inner_cuts, times * occurs);
+      });
+      if (reason_) return 0;
+    }
+    std::array<TrafficLayout, kNumOperands> lay;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      DimArray n = tt.grid.count;
+      for (std::size_t d = 0; d < kNumDims; ++d)
+        n[d] *= cuts[o][d];
+      lay[o] = traffic_layout(l, n);
+    }
+    stages::sum_traffic(c, tt, lay[kI], lay[kW], lay[kO]);
+    const LoopLevels lv(c, tt.grid.count, m_.nest(j).order);
+    if (c.moved[kO] && lv.count[kO] > lv.distinct_o && !c.engine_in[kO])
+      return fail("partial sums would need reading back, but no DMA engine moves them in");
+    const auto tr = stages::nest_transfers(c, tt, lv);
+    const double work = work_sum / tt.steps;
+    const double body = step_sum(c, lv, m_.nest(j).double_buffer, tr.avg, work, tt.steps);
+    account(c, tt, lv, tr, innermost, times);
+    return tt.first_in + body + tt.last_wb;
+  }
+
+  // The totals of one run of a nest, `times` over.
+  void account(const LayerContext& c, const TileTerms& tt, const LoopLevels& lv,
+               const stages::NestTransfers& tr, bool innermost, double times) {
+    const double unit = innermost ? 1.0 : 0.0;  // the unit's own accesses: innermost nest only
+    FlowBytes flows = {tr.i_bytes,
+                       tr.w_bytes,
+                       tr.o_wb_bytes,
+                       tr.readback_bytes,
+                       unit * tt.elems[kI] * c.elem_bytes[kI],
+                       unit * tt.elems[kW] * c.elem_bytes[kW],
+                       unit * tt.elems[kO] * c.elem_bytes[kO]};
+    for (auto& f : flows)
+      f *= times;
+    charge_flows(c, flows, energy_);
+    dma_busy_ += times * tr.dma_busy;
+    const std::array<double, kNumOperands> moved = {tr.i_bytes, tr.w_bytes,
+                                                    tr.o_wb_bytes + tr.readback_bytes};
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      if (!c.moved[o]) continue;
+      transfers_[o] += times * lv.count[o];
+      bytes_moved_[o] += times * moved[o];
+    }
+  }
+
+  // Nest j's sub-layer covers extents e of the layer.
+  void set_extents(int j, const DimArray& e) {
+    Layer& s = sub_[static_cast<std::size_t>(j)];
+    const Layer& l = *top_.layer;
+    s.dims = e;
+    s.in_y = static_cast<std::int64_t>(in_rows(l, static_cast<double>(e[idx(Dim::OY)])));
+    s.in_x = static_cast<std::int64_t>(in_cols(l, static_cast<double>(e[idx(Dim::OX)])));
+  }
+
+  double fail(const char* why) {
+    if (!reason_) reason_ = why;
+    return 0;
+  }
+
+  const Analytical& model_;
+  const LayerContext& top_;
+  const Mapping& m_;
+  Plan plan_;
+  std::array<DimArray, kNests> tile_{};
+  std::array<Layer, kNests> sub_{};
+  std::array<LayerContext, kNests> ctx_{};
+  const char* reason_ = nullptr;
+  Cost energy_;  // level and DMA energy of every nest
+  double compute_ = 0, compute_energy_ = 0, tiles_ = 0, dma_busy_ = 0;
+  std::array<double, kNumOperands> transfers_{}, bytes_moved_{};
+};
+
+}  // namespace
+
+Cost Analytical::nested(const LayerContext& ctx, const Mapping& m) const {
+  return NestedEvaluation(*this, ctx, m).run();
+}
+
+}  // namespace tessel::sim
