@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <cmath>
 
 #include "sim/analytical.hpp"
 #include "sim/energy.hpp"
+#include "sim/nests.hpp"
 #include "sim/stages.hpp"
 
 // The cost of a mapping with more than one loop nest (docs/cost-model.md,
@@ -20,39 +22,6 @@ namespace {
 using stages::kI;
 using stages::kO;
 using stages::kW;
-constexpr std::size_t kNests = static_cast<std::size_t>(kMaxNests);
-
-// Where each nest moves each operand: from the nest above's level (the home
-// level for the outermost nest) to the nest's own.
-struct Plan {
-  int depth = 1;
-  std::array<Route, kNests> route{};
-};
-
-const char* make_plan(const LayerContext& top, const Mapping& m, Plan& plan) {
-  if (m.depth < 1 || m.depth > kMaxNests) return "a mapping has 1 to 3 loop nests";
-  plan.depth = m.depth;
-  std::array<int, kNumOperands> at = top.home;
-  for (int j = 0; j < m.depth; ++j) {
-    const bool innermost = j == m.depth - 1;
-    auto& r = plan.route[static_cast<std::size_t>(j)];
-    r.from = at;
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      const int lvl = m.nest(j).level[o];
-      if (lvl == LoopNest::kNoMove) {
-        r.to[o] = innermost ? top.level[o] : at[o];
-      } else if (lvl < 0 || lvl >= top.levels) {
-        return "a loop nest names a memory level the SoC does not have";
-      } else if (innermost && lvl != top.level[o]) {
-        return "the innermost loop nest must bring every operand to the level the unit reads";
-      } else {
-        r.to[o] = lvl;
-      }
-    }
-    at = r.to;
-  }
-  return nullptr;
-}
 
 // Calls f(extents, occurrences) for each distinct tile shape of a grid: per
 // cut dimension the full extent (n - 1 times) or the last one (once).
@@ -79,11 +48,6 @@ void for_each_shape(const hw::TileGrid& g, F&& f) {
   }
 }
 
-// Per operand, the tile counts of the nests between the operand's source
-// buffer and the current nest (a dimension any of them cuts is cut in the
-// source's layout too).
-using Cuts = std::array<DimArray, kNumOperands>;
-
 class NestedEvaluation {
  public:
   NestedEvaluation(const Analytical& model, const LayerContext& top, const Mapping& m)
@@ -100,9 +64,7 @@ class NestedEvaluation {
       cost.reason = why;
       return cost;
     }
-    Cuts none;
-    none.fill(DimArray{1, 1, 1, 1, 1, 1, 1, 1});
-    const double time = nest(0, none, 1.0);
+    const double time = nest(0, NestChain::no_cuts(), 1.0);
     if (reason_) {
       cost = Cost{};
       cost.reason = reason_;
@@ -127,33 +89,11 @@ class NestedEvaluation {
   }
 
  private:
-  // The plan, the tile extents of every nest (each within the one above),
-  // and one context per nest over its sub-layer.
   const char* prepare() {
-    if (!top_.runs_layer) return "the unit does not support this layer";
-    if (const char* why = make_plan(top_, m_, plan_)) return why;
+    if (const char* why = chain_.resolve(top_, m_)) return why;
     const auto& model = *top_.model;
     if (m_.unrolling < 0 || static_cast<std::size_t>(m_.unrolling) >= model.unrollings().size())
       return "the unit has no spatial unrolling with this index";
-    DimArray outer = top_.layer->dims;
-    for (int j = 0; j < plan_.depth; ++j) {
-      auto& t = tile_[static_cast<std::size_t>(j)];
-      for (std::size_t d = 0; d < kNumDims; ++d) {
-        if (m_.nest(j).tile[d] < 1) return "a tile size is below 1";
-        t[d] = std::min(m_.nest(j).tile[d], outer[d]);
-      }
-      if (j + 1 < plan_.depth && t[idx(Dim::C)] < top_.layer->dim(Dim::C))
-        return "an outer loop nest must not tile C (partial sums are kept at the innermost nest)";
-      outer = t;
-      sub_[static_cast<std::size_t>(j)] = *top_.layer;
-      ctx_[static_cast<std::size_t>(j)] =
-          make_context(*top_.soc, sub_[static_cast<std::size_t>(j)], top_.unit,
-                       plan_.route[static_cast<std::size_t>(j)]);
-      auto& c = ctx_[static_cast<std::size_t>(j)];
-      if (!c.supported)
-        return "no DMA engine moves an operand between the levels of two loop nests";
-      c.tile_overhead = j + 1 == plan_.depth ? top_.tile_overhead : 0.0;
-    }
     return nullptr;
   }
 
@@ -162,16 +102,16 @@ class NestedEvaluation {
   // scratch at its input level.
   const char* place(std::array<std::int64_t, kMaxLevels>& held) const {
     held = top_.home_bytes;
-    for (int j = 0; j < plan_.depth; ++j) {
-      const auto& c = ctx_[static_cast<std::size_t>(j)];
-      const auto bytes = model_.tile_bytes(top_, tile_[static_cast<std::size_t>(j)]);
+    for (int j = 0; j < chain_.depth(); ++j) {
+      const auto& c = chain_.ctx(j);
+      const auto bytes = model_.tile_bytes(top_, chain_.tile(j));
       for (std::size_t o = 0; o < kNumOperands; ++o) {
         if (!c.moved[o]) continue;
-        const auto b = static_cast<std::int64_t>(bytes[o] + 0.999999);
+        const auto b = static_cast<std::int64_t>(std::ceil(bytes[o]));
         held[static_cast<std::size_t>(c.level[o])] += b * (m_.nest(j).double_buffer[o] ? 2 : 1);
       }
     }
-    const auto& inner = tile_[static_cast<std::size_t>(plan_.depth - 1)];
+    const auto& inner = chain_.tile(chain_.depth() - 1);
     held[static_cast<std::size_t>(top_.level[kI])] +=
         top_.model->extra_bytes(*top_.layer, inner, m_.unrolling);
     for (int lvl = 0; lvl < top_.levels; ++lvl) {
@@ -184,12 +124,11 @@ class NestedEvaluation {
   // The cycles of nest j over its sub-layer (whose extents are set), without
   // the launch; adds `times` x its energy, transfers and compute to the totals.
   double nest(int j, const Cuts& cuts, double times) {
-    const auto ju = static_cast<std::size_t>(j);
-    const bool innermost = j + 1 == plan_.depth;
-    const LayerContext& c = ctx_[ju];
-    const Layer& l = sub_[ju];
+    const bool innermost = j + 1 == chain_.depth();
+    const LayerContext& c = chain_.ctx(j);
+    const Layer& l = chain_.sub(j);
     TileTerms tt;
-    if (const char* why = stages::make_grid(l, tile_[ju], tt)) return fail(why);
+    if (const char* why = stages::make_grid(l, chain_.tile(j), tt)) return fail(why);
     double work_sum = 0;  // the unit's (or the inner nests') time over every step
     if (innermost) {
       const char* why = nullptr;
@@ -203,24 +142,16 @@ class NestedEvaluation {
       tiles_ += times * tt.steps;
       work_sum = sum.cycles + tt.steps * c.tile_overhead;
     } else {
-      Cuts inner_cuts;
-      for (std::size_t o = 0; o < kNumOperands; ++o) {
-        for (std::size_t d = 0; d < kNumDims; ++d)
-          inner_cuts[o][d] = c.moved[o] ? 1 : cuts[o][d] * tt.grid.count[d];
-      }
+      const Cuts inner_cuts = chain_.inner_cuts(j, cuts, tt.grid.count);
       for_each_shape(tt.grid, [&](const DimArray& e, double occurs) {
-        set_extents(j + 1, e);
+        chain_.set_extents(j + 1, e);
         work_sum += occurs * nest(j + 1, inner_cuts, times * occurs);
       });
       if (reason_) return 0;
     }
     std::array<TrafficLayout, kNumOperands> lay;
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      DimArray n = tt.grid.count;
-      for (std::size_t d = 0; d < kNumDims; ++d)
-        n[d] *= cuts[o][d];
-      lay[o] = traffic_layout(l, n);
-    }
+    for (std::size_t o = 0; o < kNumOperands; ++o)
+      lay[o] = traffic_layout(l, NestChain::layout_counts(cuts, o, tt.grid.count));
     stages::sum_traffic(c, tt, lay[kI], lay[kW], lay[kO]);
     const LoopLevels lv(c, tt.grid.count, m_.nest(j).order);
     if (c.moved[kO] && lv.count[kO] > lv.distinct_o && !c.engine_in[kO])
@@ -256,15 +187,6 @@ class NestedEvaluation {
     }
   }
 
-  // Nest j's sub-layer covers extents e of the layer.
-  void set_extents(int j, const DimArray& e) {
-    Layer& s = sub_[static_cast<std::size_t>(j)];
-    const Layer& l = *top_.layer;
-    s.dims = e;
-    s.in_y = static_cast<std::int64_t>(in_rows(l, static_cast<double>(e[idx(Dim::OY)])));
-    s.in_x = static_cast<std::int64_t>(in_cols(l, static_cast<double>(e[idx(Dim::OX)])));
-  }
-
   double fail(const char* why) {
     if (!reason_) reason_ = why;
     return 0;
@@ -273,10 +195,7 @@ class NestedEvaluation {
   const Analytical& model_;
   const LayerContext& top_;
   const Mapping& m_;
-  Plan plan_;
-  std::array<DimArray, kNests> tile_{};
-  std::array<Layer, kNests> sub_{};
-  std::array<LayerContext, kNests> ctx_{};
+  NestChain chain_;
   const char* reason_ = nullptr;
   Cost energy_;  // level and DMA energy of every nest
   double compute_ = 0, compute_energy_ = 0, tiles_ = 0, dma_busy_ = 0;

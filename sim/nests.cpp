@@ -1,0 +1,92 @@
+#include "sim/nests.hpp"
+
+#include <algorithm>
+
+#include "sim/traffic.hpp"
+
+namespace tessel::sim {
+namespace {
+
+// Where each nest moves each operand. Returns why the levels are wrong.
+const char* make_routes(const LayerContext& top, const Mapping& m,
+                        std::array<Route, kMaxNests>& routes) {
+  std::array<int, kNumOperands> at = top.home;
+  for (int j = 0; j < m.depth; ++j) {
+    const bool innermost = j == m.depth - 1;
+    auto& r = routes[static_cast<std::size_t>(j)];
+    r.from = at;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      const int lvl = m.nest(j).level[o];
+      if (lvl == LoopNest::kNoMove) {
+        r.to[o] = innermost ? top.level[o] : at[o];
+      } else if (lvl < 0 || lvl >= top.levels) {
+        return "a loop nest names a memory level the SoC does not have";
+      } else if (innermost && lvl != top.level[o]) {
+        return "the innermost loop nest must bring every operand to the level the unit reads";
+      } else {
+        r.to[o] = lvl;
+      }
+    }
+    at = r.to;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const char* NestChain::resolve(const LayerContext& top, const Mapping& m) {
+  top_ = &top;
+  if (!top.runs_layer) return "the unit does not support this layer";
+  if (m.depth < 1 || m.depth > kMaxNests) return "a mapping has 1 to 3 loop nests";
+  depth_ = m.depth;
+  if (const char* why = make_routes(top, m, route_)) return why;
+  DimArray outer = top.layer->dims;
+  for (int j = 0; j < depth_; ++j) {
+    auto& t = tile_[at(j)];
+    for (std::size_t d = 0; d < kNumDims; ++d) {
+      if (m.nest(j).tile[d] < 1) return "a tile size is below 1";
+      t[d] = std::min(m.nest(j).tile[d], outer[d]);
+    }
+    if (j + 1 < depth_ && t[idx(Dim::C)] < top.layer->dim(Dim::C))
+      return "an outer loop nest must not tile C (partial sums are kept at the innermost nest)";
+    outer = t;
+    sub_[at(j)] = *top.layer;
+    ctx_[at(j)] = make_context(*top.soc, sub_[at(j)], top.unit, route_[at(j)]);
+    auto& c = ctx_[at(j)];
+    if (!c.supported) return "no DMA engine moves an operand between the levels of two loop nests";
+    // Launch once, for the whole layer; tile overhead per step of the innermost nest.
+    c.launch_cycles = 0;
+    c.tile_overhead = j + 1 == depth_ ? top.tile_overhead : 0.0;
+  }
+  return nullptr;
+}
+
+void NestChain::set_extents(int j, const DimArray& e) {
+  Layer& s = sub_[at(j)];
+  const Layer& l = *top_->layer;
+  s.dims = e;
+  s.in_y = static_cast<std::int64_t>(in_rows(l, static_cast<double>(e[idx(Dim::OY)])));
+  s.in_x = static_cast<std::int64_t>(in_cols(l, static_cast<double>(e[idx(Dim::OX)])));
+}
+
+Cuts NestChain::inner_cuts(int j, const Cuts& cuts, const DimArray& n) const {
+  Cuts inner;
+  for (std::size_t o = 0; o < kNumOperands; ++o)
+    inner[o] = ctx(j).moved[o] ? no_cuts()[0] : layout_counts(cuts, o, n);
+  return inner;
+}
+
+DimArray NestChain::layout_counts(const Cuts& cuts, std::size_t o, const DimArray& n) {
+  DimArray c = n;
+  for (std::size_t d = 0; d < kNumDims; ++d)
+    c[d] *= cuts[o][d];
+  return c;
+}
+
+Cuts NestChain::no_cuts() {
+  Cuts c;
+  c.fill(DimArray{1, 1, 1, 1, 1, 1, 1, 1});
+  return c;
+}
+
+}  // namespace tessel::sim

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <array>
+
+#include "core/mapping.hpp"
+#include "sim/context.hpp"
+
+// The loop nests of a mapping resolved for costing (nested.cpp) or replay
+// (event_sim.cpp): docs/cost-model.md, "Several loop nests".
+namespace tessel::sim {
+
+// Per operand, the tile counts of the nests between the operand's source
+// buffer and the current nest: a dimension any of them cuts is cut in the
+// layout of the operand's transfers too.
+using Cuts = std::array<DimArray, kNumOperands>;
+
+// A mapping's nests: per nest the route of every operand (from the level the
+// nest above left it at, its home for the outermost nest, to the nest's
+// buffer), the tile extents (each within the one above), and a context over
+// a sub-layer: the part of the layer one tile of the nest above covers, as a
+// layer of its own. Not copyable (the contexts point into the sub-layers).
+class NestChain {
+ public:
+  NestChain() = default;
+  NestChain(const NestChain&) = delete;
+  NestChain& operator=(const NestChain&) = delete;
+
+  // Resolves the nests of `m` against the one-level context of its (layer,
+  // unit) pair. Returns why they cannot run (nullptr when they can).
+  const char* resolve(const LayerContext& top, const Mapping& m);
+
+  int depth() const { return depth_; }
+  const DimArray& tile(int j) const { return tile_[at(j)]; }
+  const Layer& sub(int j) const { return sub_[at(j)]; }
+  const LayerContext& ctx(int j) const { return ctx_[at(j)]; }
+  // Nest j's sub-layer covers extents `e` of the layer (a tile of nest j-1).
+  void set_extents(int j, const DimArray& e);
+  // The cuts of the nest inside j, given nest j's and its grid counts `n`:
+  // an operand nest j moves starts afresh from nest j's buffer.
+  Cuts inner_cuts(int j, const Cuts& cuts, const DimArray& n) const;
+  // The counts that decide operand o's transfer layout at nest j.
+  static DimArray layout_counts(const Cuts& cuts, std::size_t o, const DimArray& n);
+
+  static Cuts no_cuts();
+
+ private:
+  static std::size_t at(int j) { return static_cast<std::size_t>(j); }
+  const LayerContext* top_ = nullptr;
+  int depth_ = 0;
+  std::array<Route, kMaxNests> route_{};
+  std::array<DimArray, kMaxNests> tile_{};
+  std::array<Layer, kMaxNests> sub_{};
+  std::array<LayerContext, kMaxNests> ctx_{};
+};
+
+}  // namespace tessel::sim
