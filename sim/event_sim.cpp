@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "sim/event_builder.hpp"
 
 namespace tessel::sim {
 
@@ -56,287 +57,29 @@ std::string_view job_kind_name(SimJob::Kind k) {
 
 namespace {
 
-constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Operand::O);
-constexpr int kNone = -1;
-
-// A job while it is being simulated.
-struct Job {
-  SimJob info;
-  double duration = 0;
-  std::array<int, 3> ports{kNone, kNone, kNone};  // memory-level resources it also holds
-  int waiting = 0;                                // unfinished dependencies
-  double ready = 0;                               // when the last dependency finished
-  StallCause cause = StallCause::engine_busy;     // what it waited for last
-  std::uint32_t first_succ = 0, succs = 0;        // successor range in the edge list
-  std::uint32_t program = 0;                      // the program (unit control flow) issuing it
-  double issued = 0;                              // when its program issued it
-};
+constexpr std::size_t kW = idx(Operand::W);
+constexpr int kNone = kNoJob;
+using Job = EventJob;
 
 }  // namespace
-
-// Builds the job graph of a replay; resources are the DMA engines, the units
-// and the memory levels of the SoC.
-struct EventSim::Builder {
-  const hw::Soc& soc;
-  std::vector<Job> jobs;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;  // (from, to)
-  std::vector<ResourceUse> resources;
-  int engine_base = 0, unit_base = 0, level_base = 0;
-  std::vector<std::uint32_t> layer_first;  // first job of each layer
-  int last_job = kNone;                    // the previous layer's last job (layers are sequential)
-  std::uint32_t program = 0;               // program of the jobs being added
-  std::uint32_t programs = 1;
-
-  explicit Builder(const hw::Soc& s) : soc(s) {
-    engine_base = 0;
-    for (const auto& d : soc.dmas)
-      resources.push_back({d.name, "dma", 1, 0, 0, 0});
-    unit_base = static_cast<int>(resources.size());
-    for (const auto& u : soc.units)
-      resources.push_back({u.name, "unit", 1, 0, 0, 0});
-    level_base = static_cast<int>(resources.size());
-    for (const auto& l : soc.levels)
-      resources.push_back({l.name, "memory", std::max(1, l.ports), 0, 0, 0});
-  }
-
-  int engine_resource(const hw::DmaEngine* e) const {
-    return engine_base + static_cast<int>(e - soc.dmas.data());
-  }
-
-  int add(SimJob info, double duration, std::array<int, 3> ports, std::initializer_list<int> deps) {
-    Job j;
-    j.info = info;
-    j.duration = std::max(0.0, duration);
-    j.ports = ports;
-    j.program = program;
-    const int id = static_cast<int>(jobs.size());
-    jobs.push_back(j);
-    for (int d : deps)
-      depend(id, d);
-    return id;
-  }
-
-  void depend(int job, int on) {
-    if (on == kNone) return;
-    edges.emplace_back(static_cast<std::uint32_t>(on), static_cast<std::uint32_t>(job));
-    ++jobs[static_cast<std::size_t>(job)].waiting;
-  }
-
-  // Replays one layer mapping as jobs, created in the order the unit's
-  // program issues them (which is the order each resource serves them):
-  //   launch; the fetches of step 0;
-  //   per step s: the prefetches for s+1 of double-buffered operands (and the
-  //   read-back of a revisited, double-buffered output tile), compute(s), then
-  //   the fetches for s+1 of single-buffered operands, the write-back of the
-  //   output tile if it changes, and the read-back of a revisited,
-  //   single-buffered output tile.
-  void layer(const LayerContext& ctx, const Mapping& m, std::uint32_t layer_index,
-             double before_cycles) {
-    const Layer& l = *ctx.layer;
-    const hw::UnitModel& model = *ctx.model;
-    layer_first.push_back(static_cast<std::uint32_t>(jobs.size()));
-    const int unit = unit_base + ctx.unit;
-    const auto level_res = [&](int lvl) { return level_base + lvl; };
-
-    DimArray t{}, n{}, r{};
-    for (std::size_t d = 0; d < kNumDims; ++d) {
-      t[d] = std::min(m.inner().tile[d], l.dims[d]);
-      n[d] = (l.dims[d] + t[d] - 1) / t[d];
-      r[d] = l.dims[d] - (n[d] - 1) * t[d];
-    }
-    std::vector<std::size_t> loop_dim;  // loops with more than one tile, outermost first
-    for (Dim d : m.inner().order) {
-      if (n[idx(d)] > 1) loop_dim.push_back(idx(d));
-    }
-    const std::size_t loops = loop_dim.size();
-    std::array<int, kNumOperands> p{};
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      for (std::size_t i = 0; i < loops; ++i) {
-        if (relevant(static_cast<Operand>(o), static_cast<Dim>(loop_dim[i])))
-          p[o] = static_cast<int>(i) + 1;
-      }
-    }
-
-    // The steps: tile extents, which operands change, and the output tile.
-    struct Step {
-      DimArray e;
-      std::array<bool, kNumOperands> changes;
-      std::array<std::uint64_t, kNumOperands> ver{};  // buffer version of each operand (1-based)
-      std::uint64_t o_tile = 0;
-      std::uint64_t o_visit = 0;  // 1 for the first visit of the output tile
-    };
-    std::array<std::uint64_t, kNumOperands> opened{};
-    std::vector<Step> steps;
-    std::uint64_t total = 1;
-    for (std::size_t d = 0; d < kNumDims; ++d)
-      total *= static_cast<std::uint64_t>(n[d]);
-    steps.reserve(total);
-    std::vector<std::int64_t> index(loops, 0);
-    std::map<std::uint64_t, std::uint64_t> visits;
-    for (std::uint64_t s = 0; s < total; ++s) {
-      int carry = 0;  // the outermost loop that advanced (0: first step)
-      if (s > 0) {
-        for (std::size_t i = loops; i-- > 0;) {
-          if (++index[i] < n[loop_dim[i]]) {
-            carry = static_cast<int>(i) + 1;
-            break;
-          }
-          index[i] = 0;
-        }
-      }
-      Step st;
-      st.e = t;
-      std::uint64_t tile = 0;
-      for (std::size_t i = 0; i < loops; ++i) {
-        const auto d = loop_dim[i];
-        if (index[i] == n[d] - 1) st.e[d] = r[d];
-        if (relevant(Operand::O, static_cast<Dim>(d)))
-          tile = tile * static_cast<std::uint64_t>(n[d]) + static_cast<std::uint64_t>(index[i]);
-      }
-      for (std::size_t o = 0; o < kNumOperands; ++o) {
-        st.changes[o] = ctx.present[o] && (s == 0 || carry <= p[o]);
-        if (st.changes[o]) ++opened[o];
-        st.ver[o] = opened[o];
-      }
-      st.o_tile = tile;
-      if (st.changes[kO]) st.o_visit = ++visits[tile];
-      steps.push_back(st);
-    }
-    const std::uint64_t visits_per_tile = visits.empty() ? 1 : visits.begin()->second;
-
-    const int launch = add({SimJob::Kind::launch, unit, layer_index, 0, 0, 0, 0, 0},
-                           ctx.launch_cycles + before_cycles, {kNone, kNone, kNone}, {last_job});
-    std::array<int, 3> unit_ports{kNone, kNone, kNone};
-    {
-      std::size_t k = 0;
-      for (std::size_t o = 0; o < kNumOperands; ++o) {
-        if (!ctx.present[o] || (o == kW && !ctx.weights_per_tile)) continue;
-        const int res = level_res(ctx.level[o]);
-        if (std::find(unit_ports.begin(), unit_ports.end(), res) == unit_ports.end())
-          unit_ports[k++] = res;
-      }
-    }
-    const std::array<std::uint64_t, kNumOperands> buffers = {m.inner().double_buffer[kI] ? 2u : 1u,
-                                                             m.inner().double_buffer[kW] ? 2u : 1u,
-                                                             m.inner().double_buffer[kO] ? 2u : 1u};
-    // Transfers issued before the computation of the previous step (in its
-    // shadow): double-buffered ones whose levels leave a port free for it.
-    std::array<bool, kNumOperands> early{};
-    for (std::size_t o = 0; o < kNumOperands; ++o)
-      early[o] = buffers[o] == 2 && !ctx.port_bound[o];
-
-    // Per operand and version: the fetch job; per buffer slot: the last
-    // compute that used it; per output version: its write-back.
-    std::array<std::vector<int>, kNumOperands> fetch_of;
-    for (std::size_t o = 0; o < kNumOperands; ++o)
-      fetch_of[o].assign(static_cast<std::size_t>(opened[o]), kNone);
-    std::array<std::array<int, 2>, kNumOperands> slot_user{};
-    for (auto& su : slot_user)
-      su = {kNone, kNone};
-    std::vector<int> wb_of;                     // output version -> write-back job
-    std::map<std::uint64_t, int> last_tile_wb;  // output tile -> its latest write-back
-    std::vector<int> readback_of(steps.size(), kNone);
-    int last_wb = kNone;
-
-    auto fetch = [&](std::size_t o, std::uint64_t s) {
-      const auto v = steps[s].ver[o];
-      if (!ctx.moved[o]) return;
-      const auto slot = static_cast<std::size_t>((v - 1) % buffers[o]);
-      const auto tr = tile_traffic(ctx, n, steps[s].e, static_cast<Operand>(o));
-      const double bytes = tr.elems * ctx.elem_bytes[o];
-      const int f = add({SimJob::Kind::fetch, engine_resource(ctx.engine_in[o]), layer_index,
-                         static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(o), bytes, 0, 0},
-                        transfer_cycles(ctx.engine_in[o], ctx.byte_cycles_in[o], bytes, tr),
-                        {level_res(ctx.home[o]), level_res(ctx.level[o]), kNone},
-                        {launch, slot_user[o][slot]});
-      jobs[static_cast<std::size_t>(f)].cause = StallCause::buffer_busy;
-      fetch_of[o][static_cast<std::size_t>(v - 1)] = f;
-    };
-    // The output buffer of version v is free once version v - B is written back.
-    auto o_slot_free = [&](std::uint64_t v) {
-      return v > buffers[kO] ? wb_of[static_cast<std::size_t>(v - buffers[kO] - 1)] : kNone;
-    };
-    auto readback = [&](std::uint64_t s) {
-      const auto& st = steps[s];
-      if (!st.changes[kO] || st.o_visit <= 1 || !ctx.moved[kO] || !ctx.engine_in[kO]) return;
-      const auto tr = tile_traffic(ctx, n, st.e, Operand::O);
-      const double bytes = tr.elems * ctx.acc_bytes;
-      const auto v = st.ver[kO];
-      const int rb =
-          add({SimJob::Kind::readback, engine_resource(ctx.engine_in[kO]), layer_index,
-               static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(kO), bytes, 0, 0},
-              transfer_cycles(ctx.engine_in[kO], ctx.byte_cycles_in[kO], bytes, tr),
-              {level_res(ctx.home[kO]), level_res(ctx.level[kO]), kNone},
-              {last_tile_wb[st.o_tile], o_slot_free(v)});
-      jobs[static_cast<std::size_t>(rb)].cause = StallCause::buffer_busy;
-      readback_of[s] = rb;
-    };
-    std::uint64_t opened_at = 0;  // the step that opened the current output buffer
-    auto writeback = [&](std::uint64_t s, int after) {
-      const auto& st = steps[s];
-      int wb = kNone;
-      if (ctx.moved[kO]) {
-        const auto tr = tile_traffic(ctx, n, st.e, Operand::O);
-        const bool final = steps[opened_at].o_visit == visits_per_tile;
-        const double bytes = tr.elems * (final ? ctx.elem_bytes[kO] : ctx.acc_bytes);
-        wb = add({SimJob::Kind::writeback, engine_resource(ctx.engine_out[kO]), layer_index,
-                  static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(kO), bytes, 0, 0},
-                 transfer_cycles(ctx.engine_out[kO], ctx.byte_cycles_out[kO], bytes, tr),
-                 {level_res(ctx.level[kO]), level_res(ctx.home[kO]), kNone}, {after, last_wb});
-        last_wb = wb;
-      }
-      wb_of.push_back(wb);
-      last_tile_wb[steps[opened_at].o_tile] = wb;
-    };
-
-    for (std::size_t o : {kI, kW}) {
-      if (steps[0].changes[o]) fetch(o, 0);
-    }
-    int prev_compute = kNone;
-    for (std::uint64_t s = 0; s < steps.size(); ++s) {
-      const bool has_next = s + 1 < steps.size();
-      // Tile s computes into a new output buffer when the output tile changes.
-      const auto& st = steps[s];
-      if (st.changes[kO]) opened_at = s;
-      // Prefetches for s+1 into the other buffer.
-      if (has_next) {
-        for (std::size_t o : {kI, kW}) {
-          if (steps[s + 1].changes[o] && early[o]) fetch(o, s + 1);
-        }
-        if (early[kO]) readback(s + 1);
-      }
-      // The computation of tile s.
-      const double cycles = model.tile_cycles(l, st.e, m.unrolling) + ctx.tile_overhead;
-      const int c =
-          add({SimJob::Kind::compute, unit, layer_index, static_cast<std::uint32_t>(s), 0, 0, 0, 0},
-              cycles, unit_ports, {launch, prev_compute});
-      for (std::size_t o : {kI, kW}) {
-        if (st.ver[o] > 0) depend(c, fetch_of[o][static_cast<std::size_t>(st.ver[o] - 1)]);
-      }
-      depend(c, readback_of[s]);
-      if (st.changes[kO]) depend(c, o_slot_free(st.ver[kO]));
-      for (std::size_t o : {kI, kW}) {
-        if (st.ver[o] > 0) slot_user[o][static_cast<std::size_t>((st.ver[o] - 1) % buffers[o])] = c;
-      }
-      prev_compute = c;
-      // After the computation: single-buffered fetches, the write-back, read-back.
-      if (has_next) {
-        for (std::size_t o : {kI, kW}) {
-          if (steps[s + 1].changes[o] && !early[o]) fetch(o, s + 1);
-        }
-      }
-      if (!has_next || steps[s + 1].changes[kO]) writeback(s, c);
-      if (has_next && !early[kO]) readback(s + 1);
-    }
-    last_job = static_cast<int>(jobs.size()) - 1;
-  }
-};
 
 EventSim::EventSim(std::shared_ptr<const hw::Soc> soc, EventSimOptions options)
     : soc_(soc), model_(soc), options_(options) {}
 
+namespace {
+
+// Resolves the nests of a mapping the analytical model finds legal (the
+// replay needs no more); false for any other.
+bool replayable(const Analytical& model, NestChain& chain, const LayerContext& ctx,
+                const Mapping& m) {
+  if (!ctx.runs_layer || (m.depth == 1 && !ctx.supported)) return false;
+  return model.evaluate(ctx, m).legal && chain.resolve(ctx, m) == nullptr;
+}
+
+}  // namespace
+
 SimResult EventSim::simulate(const LayerContext& ctx, const Mapping& m) const {
-  if (!ctx.supported)
+  if (!ctx.runs_layer || (m.depth == 1 && !ctx.supported))
     throw MappingError(
         fmt::format("cannot simulate layer '{}': {}", ctx.layer->name, ctx.unsupported_reason));
   const Cost check = model_.evaluate(ctx, m);
@@ -344,7 +87,9 @@ SimResult EventSim::simulate(const LayerContext& ctx, const Mapping& m) const {
     throw MappingError(fmt::format("cannot simulate an illegal mapping of layer '{}': {}",
                                    ctx.layer->name, check.reason));
   Builder b(*soc_);
-  b.layer(ctx, m, 0, 0.0);
+  NestChain chain;
+  chain.resolve(ctx, m);
+  b.layer(chain, m, 0, 0.0);
   return run(b);
 }
 
@@ -353,34 +98,33 @@ SimResult EventSim::simulate_concurrent(
   Builder b(*soc_);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& [ctx, m] = parts[i];
-    if (!ctx->supported || !model_.evaluate(*ctx, m).legal)
+    NestChain chain;
+    if (!replayable(model_, chain, *ctx, m))
       throw MappingError(
           fmt::format("cannot simulate an illegal mapping of layer '{}'", ctx->layer->name));
     b.last_job = kNone;  // every part starts at once, from its own program
     b.program = static_cast<std::uint32_t>(i);
     b.programs = static_cast<std::uint32_t>(parts.size());
-    b.layer(*ctx, m, static_cast<std::uint32_t>(i), 0.0);
+    b.layer(chain, m, static_cast<std::uint32_t>(i), 0.0);
   }
   return run(b);
 }
 
 SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule) const {
   Builder b(*soc_);
-  std::vector<LayerContext> contexts;
-  contexts.reserve(schedule.layers.size());
   for (std::size_t i = 0; i < schedule.layers.size(); ++i) {
     const auto& ls = schedule.layers[i];
     if (ls.index >= graph.layers().size())
       throw MappingError(fmt::format("schedule of '{}' names layer {} of {}", schedule.network,
                                      ls.index, graph.layers().size()));
-    contexts.push_back(model_.prepare(graph.layer(ls.index), ls.unit));
-    const auto& ctx = contexts.back();
-    if (!ctx.supported || !model_.evaluate(ctx, ls.mapping).legal)
+    const auto ctx = model_.prepare(graph.layer(ls.index), ls.unit);
+    NestChain chain;
+    if (!replayable(model_, chain, ctx, ls.mapping))
       throw MappingError(
           fmt::format("schedule of '{}': layer '{}' cannot run as scheduled on "
                       "unit '{}'",
                       schedule.network, ls.layer, ls.unit_name));
-    b.layer(ctx, ls.mapping, static_cast<std::uint32_t>(i), ls.transition_cycles);
+    b.layer(chain, ls.mapping, static_cast<std::uint32_t>(i), ls.transition_cycles);
   }
   return run(b);
 }

@@ -50,9 +50,14 @@ const char* NestChain::resolve(const LayerContext& top, const Mapping& m) {
     if (j + 1 < depth_ && t[idx(Dim::C)] < top.layer->dim(Dim::C))
       return "an outer loop nest must not tile C (partial sums are kept at the innermost nest)";
     outer = t;
-    sub_[at(j)] = *top.layer;
-    ctx_[at(j)] = make_context(*top.soc, sub_[at(j)], top.unit, route_[at(j)]);
+    if (j > 0) sub_[at(j)] = *top.layer;  // nest 0 covers the whole layer
+    layer_[at(j)] = j > 0 ? &sub_[at(j)] : top.layer;
     auto& c = ctx_[at(j)];
+    if (depth_ == 1) {
+      c = top;  // one nest: the pair's own route
+    } else {
+      c = make_context(*top.soc, *layer_[at(j)], top.unit, route_[at(j)]);
+    }
     if (!c.supported) return "no DMA engine moves an operand between the levels of two loop nests";
     // Launch once, for the whole layer; tile overhead per step of the innermost nest.
     c.launch_cycles = 0;

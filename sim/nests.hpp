@@ -31,7 +31,7 @@ class NestChain {
 
   int depth() const { return depth_; }
   const DimArray& tile(int j) const { return tile_[at(j)]; }
-  const Layer& sub(int j) const { return sub_[at(j)]; }
+  const Layer& sub(int j) const { return *layer_[at(j)]; }
   const LayerContext& ctx(int j) const { return ctx_[at(j)]; }
   // Nest j's sub-layer covers extents `e` of the layer (a tile of nest j-1).
   void set_extents(int j, const DimArray& e);
@@ -49,7 +49,8 @@ class NestChain {
   int depth_ = 0;
   std::array<Route, kMaxNests> route_{};
   std::array<DimArray, kMaxNests> tile_{};
-  std::array<Layer, kMaxNests> sub_{};
+  std::array<const Layer*, kMaxNests> layer_{};  // the layer itself for nest 0
+  std::array<Layer, kMaxNests> sub_{};           // the sub-layers of nests 1 and on
   std::array<LayerContext, kMaxNests> ctx_{};
 };
 
