@@ -93,7 +93,7 @@ hw::TileGrid grid_of(const DimArray& extents, const DimArray& tile) {
 
 }  // namespace
 
-EventSim::Builder::Builder(const hw::Soc& s) : soc(s) {
+JobGraph::JobGraph(const hw::Soc& s) : soc(s) {
   engine_base = 0;
   for (const auto& d : soc.dmas)
     resources.push_back({d.name, "dma", 1, 0, 0, 0});
@@ -105,12 +105,12 @@ EventSim::Builder::Builder(const hw::Soc& s) : soc(s) {
     resources.push_back({l.name, "memory", std::max(1, l.ports), 0, 0, 0});
 }
 
-int EventSim::Builder::engine_resource(const hw::DmaEngine* e) const {
+int JobGraph::engine_resource(const hw::DmaEngine* e) const {
   return engine_base + static_cast<int>(e - soc.dmas.data());
 }
 
-int EventSim::Builder::add(SimJob info, double duration, std::array<int, 3> ports,
-                           std::initializer_list<int> deps) {
+int JobGraph::add(SimJob info, double duration, std::array<int, 3> ports,
+                  std::initializer_list<int> deps) {
   EventJob j;
   j.info = info;
   j.duration = std::max(0.0, duration);
@@ -123,7 +123,7 @@ int EventSim::Builder::add(SimJob info, double duration, std::array<int, 3> port
   return id;
 }
 
-void EventSim::Builder::depend(int job, int on) {
+void JobGraph::depend(int job, int on) {
   if (on == kNoJob) return;
   edges.emplace_back(static_cast<std::uint32_t>(on), static_cast<std::uint32_t>(job));
   ++jobs[static_cast<std::size_t>(job)].waiting;
@@ -141,8 +141,8 @@ void EventSim::Builder::depend(int job, int on) {
 //   single-buffered output tile.
 // Buffers impose fill-before-read and consume-before-overwrite; the sources
 // the nest above fills are ready only after its fetches.
-struct EventSim::Builder::NestReplay {
-  NestReplay(Builder& builder, NestChain& nests, const Mapping& mapping, int nest_index,
+struct JobGraph::NestReplay {
+  NestReplay(JobGraph& builder, NestChain& nests, const Mapping& mapping, int nest_index,
              const Cuts& source_cuts, const NestSources& sources, std::uint32_t layer,
              int launch_job, int& last_compute)
       : b(builder),
@@ -155,7 +155,7 @@ struct EventSim::Builder::NestReplay {
         launch(launch_job),
         prev_compute(last_compute) {}
 
-  Builder& b;
+  JobGraph& b;
   NestChain& chain;
   const Mapping& m;
   int j;
@@ -341,8 +341,8 @@ struct EventSim::Builder::NestReplay {
   }
 };
 
-void EventSim::Builder::layer(NestChain& chain, const Mapping& m, std::uint32_t layer_index,
-                              double before_cycles) {
+void JobGraph::layer(NestChain& chain, const Mapping& m, std::uint32_t layer_index,
+                     double before_cycles) {
   layer_first.push_back(static_cast<std::uint32_t>(jobs.size()));
   const LayerContext& top = chain.ctx(0);
   const double launch_cycles = top.model->launch_cycles(*top.layer);

@@ -48,7 +48,7 @@ struct NestSources {
   int start = kNoJob;
 };
 
-struct EventSim::Builder {
+struct JobGraph {
   const hw::Soc& soc;
   std::vector<EventJob> jobs;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;  // (from, to)
@@ -59,7 +59,7 @@ struct EventSim::Builder {
   std::uint32_t program = 0;               // program of the jobs being added
   std::uint32_t programs = 1;
 
-  explicit Builder(const hw::Soc& s);
+  explicit JobGraph(const hw::Soc& s);
   int engine_resource(const hw::DmaEngine* e) const;
   int add(SimJob info, double duration, std::array<int, 3> ports, std::initializer_list<int> deps);
   void depend(int job, int on);

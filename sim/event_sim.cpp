@@ -86,7 +86,7 @@ SimResult EventSim::simulate(const LayerContext& ctx, const Mapping& m) const {
   if (!check.legal)
     throw MappingError(fmt::format("cannot simulate an illegal mapping of layer '{}': {}",
                                    ctx.layer->name, check.reason));
-  Builder b(*soc_);
+  JobGraph b(*soc_);
   NestChain chain;
   chain.resolve(ctx, m);
   b.layer(chain, m, 0, 0.0);
@@ -95,7 +95,7 @@ SimResult EventSim::simulate(const LayerContext& ctx, const Mapping& m) const {
 
 SimResult EventSim::simulate_concurrent(
     const std::vector<std::pair<const LayerContext*, Mapping>>& parts) const {
-  Builder b(*soc_);
+  JobGraph b(*soc_);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& [ctx, m] = parts[i];
     NestChain chain;
@@ -111,7 +111,7 @@ SimResult EventSim::simulate_concurrent(
 }
 
 SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule) const {
-  Builder b(*soc_);
+  JobGraph b(*soc_);
   for (std::size_t i = 0; i < schedule.layers.size(); ++i) {
     const auto& ls = schedule.layers[i];
     if (ls.index >= graph.layers().size())
@@ -129,220 +129,269 @@ SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule
   return run(b);
 }
 
-SimResult EventSim::run(Builder& b) const {
-  auto& jobs = b.jobs;
-  const auto nj = jobs.size();
-  // Successor lists (CSR).
-  std::vector<std::uint32_t> succ(b.edges.size());
-  {
-    std::vector<std::uint32_t> count(nj + 1, 0);
-    for (const auto& [from, to] : b.edges)
-      ++count[from + 1];
-    for (std::size_t i = 0; i < nj; ++i)
-      count[i + 1] += count[i];
-    for (std::size_t i = 0; i < nj; ++i) {
-      jobs[i].first_succ = count[i];
-      jobs[i].succs = count[i + 1] - count[i];
-    }
-    std::vector<std::uint32_t> fill(count.begin(), count.end() - 1);
-    for (const auto& [from, to] : b.edges)
-      succ[fill[from]++] = to;
+namespace {
+
+// One run of the discrete-event loop over a built job graph. Resources are
+// the DMA engines, the units and the memory levels (their ports); each
+// unit's program issues its jobs in creation order: a transfer is issued
+// and the program goes on, a launch or a computation is issued and the
+// program waits for it to finish. Each resource serves its issued jobs first
+// in, first out by issue time; the head waits for its dependencies
+// (head-of-line), as a DMA queue does, and for the ports it needs.
+class Simulation {
+ public:
+  Simulation(JobGraph& b, const hw::Soc& soc) : b_(b), jobs_(b.jobs), nj_(b.jobs.size()) {
+    link_successors();
+    res_.resources = b.resources;
+    const auto nr = res_.resources.size();
+    in_use_.assign(nr, 0);
+    busy_since_.assign(nr, 0);
+    queue_.resize(nr);
+    deps_done_.assign(nj_, 0);
+    program_.resize(b.programs);
+    for (std::uint32_t i = 0; i < nj_; ++i)
+      program_[jobs_[i].program].push_back(i);
+    cursor_.assign(b.programs, 0);
+    // Transfers issued and not finished per engine; an engine queues at most
+    // `channels` of them, and a program that would issue one more waits.
+    outstanding_.assign(nr, 0);
+    depth_.assign(nr, 1 << 30);
+    for (std::size_t d = 0; d < soc.dmas.size(); ++d)
+      depth_[static_cast<std::size_t>(b.engine_base) + d] = std::max(1, soc.dmas[d].channels);
+    blocked_since_.assign(b.programs, -1);
   }
 
-  SimResult res;
-  res.resources = b.resources;
-  const auto nr = res.resources.size();
-  std::vector<int> in_use(nr, 0);
-  std::vector<double> busy_since(nr, 0);
-  // Programs: each unit's control flow issues its jobs in creation order. A
-  // transfer is issued and the program goes on; a launch or a computation is
-  // issued and the program waits for it to finish.
-  std::vector<std::vector<std::uint32_t>> program(b.programs);
-  for (std::uint32_t i = 0; i < nj; ++i)
-    program[jobs[i].program].push_back(i);
-  std::vector<std::size_t> cursor(b.programs, 0);
-  // Per resource, the issued jobs, served first-in first-out by issue time;
-  // the head waits for its dependencies (head-of-line), as a DMA queue does.
-  using Key = std::pair<double, std::uint32_t>;
-  std::vector<std::priority_queue<Key, std::vector<Key>, std::greater<>>> queue(nr);
-  std::priority_queue<Key, std::vector<Key>, std::greater<>> done;  // completions
-  std::vector<char> deps_done(nj, 0);
-  double now = 0;
-  std::vector<int> touched;
+  SimResult run(bool keep_jobs) {
+    for (std::uint32_t i = 0; i < nj_; ++i) {
+      if (jobs_[i].waiting == 0) deps_done_[i] = 1;
+    }
+    for (std::uint32_t p = 0; p < b_.programs; ++p)
+      advance(p);
+    dispatch_touched();
+    while (!done_.empty()) {
+      now_ = done_.top().first;
+      // Finish every job that ends now, then start what became possible.
+      while (!done_.empty() && done_.top().first == now_) {
+        const auto id = done_.top().second;
+        done_.pop();
+        finish(id);
+      }
+      dispatch_touched();
+    }
+    for (std::uint32_t i = 0; i < nj_; ++i) {
+      if (!deps_done_[i] || jobs_[i].info.end < jobs_[i].info.start)
+        throw MappingError("event simulation: a job never ran (dependency cycle)");
+    }
+    return results(keep_jobs);
+  }
 
-  auto is_transfer = [](const Job& j) {
+ private:
+  using Key = std::pair<double, std::uint32_t>;
+  using MinQueue = std::priority_queue<Key, std::vector<Key>, std::greater<>>;
+
+  static bool is_transfer(const Job& j) {
     return j.info.kind != SimJob::Kind::compute && j.info.kind != SimJob::Kind::launch;
-  };
-  auto occupy = [&](int r, int delta) {
+  }
+
+  // Successor lists (CSR) from the builder's edges.
+  void link_successors() {
+    succ_.resize(b_.edges.size());
+    std::vector<std::uint32_t> count(nj_ + 1, 0);
+    for (const auto& [from, to] : b_.edges)
+      ++count[from + 1];
+    for (std::size_t i = 0; i < nj_; ++i)
+      count[i + 1] += count[i];
+    for (std::size_t i = 0; i < nj_; ++i) {
+      jobs_[i].first_succ = count[i];
+      jobs_[i].succs = count[i + 1] - count[i];
+    }
+    std::vector<std::uint32_t> fill(count.begin(), count.end() - 1);
+    for (const auto& [from, to] : b_.edges)
+      succ_[fill[from]++] = to;
+  }
+
+  void occupy(int r, int delta) {
     const auto ri = static_cast<std::size_t>(r);
-    if (in_use[ri] == 0 && delta > 0) busy_since[ri] = now;
-    in_use[ri] += delta;
-    if (in_use[ri] == 0 && delta < 0) res.resources[ri].busy += now - busy_since[ri];
-  };
-  auto ports_free = [&](const Job& j) {
+    if (in_use_[ri] == 0 && delta > 0) busy_since_[ri] = now_;
+    in_use_[ri] += delta;
+    if (in_use_[ri] == 0 && delta < 0) res_.resources[ri].busy += now_ - busy_since_[ri];
+  }
+
+  bool ports_free(const Job& j) const {
     for (int p : j.ports) {
-      if (p != kNone && in_use[static_cast<std::size_t>(p)] >=
-                            res.resources[static_cast<std::size_t>(p)].capacity)
+      if (p != kNone && in_use_[static_cast<std::size_t>(p)] >=
+                            res_.resources[static_cast<std::size_t>(p)].capacity)
         return false;
     }
     return true;
-  };
-  auto stall = [&](StallCause c, double cycles) {
-    if (cycles > 0) res.stalls[static_cast<std::size_t>(c)] += cycles;
-  };
-  // Transfers issued and not finished per engine; an engine queues at most
-  // `channels` of them, and a program that would issue one more waits.
-  std::vector<int> outstanding(nr, 0);
-  std::vector<int> depth(nr, 1 << 30);
-  for (std::size_t d = 0; d < soc_->dmas.size(); ++d)
-    depth[static_cast<std::size_t>(b.engine_base) + d] = std::max(1, soc_->dmas[d].channels);
-  std::vector<double> blocked_since(b.programs, -1);
-  auto advance = [&](std::uint32_t p) {
-    auto& c = cursor[p];
-    while (c < program[p].size()) {
-      const auto id = program[p][c];
-      auto& j = jobs[id];
+  }
+
+  void stall(StallCause c, double cycles) {
+    if (cycles > 0) res_.stalls[static_cast<std::size_t>(c)] += cycles;
+  }
+
+  // Program p issues its next jobs: transfers until a full engine queue or
+  // a launch / computation (which it then waits for).
+  void advance(std::uint32_t p) {
+    auto& c = cursor_[p];
+    while (c < program_[p].size()) {
+      const auto id = program_[p][c];
+      auto& j = jobs_[id];
       const auto r = static_cast<std::size_t>(j.info.resource);
-      if (is_transfer(j) && outstanding[r] >= depth[r]) {
-        if (blocked_since[p] < 0) blocked_since[p] = now;
+      if (is_transfer(j) && outstanding_[r] >= depth_[r]) {
+        if (blocked_since_[p] < 0) blocked_since_[p] = now_;
         return;  // resumes when a transfer of this engine finishes
       }
-      if (blocked_since[p] >= 0) {
-        stall(StallCause::queue_full, now - blocked_since[p]);
-        blocked_since[p] = -1;
+      if (blocked_since_[p] >= 0) {
+        stall(StallCause::queue_full, now_ - blocked_since_[p]);
+        blocked_since_[p] = -1;
       }
       ++c;
-      j.issued = now;
-      if (is_transfer(j)) ++outstanding[r];
-      queue[r].emplace(now, id);
-      touched.push_back(j.info.resource);
+      j.issued = now_;
+      if (is_transfer(j)) ++outstanding_[r];
+      queue_[r].emplace(now_, id);
+      touched_.push_back(j.info.resource);
       if (!is_transfer(j)) break;  // wait for the launch / computation
     }
-  };
-  auto dispatch = [&](int r) {
+  }
+
+  // Starts the jobs at the head of resource r's queue that can run now.
+  void dispatch(int r) {
     const auto ri = static_cast<std::size_t>(r);
-    auto& q = queue[ri];
-    while (!q.empty() && in_use[ri] < res.resources[ri].capacity) {
+    auto& q = queue_[ri];
+    while (!q.empty() && in_use_[ri] < res_.resources[ri].capacity) {
       const auto id = q.top().second;
-      auto& j = jobs[id];
-      if (!deps_done[id]) break;  // head-of-line: waits for its dependencies
-      if (!ports_free(j)) break;  // the head waits for a memory port
+      auto& j = jobs_[id];
+      if (!deps_done_[id]) break;  // head-of-line: waits for its dependencies
+      if (!ports_free(j)) break;   // the head waits for a memory port
       q.pop();
-      j.info.start = now;
+      j.info.start = now_;
       // Waiting after issue: first for dependencies (cause recorded when the
       // last one finished), then for the resource or a port.
       const double ready = std::max(j.issued, j.ready);
       stall(j.cause, j.ready - j.issued);
       stall(j.cause == StallCause::memory_port ? StallCause::memory_port : StallCause::engine_busy,
-            now - ready);
+            now_ - ready);
       occupy(r, +1);
       for (int p : j.ports) {
         if (p != kNone) occupy(p, +1);
       }
-      ++res.events;
-      done.emplace(now + j.duration, id);
+      ++res_.events;
+      done_.emplace(now_ + j.duration, id);
     }
     // A head that waits for a port is a port stall.
-    if (!q.empty() && deps_done[q.top().second] && in_use[ri] < res.resources[ri].capacity)
-      jobs[q.top().second].cause = StallCause::memory_port;
-  };
-  auto dispatch_touched = [&] {
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    for (int r : touched)
+    if (!q.empty() && deps_done_[q.top().second] && in_use_[ri] < res_.resources[ri].capacity)
+      jobs_[q.top().second].cause = StallCause::memory_port;
+  }
+
+  void dispatch_touched() {
+    std::sort(touched_.begin(), touched_.end());
+    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+    for (int r : touched_)
       dispatch(r);
-    touched.clear();
+    touched_.clear();
     // Ports freed may unblock any queue whose head waits for one.
-    for (std::size_t r = 0; r < nr; ++r) {
-      if (!queue[r].empty() && jobs[queue[r].top().second].cause == StallCause::memory_port)
+    for (std::size_t r = 0; r < queue_.size(); ++r) {
+      if (!queue_[r].empty() && jobs_[queue_[r].top().second].cause == StallCause::memory_port)
         dispatch(static_cast<int>(r));
     }
-  };
-
-  for (std::uint32_t i = 0; i < nj; ++i) {
-    if (jobs[i].waiting == 0) deps_done[i] = 1;
-  }
-  for (std::uint32_t p = 0; p < b.programs; ++p)
-    advance(p);
-  dispatch_touched();
-  while (!done.empty()) {
-    now = done.top().first;
-    // Finish every job that ends now, then start what became possible.
-    while (!done.empty() && done.top().first == now) {
-      const auto id = done.top().second;
-      done.pop();
-      auto& j = jobs[id];
-      j.info.end = now;
-      ++res.events;
-      occupy(j.info.resource, -1);
-      touched.push_back(j.info.resource);
-      for (int p : j.ports) {
-        if (p != kNone) occupy(p, -1);
-      }
-      ++res.resources[static_cast<std::size_t>(j.info.resource)].jobs;
-      for (std::uint32_t k = 0; k < j.succs; ++k) {
-        const auto s = succ[j.first_succ + k];
-        auto& sj = jobs[s];
-        // Why it waits: the kind of the dependency that finished last.
-        switch (j.info.kind) {
-          case SimJob::Kind::fetch:
-            sj.cause = !is_transfer(sj) ? (j.info.operand == kW ? StallCause::weight_fetch
-                                                                : StallCause::input_fetch)
-                                        : StallCause::buffer_busy;
-            break;
-          case SimJob::Kind::writeback:
-          case SimJob::Kind::readback:
-            sj.cause = !is_transfer(sj) ? StallCause::output_buffer : StallCause::buffer_busy;
-            break;
-          case SimJob::Kind::launch:
-            sj.cause = StallCause::launch;
-            break;
-          case SimJob::Kind::compute:
-            sj.cause = is_transfer(sj) ? StallCause::buffer_busy : StallCause::engine_busy;
-            break;
-        }
-        if (--sj.waiting == 0) {
-          deps_done[s] = 1;
-          sj.ready = now;
-          touched.push_back(sj.info.resource);
-        }
-      }
-      if (is_transfer(j)) {
-        --outstanding[static_cast<std::size_t>(j.info.resource)];
-        for (std::uint32_t q = 0; q < b.programs; ++q) {
-          if (blocked_since[q] >= 0) advance(q);
-        }
-      } else {
-        advance(j.program);
-      }
-    }
-    dispatch_touched();
-  }
-  for (std::uint32_t i = 0; i < nj; ++i) {
-    if (!deps_done[i] || jobs[i].info.end < jobs[i].info.start)
-      throw MappingError("event simulation: a job never ran (dependency cycle)");
   }
 
-  res.cycles = now;
-  for (auto& u : res.resources)
-    u.utilisation = res.cycles > 0 ? u.busy / res.cycles : 0;
-  res.layer_cycles.assign(b.layer_first.size(), 0);
-  for (std::size_t li = 0; li < b.layer_first.size(); ++li) {
-    const std::size_t first = b.layer_first[li];
-    const std::size_t last = li + 1 < b.layer_first.size() ? b.layer_first[li + 1] : nj;
-    double start = jobs[first].info.start, end = 0;
-    for (std::size_t k = first; k < last; ++k) {
-      start = std::min(start, jobs[k].info.start);
-      end = std::max(end, jobs[k].info.end);
+  // Why a successor of job j waits: the kind of the dependency that finished last.
+  static StallCause wait_cause(const Job& j, const Job& succ) {
+    switch (j.info.kind) {
+      case SimJob::Kind::fetch:
+        return !is_transfer(succ)
+                   ? (j.info.operand == kW ? StallCause::weight_fetch : StallCause::input_fetch)
+                   : StallCause::buffer_busy;
+      case SimJob::Kind::writeback:
+      case SimJob::Kind::readback:
+        return !is_transfer(succ) ? StallCause::output_buffer : StallCause::buffer_busy;
+      case SimJob::Kind::launch:
+        return StallCause::launch;
+      case SimJob::Kind::compute:
+        break;
     }
-    res.layer_cycles[li] = end - start;
+    return is_transfer(succ) ? StallCause::buffer_busy : StallCause::engine_busy;
   }
-  if (options_.keep_jobs) {
-    res.jobs.reserve(nj);
-    for (const auto& j : jobs)
-      res.jobs.push_back(j.info);
+
+  // Job `id` ends now: free its resources, release its successors, let its
+  // program (or programs blocked on a full queue) go on.
+  void finish(std::uint32_t id) {
+    auto& j = jobs_[id];
+    j.info.end = now_;
+    ++res_.events;
+    occupy(j.info.resource, -1);
+    touched_.push_back(j.info.resource);
+    for (int p : j.ports) {
+      if (p != kNone) occupy(p, -1);
+    }
+    ++res_.resources[static_cast<std::size_t>(j.info.resource)].jobs;
+    for (std::uint32_t k = 0; k < j.succs; ++k) {
+      const auto s = succ_[j.first_succ + k];
+      auto& sj = jobs_[s];
+      sj.cause = wait_cause(j, sj);
+      if (--sj.waiting == 0) {
+        deps_done_[s] = 1;
+        sj.ready = now_;
+        touched_.push_back(sj.info.resource);
+      }
+    }
+    if (is_transfer(j)) {
+      --outstanding_[static_cast<std::size_t>(j.info.resource)];
+      for (std::uint32_t q = 0; q < b_.programs; ++q) {
+        if (blocked_since_[q] >= 0) advance(q);
+      }
+    } else {
+      advance(j.program);
+    }
   }
-  return res;
+
+  SimResult results(bool keep_jobs) {
+    res_.cycles = now_;
+    for (auto& u : res_.resources)
+      u.utilisation = res_.cycles > 0 ? u.busy / res_.cycles : 0;
+    res_.layer_cycles.assign(b_.layer_first.size(), 0);
+    for (std::size_t li = 0; li < b_.layer_first.size(); ++li) {
+      const std::size_t first = b_.layer_first[li];
+      const std::size_t last = li + 1 < b_.layer_first.size() ? b_.layer_first[li + 1] : nj_;
+      double start = jobs_[first].info.start, end = 0;
+      for (std::size_t k = first; k < last; ++k) {
+        start = std::min(start, jobs_[k].info.start);
+        end = std::max(end, jobs_[k].info.end);
+      }
+      res_.layer_cycles[li] = end - start;
+    }
+    if (keep_jobs) {
+      res_.jobs.reserve(nj_);
+      for (const auto& j : jobs_)
+        res_.jobs.push_back(j.info);
+    }
+    return std::move(res_);
+  }
+
+  JobGraph& b_;
+  std::vector<Job>& jobs_;
+  const std::size_t nj_;
+  std::vector<std::uint32_t> succ_;
+  SimResult res_;
+  std::vector<int> in_use_;
+  std::vector<double> busy_since_;
+  std::vector<std::vector<std::uint32_t>> program_;
+  std::vector<std::size_t> cursor_;
+  std::vector<MinQueue> queue_;
+  MinQueue done_;  // completions
+  std::vector<char> deps_done_;
+  double now_ = 0;
+  std::vector<int> touched_;
+  std::vector<int> outstanding_, depth_;
+  std::vector<double> blocked_since_;
+};
+
+}  // namespace
+
+SimResult EventSim::run(JobGraph& b) const {
+  return Simulation(b, *soc_).run(options_.keep_jobs);
 }
 
 void write_trace(const SimResult& result, const hw::Soc& soc,

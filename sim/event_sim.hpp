@@ -11,6 +11,8 @@
 
 namespace tessel::sim {
 
+struct JobGraph;  // event_builder.hpp
+
 // What a job waited for before it could start.
 enum class StallCause : std::uint8_t {
   input_fetch,    // compute waited for its input tile
@@ -88,8 +90,7 @@ class EventSim {
       const std::vector<std::pair<const LayerContext*, Mapping>>& parts) const;
 
  private:
-  struct Builder;
-  SimResult run(Builder& b) const;
+  SimResult run(JobGraph& graph) const;
   std::shared_ptr<const hw::Soc> soc_;
   Analytical model_;
   EventSimOptions options_;
