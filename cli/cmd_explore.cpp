@@ -43,18 +43,20 @@ struct Explored {
   const mappers::NetworkResult& result;
 };
 
-std::string unit_bytes_str(const hw::Soc& soc, const LayerSchedule& ls) {
+std::string unit_bytes_str(const hw::Soc& soc, const SchedulePart& ls) {
   const auto lvl =
       static_cast<std::size_t>(soc.units[static_cast<std::size_t>(ls.unit)].operand_level[0]);
   return thousands(ls.cost.bytes_held[lvl]);
 }
 
-nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const LayerSchedule& ls) {
+nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const PartRow& row) {
+  const SchedulePart& ls = *row.part;
   const Layer& l = g.layer(ls.index);
   const auto lvl =
       static_cast<std::size_t>(soc.units[static_cast<std::size_t>(ls.unit)].operand_level[0]);
   const auto& unrollings = soc.model(ls.unit).unrollings();
   return {{"network", g.name()},
+          {"step", row.step},
           {"layer", ls.layer},
           {"op", op_name(l.op)},
           {"unit", ls.unit_name},
@@ -62,12 +64,13 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Laye
           {"loop_order", order_string(l, ls.mapping)},
           {"double_buffer", buffering_string(ls.mapping)},
           {"unrolling", unrollings[static_cast<std::size_t>(ls.mapping.unrolling)].name},
-          {"cycles", ls.cost.cycles + ls.transition_cycles},
+          {"loop_nests", ls.mapping.depth},
+          {"cycles", ls.cost.cycles + row.transition_cycles},
           {"compute_cycles", ls.cost.compute_cycles},
           {"dma_cycles", ls.cost.dma_cycles},
           {"overhead_cycles", ls.cost.overhead_cycles},
-          {"transition_cycles", ls.transition_cycles},
-          {"energy_uj", (ls.cost.energy + ls.transition_energy) * 1e-6},
+          {"transition_cycles", row.transition_cycles},
+          {"energy_uj", (ls.cost.energy + row.transition_energy) * 1e-6},
           {"unit_level", soc.levels[lvl].name},
           {"unit_level_bytes", ls.cost.bytes_held[lvl]}};
 }
@@ -131,8 +134,8 @@ void run_explore(const ExploreOptions& o) {
                              lj = nlohmann::ordered_json::array();
       for (std::size_t l = 0; l < soc->levels.size(); ++l)
         peak_j[soc->levels[l].name] = s.peak_bytes[l];
-      for (const auto& ls : s.layers) {
-        lj.push_back(layer_json(*soc, e.graph, ls));
+      for (const auto& row : part_rows(s)) {
+        lj.push_back(layer_json(*soc, e.graph, row));
         layers.push_back(lj.back());
       }
       networks.push_back({{"network", s.network},
@@ -183,15 +186,16 @@ void run_explore(const ExploreOptions& o) {
     Table t({"layer", "op", "unit", "tile", "order", "cycles", "compute", "dma", "overhead",
              "energy uJ", "unit mem B"},
             {false, false, false, false, false, true, true, true, true, true, true});
-    for (const auto& ls : s.layers) {
+    for (const auto& row : part_rows(s)) {
+      const SchedulePart& ls = *row.part;
       const Layer& l = e.graph.layer(ls.index);
       t.row({ls.layer, std::string(op_name(l.op)), ls.unit_name, tile_string(l, ls.mapping),
              order_string(l, ls.mapping),
-             thousands(std::llround(ls.cost.cycles + ls.transition_cycles)),
+             thousands(std::llround(ls.cost.cycles + row.transition_cycles)),
              thousands(std::llround(ls.cost.compute_cycles)),
              thousands(std::llround(ls.cost.dma_cycles)),
              thousands(std::llround(ls.cost.overhead_cycles)),
-             fmt::format("{:.3f}", (ls.cost.energy + ls.transition_energy) * 1e-6),
+             fmt::format("{:.3f}", (ls.cost.energy + row.transition_energy) * 1e-6),
              unit_bytes_str(*soc, ls)});
     }
     std::string peaks;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -14,11 +13,10 @@
 #include "cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/zoo.hpp"
+#include "driver/simulate.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
-#include "mappers/search/random.hpp"
 #include "sim/event_sim.hpp"
-#include "store/database.hpp"
 
 namespace tessel::cli {
 namespace {
@@ -35,9 +33,7 @@ struct SimulateOptions {
   bool json = false;
 };
 
-double percent(double analytical, double simulated) {
-  return simulated > 0 ? (analytical - simulated) / simulated * 100 : 0;
-}
+using driver::percent_error;
 
 void run_simulate(const SimulateOptions& o) {
   const auto soc = hw::load_soc(o.soc);
@@ -59,56 +55,25 @@ void run_simulate(const SimulateOptions& o) {
   nlohmann::ordered_json all_layers = nlohmann::ordered_json::array();
   std::string text;
   for (const auto& g : graphs) {
-    NetworkSchedule schedule;
-    if (!o.db.empty()) {
-      store::Database db(o.db);
-      schedule = db.load_schedule(o.schedule);
-      if (schedule.network != g.name())
-        throw MappingError(fmt::format("schedule {} of '{}' maps network '{}', not '{}'",
-                                       o.schedule, o.db, schedule.network, g.name()));
-      if (schedule.soc_hash != soc->hash)
-        throw MappingError(fmt::format(
-            "schedule {} of '{}' was made for another description of SoC '{}' (hash {:016x})",
-            o.schedule, o.db, schedule.soc, schedule.soc_hash));
-      for (auto& ls : schedule.layers) {
-        const auto u = soc->find_unit(ls.unit_name);
-        if (!u)
-          throw MappingError(fmt::format("SoC '{}' has no unit '{}'", soc->name, ls.unit_name));
-        ls.unit = *u;
-        ls.mapping.unit = *u;
-      }
-    } else {
-      schedule = mappers::map_network(g, model, opt).schedule;
-    }
-    if (!o.layer.empty()) {
-      std::erase_if(schedule.layers, [&](const LayerSchedule& ls) { return ls.layer != o.layer; });
-      if (schedule.layers.empty())
-        throw MappingError(fmt::format("model '{}' has no layer '{}'", g.name(), o.layer));
-    }
-    const auto r = es.simulate(g, schedule);
-    if (!o.trace.empty()) {
-      std::vector<std::string> names;
-      for (const auto& ls : schedule.layers)
-        names.push_back(ls.layer);
-      sim::write_trace(r, *soc, names, o.trace);
-    }
+    auto schedule = o.db.empty() ? mappers::map_network(g, model, opt).schedule
+                                 : driver::load_schedule(o.db, o.schedule, g, *soc);
+    if (!o.layer.empty()) schedule = driver::only_layer(schedule, g, o.layer);
+    const auto rep = driver::replay(es, *soc, g, schedule, o.trace);
+    const auto& r = rep.result;
     Table t({"layer", "unit", "analytical", "simulated", "diff %"},
             {false, false, true, true, true});
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-    double analytical_total = 0;
-    for (std::size_t i = 0; i < schedule.layers.size(); ++i) {
-      const auto& ls = schedule.layers[i];
-      const double a = ls.cost.cycles + ls.transition_cycles;
-      const double s = r.layer_cycles[i];
-      analytical_total += a;
-      t.row({ls.layer, ls.unit_name, thousands(std::llround(a)), thousands(std::llround(s)),
-             fmt::format("{:+.2f}", percent(a, s))});
+    const double analytical_total = rep.analytical_total;
+    for (const auto& row : rep.rows) {
+      const double a = row.analytical, s = row.simulated;
+      t.row({row.layer, row.unit, thousands(std::llround(a)), thousands(std::llround(s)),
+             fmt::format("{:+.2f}", percent_error(a, s))});
       layers.push_back({{"network", g.name()},
-                        {"layer", ls.layer},
-                        {"unit", ls.unit_name},
+                        {"layer", row.layer},
+                        {"unit", row.unit},
                         {"analytical_cycles", a},
                         {"simulated_cycles", s},
-                        {"difference_percent", percent(a, s)}});
+                        {"difference_percent", percent_error(a, s)}});
       all_layers.push_back(layers.back());
     }
     Table res({"resource", "kind", "busy cycles", "utilisation", "jobs"},
@@ -134,19 +99,20 @@ void run_simulate(const SimulateOptions& o) {
         stall_text += fmt::format("{}{} {}", stall_text.empty() ? "" : ", ", name,
                                   thousands(std::llround(r.stalls[c])));
     }
-    text += fmt::format("{} on {}\n", g.name(), soc->name) + t.str() +
-            fmt::format("total: analytical {} cycles, simulated {} cycles ({:+.2f}%), {} events\n",
-                        thousands(std::llround(analytical_total)),
-                        thousands(std::llround(r.cycles)), percent(analytical_total, r.cycles),
-                        thousands(static_cast<long long>(r.events))) +
-            res.str() +
-            fmt::format("stalls (cycles): {}\n\n", stall_text.empty() ? "none" : stall_text);
+    text +=
+        fmt::format("{} on {}\n", g.name(), soc->name) + t.str() +
+        fmt::format("total: analytical {} cycles, simulated {} cycles ({:+.2f}%), {} events\n",
+                    thousands(std::llround(analytical_total)), thousands(std::llround(r.cycles)),
+                    percent_error(analytical_total, r.cycles),
+                    thousands(static_cast<long long>(r.events))) +
+        res.str() +
+        fmt::format("stalls (cycles): {}\n\n", stall_text.empty() ? "none" : stall_text);
     networks.push_back({{"network", g.name()},
                         {"layers", layers},
                         {"total",
                          {{"analytical_cycles", analytical_total},
                           {"simulated_cycles", r.cycles},
-                          {"difference_percent", percent(analytical_total, r.cycles)}}},
+                          {"difference_percent", percent_error(analytical_total, r.cycles)}}},
                         {"resources", resources},
                         {"stalls", stalls},
                         {"events", r.events}});
@@ -178,38 +144,13 @@ void run_validate(const ValidateOptions& o) {
           {false, true, true, true, true, true});
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& g : load_models(o.model)) {
-    std::vector<sim::LayerContext> ctx;
-    for (std::size_t i = 0; i < g.layers().size(); ++i) {
-      for (int u = 0; u < static_cast<int>(soc->units.size()); ++u) {
-        auto c = model.prepare(g.layer(i), u);
-        if (c.supported) ctx.push_back(std::move(c));
-      }
-    }
-    std::vector<std::unique_ptr<mappers::LayerMapSpace>> spaces;
-    for (const auto& c : ctx)
-      spaces.push_back(std::make_unique<mappers::LayerMapSpace>(c));
-    std::mt19937_64 rng(o.seed);
-    std::vector<double> abs_err;
-    double sum = 0;
-    std::uint64_t tries = 0;
-    while (abs_err.size() < o.samples && tries++ < o.samples * 1000) {
-      const auto k = rng() % ctx.size();
-      const auto m = mappers::random_candidate(*spaces[k], rng);
-      const auto c = model.evaluate(ctx[k], m);
-      if (!c.legal || c.tiles > o.max_tiles) continue;
-      const double e = percent(c.cycles, es.simulate(ctx[k], m).cycles);
-      abs_err.push_back(std::abs(e));
-      sum += e;
-    }
-    if (abs_err.empty())
-      throw MappingError(
-          fmt::format("no legal candidate found for '{}' on '{}'", g.name(), soc->name));
-    std::sort(abs_err.begin(), abs_err.end());
+    const auto v = driver::validate(model, es, g, o.samples, o.seed, o.max_tiles);
+    const auto& abs_err = v.abs_errors;
+    const double mean = v.mean_error;
     const auto at = [&](double q) {
       return abs_err[std::min(abs_err.size() - 1,
                               static_cast<std::size_t>(q * static_cast<double>(abs_err.size())))];
     };
-    const double mean = sum / static_cast<double>(abs_err.size());
     t.row({g.name(), thousands(static_cast<long long>(abs_err.size())),
            fmt::format("{:.3f}", at(0.5)), fmt::format("{:.3f}", at(0.95)),
            fmt::format("{:.3f}", abs_err.back()), fmt::format("{:+.3f}", mean)});

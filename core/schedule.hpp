@@ -7,35 +7,113 @@
 #include "core/cost.hpp"
 #include "core/mapping.hpp"
 
+// The schedule IR (docs/architecture.md, "Schedule IR"): a network's
+// execution on an SoC as a sequence of steps, each running one or more parts
+// at the same time; every part is a layer (or a slice of one) on a unit with
+// a mapping of one or more loop nests; the tensors and where they live.
 namespace tessel {
 
-// The chosen execution of one layer: its unit, mapping and predicted cost,
-// plus what running it after its producers costs (layout conversions).
-struct LayerSchedule {
+class Graph;
+
+// The part of a layer a schedule part runs: the range [begin, end) of one of
+// its dimensions (the whole layer when end is kWhole). A split layer's
+// slices run on distinct units in one step.
+struct LayerSlice {
+  static constexpr std::int64_t kWhole = -1;
+  Dim dim = Dim::K;
+  std::int64_t begin = 0;
+  std::int64_t end = kWhole;
+
+  bool whole() const { return end == kWhole; }
+  bool operator==(const LayerSlice&) const = default;
+};
+
+// One part of a step: a layer (or a slice of it) on one unit, its mapping
+// and its predicted cost.
+struct SchedulePart {
   std::string layer;      // layer name in the graph
   std::size_t index = 0;  // layer index in the graph's order
+  LayerSlice slice;
   int unit = 0;
   std::string unit_name;
   Mapping mapping;
   Cost cost;
-  double transition_cycles = 0;  // layout conversion before this layer
-  double transition_energy = 0;  // pJ
 };
 
-// A whole network's schedule on one SoC: one entry per layer in execution
-// order and the totals of a sequential execution.
+// One step of a schedule, after the layout conversion its inputs need:
+//   single      one part, a layer on its own;
+//   concurrent  parts on distinct units at the same time (a split layer's
+//               slices): the step lasts as long as its slowest part plus the
+//               synchronisation of the parts;
+//   fused       the layers of a fused group, run tile by tile on one unit:
+//               the step lasts as long as its parts together.
+struct ScheduleStep {
+  enum class Kind { single, concurrent, fused };
+  Kind kind = Kind::single;
+  std::vector<SchedulePart> parts;
+  double transition_cycles = 0;   // layout conversion before the step
+  double transition_energy = 0;   // pJ
+  double sync_cycles = 0;         // synchronisation of concurrent parts
+  double cycles = 0, energy = 0;  // the step's totals (total_step), transition included
+};
+std::string_view step_kind_name(ScheduleStep::Kind k);
+
+// A tensor of the schedule and where it lives: its memory level and byte
+// offset there (kUnplanned until a memory plan places it), and the steps
+// that write it first and read it last (its live range; a graph input is
+// live from step 0, a weight tensor for its layer's step).
+struct TensorPlacement {
+  enum class Role { activation, weights };
+  static constexpr std::int64_t kUnplanned = -1;
+  std::string name;
+  Role role = Role::activation;
+  std::int64_t bytes = 0;
+  int level = 0;
+  std::int64_t offset = kUnplanned;
+  std::size_t first_step = 0, last_step = 0;
+};
+
+// A whole network's schedule on one SoC.
 struct NetworkSchedule {
   std::string network;
   std::string soc;
   std::uint64_t soc_hash = 0;
   std::string objective;
   std::string mapper;
-  std::vector<LayerSchedule> layers;
-  double cycles = 0;     // sum of layer cycles and transitions
+  std::vector<ScheduleStep> steps;
+  std::vector<TensorPlacement> tensors;
+  double cycles = 0;     // the steps' totals, one after the other
   double energy = 0;     // pJ
   double frequency = 0;  // Hz of the SoC clock
   std::vector<std::string> level_names;
-  std::vector<std::int64_t> peak_bytes;  // per memory level, the largest over layers
+  std::vector<std::int64_t> peak_bytes;  // per memory level, the largest over the parts
+
+  // Every part, in step order.
+  std::vector<const SchedulePart*> parts() const;
 };
+
+// A part with its step's figures, for per-part reports (tables, JSON,
+// DataFrames): the step index and the layout conversion before the step, on
+// the step's first part only (so that with one part per step the rows sum to
+// the schedule's totals).
+struct PartRow {
+  std::size_t step = 0;
+  const SchedulePart* part = nullptr;
+  double transition_cycles = 0, transition_energy = 0;
+};
+std::vector<PartRow> part_rows(const NetworkSchedule& s);
+
+// Sets a step's totals from its parts (see ScheduleStep). For concurrent
+// parts the static energy is charged once over the step's time, not once per
+// part.
+void total_step(ScheduleStep& step);
+// Sets the schedule's totals from its steps: cycles and energy summed, and
+// per level the largest bytes any part holds.
+void total_schedule(NetworkSchedule& s);
+// The tensors of a graph for a schedule whose steps run its layers (one
+// placement per activation and weight tensor, at the given home levels,
+// unplanned offsets, live ranges from the steps).
+std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkSchedule& s,
+                                              int activations_home, int weights_home);
 
 }  // namespace tessel

@@ -59,6 +59,10 @@ class UnitModel {
   // accessed nor held during the computation.
   virtual bool reads_weights_per_tile() const { return true; }
 
+  // Contract: the cores that share the work of each tile (a cluster's; 1
+  // for the other kinds). DORY-style tilers align tile heights to it.
+  virtual int cores() const { return 1; }
+
   // Contract: the spatial unrollings the unit allows (at least one). A
   // mapping chooses one by index.
   const std::vector<Unrolling>& unrollings() const { return unrollings_; }

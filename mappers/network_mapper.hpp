@@ -72,17 +72,14 @@ class LayerCache {
 std::string layer_key(const Layer& layer, int unit, std::uint64_t soc_hash, MapperKind mapper,
                       const SearchOptions& search);
 
-// Maps every layer of `graph`: searches each (layer, unit) pair the units
-// support, then chooses the unit of every layer minimising the network
-// objective including layout conversions between units (exact dynamic
-// programming over the graph's live frontier for latency and energy; for
-// EDP, repeated weighted-sum passes). Throws MappingError naming the layer
-// when no unit can run a layer.
+// Maps every layer of `graph` by running the network passes
+// (mappers/passes/): searches each (layer, unit) pair the units support,
+// chooses the unit of every layer minimising the network objective including
+// layout conversions between units (exact dynamic programming over the
+// graph's live frontier for latency and energy; for EDP, repeated
+// weighted-sum passes), and builds the schedule. Throws MappingError naming
+// the layer when no unit can run a layer.
 NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
                           const NetworkOptions& options, LayerCache* cache = nullptr);
-
-// The DORY-style tiling of one layer on one unit (see MapperKind::dory).
-LayerResult dory_tiling(const sim::Analytical& model, const sim::LayerContext& ctx,
-                        Objective objective);
 
 }  // namespace tessel::mappers

@@ -347,11 +347,22 @@ void JobGraph::layer(NestChain& chain, const Mapping& m, std::uint32_t layer_ind
   const LayerContext& top = chain.ctx(0);
   const double launch_cycles = top.model->launch_cycles(*top.layer);
   const int launch = add({SimJob::Kind::launch, unit_base + top.unit, layer_index, 0, 0, 0, 0, 0},
-                         launch_cycles + before_cycles, {kNoJob, kNoJob, kNoJob}, {last_job});
+                         launch_cycles + before_cycles, {kNoJob, kNoJob, kNoJob}, {});
+  for (int a : after)
+    depend(launch, a);
   int prev_compute = kNoJob;
   NestReplay outer(*this, chain, m, 0, NestChain::no_cuts(), {}, layer_index, launch, prev_compute);
   outer.run();
-  last_job = static_cast<int>(jobs.size()) - 1;
+  after = {static_cast<int>(jobs.size()) - 1};
+}
+
+void JobGraph::sync(const ScheduleStep& step, std::uint32_t layer_index) {
+  const int unit = unit_base + step.parts.front().unit;
+  const int s = add({SimJob::Kind::sync, unit, layer_index, 0, 0, 0, 0, 0}, step.sync_cycles,
+                    {kNoJob, kNoJob, kNoJob}, {});
+  for (int a : after)
+    depend(s, a);
+  after = {s};
 }
 
 }  // namespace tessel::sim

@@ -55,7 +55,7 @@ struct JobGraph {
   std::vector<ResourceUse> resources;
   int engine_base = 0, unit_base = 0, level_base = 0;
   std::vector<std::uint32_t> layer_first;  // first job of each layer
-  int last_job = kNoJob;                   // the previous layer's last job (layers are sequential)
+  std::vector<int> after;                  // the jobs the next layer's launch waits for
   std::uint32_t program = 0;               // program of the jobs being added
   std::uint32_t programs = 1;
 
@@ -67,6 +67,9 @@ struct JobGraph {
   // Replays one layer mapping (its nests resolved in `chain`) as jobs, in the
   // order the unit's program issues them.
   void layer(NestChain& chain, const Mapping& m, std::uint32_t layer_index, double before_cycles);
+  // The synchronisation of a concurrent step's parts (on its first part's
+  // unit), after all of them; what follows waits for it.
+  void sync(const ScheduleStep& step, std::uint32_t layer_index);
 
  private:
   struct NestReplay;

@@ -51,6 +51,8 @@ std::string_view job_kind_name(SimJob::Kind k) {
       return "writeback";
     case SimJob::Kind::readback:
       return "readback";
+    case SimJob::Kind::sync:
+      return "sync";
   }
   return "?";
 }
@@ -102,7 +104,7 @@ SimResult EventSim::simulate_concurrent(
     if (!replayable(model_, chain, *ctx, m))
       throw MappingError(
           fmt::format("cannot simulate an illegal mapping of layer '{}'", ctx->layer->name));
-    b.last_job = kNone;  // every part starts at once, from its own program
+    b.after.clear();  // every part starts at once, from its own program
     b.program = static_cast<std::uint32_t>(i);
     b.programs = static_cast<std::uint32_t>(parts.size());
     b.layer(chain, m, static_cast<std::uint32_t>(i), 0.0);
@@ -112,19 +114,37 @@ SimResult EventSim::simulate_concurrent(
 
 SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule) const {
   JobGraph b(*soc_);
-  for (std::size_t i = 0; i < schedule.layers.size(); ++i) {
-    const auto& ls = schedule.layers[i];
-    if (ls.index >= graph.layers().size())
-      throw MappingError(fmt::format("schedule of '{}' names layer {} of {}", schedule.network,
-                                     ls.index, graph.layers().size()));
-    const auto ctx = model_.prepare(graph.layer(ls.index), ls.unit);
-    NestChain chain;
-    if (!replayable(model_, chain, ctx, ls.mapping))
-      throw MappingError(
-          fmt::format("schedule of '{}': layer '{}' cannot run as scheduled on "
-                      "unit '{}'",
-                      schedule.network, ls.layer, ls.unit_name));
-    b.layer(chain, ls.mapping, static_cast<std::uint32_t>(i), ls.transition_cycles);
+  std::uint32_t layer_index = 0;
+  for (const auto& step : schedule.steps) {
+    // The parts of a step start together, each from its own program, after
+    // everything before the step; a concurrent step ends with their
+    // synchronisation.
+    const auto before = b.after;
+    std::vector<int> ends;
+    b.programs = std::max(b.programs, static_cast<std::uint32_t>(step.parts.size()));
+    for (std::size_t k = 0; k < step.parts.size(); ++k) {
+      const auto& part = step.parts[k];
+      if (part.index >= graph.layers().size())
+        throw MappingError(fmt::format("schedule of '{}' names layer {} of {}", schedule.network,
+                                       part.index, graph.layers().size()));
+      const auto ctx = model_.prepare(graph.layer(part.index), part.unit);
+      NestChain chain;
+      if (!part.slice.whole() || !replayable(model_, chain, ctx, part.mapping))
+        throw MappingError(
+            fmt::format("schedule of '{}': layer '{}' cannot run as scheduled on "
+                        "unit '{}'",
+                        schedule.network, part.layer, part.unit_name));
+      b.after = before;
+      b.program = step.kind == ScheduleStep::Kind::concurrent ? static_cast<std::uint32_t>(k) : 0;
+      const bool first = k == 0 || step.kind != ScheduleStep::Kind::concurrent;
+      b.layer(chain, part.mapping, layer_index++, first ? step.transition_cycles : 0.0);
+      ends.insert(ends.end(), b.after.begin(), b.after.end());
+      if (step.kind != ScheduleStep::Kind::concurrent) ends = b.after;
+    }
+    b.after = ends;
+    b.program = 0;
+    if (step.kind == ScheduleStep::Kind::concurrent && !step.parts.empty())
+      b.sync(step, layer_index - 1);
   }
   return run(b);
 }
@@ -190,7 +210,8 @@ class Simulation {
   using MinQueue = std::priority_queue<Key, std::vector<Key>, std::greater<>>;
 
   static bool is_transfer(const Job& j) {
-    return j.info.kind != SimJob::Kind::compute && j.info.kind != SimJob::Kind::launch;
+    return j.info.kind == SimJob::Kind::fetch || j.info.kind == SimJob::Kind::writeback ||
+           j.info.kind == SimJob::Kind::readback;
   }
 
   // Successor lists (CSR) from the builder's edges.
@@ -308,6 +329,7 @@ class Simulation {
       case SimJob::Kind::readback:
         return !is_transfer(succ) ? StallCause::output_buffer : StallCause::buffer_busy;
       case SimJob::Kind::launch:
+      case SimJob::Kind::sync:
         return StallCause::launch;
       case SimJob::Kind::compute:
         break;

@@ -29,7 +29,8 @@ std::string_view stall_cause_name(StallCause c);
 
 // One job of a replay, as recorded in the trace.
 struct SimJob {
-  enum class Kind : std::uint8_t { launch, fetch, compute, writeback, readback };
+  // sync: the synchronisation of the concurrent parts of a step, after all of them.
+  enum class Kind : std::uint8_t { launch, fetch, compute, writeback, readback, sync };
   Kind kind = Kind::compute;
   int resource = 0;          // index into SimResult::resources
   std::uint32_t layer = 0;   // index in the schedule

@@ -1,5 +1,6 @@
 #include "store/database.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/mapping_json.hpp"
 #include "core/version.hpp"
 
 namespace tessel::store {
@@ -39,9 +41,11 @@ StoreMode parse_store_mode(std::string_view text) {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Columns shared by candidates and schedule_layers: a mapping and its cost.
+// tile_*, loop_order and double_buffer describe the innermost loop nest;
+// `nests` holds every nest (core/mapping_json.hpp).
 constexpr const char* kMappingColumns =
     "unit TEXT NOT NULL, tile_n INTEGER, tile_g INTEGER, tile_k INTEGER, tile_c INTEGER, "
     "tile_oy INTEGER, tile_ox INTEGER, tile_fy INTEGER, tile_fx INTEGER, "
@@ -49,8 +53,8 @@ constexpr const char* kMappingColumns =
     "cycles REAL, compute_cycles REAL, dma_cycles REAL, overhead_cycles REAL, "
     "stall_cycles REAL, dma_busy_cycles REAL, energy_pj REAL, compute_energy_pj REAL, "
     "static_energy_pj REAL, dma_energy_pj REAL, tiles INTEGER, unit_bytes INTEGER, "
-    "level_bytes TEXT, level_energy_pj TEXT, transfers TEXT, bytes_moved TEXT";
-constexpr int kMappingColumnCount = 29;
+    "level_bytes TEXT, level_energy_pj TEXT, transfers TEXT, bytes_moved TEXT, nests TEXT";
+constexpr int kMappingColumnCount = 30;
 
 std::string now_iso() {
   const auto t = std::time(nullptr);
@@ -114,6 +118,7 @@ void bind_mapping(SQLite::Statement& st, int first, const hw::Soc& soc, const Ma
   st.bind(i++, energy.dump());
   st.bind(i++, nlohmann::json(c.transfers).dump());
   st.bind(i++, nlohmann::json(c.bytes_moved).dump());
+  st.bind(i++, nests_to_json(m));
 }
 
 }  // namespace
@@ -183,8 +188,14 @@ Database::Database(const std::string& path) : path_(path) {
     db_->exec(fmt::format(
         "CREATE TABLE schedule_layers (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
         "layer_id INTEGER NOT NULL REFERENCES layers(id), idx INTEGER NOT NULL, "
-        "transition_cycles REAL, transition_energy_pj REAL, {}, PRIMARY KEY(schedule_id, idx))",
+        "step INTEGER NOT NULL, part INTEGER NOT NULL, step_kind TEXT NOT NULL, slice TEXT, "
+        "transition_cycles REAL, transition_energy_pj REAL, sync_cycles REAL, {}, "
+        "PRIMARY KEY(schedule_id, step, part))",
         kMappingColumns));
+    db_->exec(
+        "CREATE TABLE schedule_tensors (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
+        "name TEXT NOT NULL, role TEXT NOT NULL, bytes INTEGER, level TEXT, offset INTEGER, "
+        "first_step INTEGER, last_step INTEGER, PRIMARY KEY(schedule_id, name))");
     db_->exec("CREATE INDEX candidates_layer ON candidates(layer_id, unit)");
     tx.commit();
   } catch (const SQLite::Exception& e) {
@@ -345,18 +356,7 @@ std::int64_t Database::put_result(std::int64_t run, std::int64_t network, std::i
   std::vector<std::int64_t> layer_ids(graph.layers().size());
   for (std::size_t i = 0; i < layer_ids.size(); ++i)
     layer_ids[i] = layer_id(network, i);
-  SQLite::Statement sl(
-      *db_, "INSERT INTO schedule_layers VALUES (" + placeholders(5 + kMappingColumnCount) + ")");
-  for (const auto& ls : s.layers) {
-    sl.bind(1, static_cast<std::int64_t>(schedule));
-    sl.bind(2, static_cast<std::int64_t>(layer_ids[ls.index]));
-    sl.bind(3, static_cast<std::int64_t>(ls.index));
-    sl.bind(4, ls.transition_cycles);
-    sl.bind(5, ls.transition_energy);
-    bind_mapping(sl, 6, spec, ls.mapping, ls.cost);
-    sl.exec();
-    sl.reset();
-  }
+  put_steps(schedule, spec, s, layer_ids);
   if (mode != StoreMode::best) {
     SQLite::Statement cs(
         *db_, "INSERT INTO candidates VALUES (NULL," + placeholders(3 + kMappingColumnCount) + ")");
@@ -471,54 +471,150 @@ NetworkSchedule Database::load_schedule(std::int64_t id) {
     s.level_names.push_back(name);
     s.peak_bytes.push_back(bytes.get<std::int64_t>());
   }
-  SQLite::Statement ls(*db_,
-                       "SELECT sl.idx, l.name, sl.transition_cycles, sl.transition_energy_pj, "
-                       "sl.unit, sl.tile_n, sl.tile_g, sl.tile_k, sl.tile_c, sl.tile_oy, "
-                       "sl.tile_ox, sl.tile_fy, sl.tile_fx, sl.loop_order, sl.double_buffer, "
-                       "sl.unrolling, sl.cycles, sl.compute_cycles, sl.dma_cycles, "
-                       "sl.overhead_cycles, sl.stall_cycles, sl.dma_busy_cycles, sl.energy_pj, "
-                       "sl.compute_energy_pj, sl.static_energy_pj, sl.dma_energy_pj, sl.tiles, "
-                       "sl.level_bytes, sl.level_energy_pj, sl.transfers, sl.bytes_moved FROM "
-                       "schedule_layers sl JOIN layers l ON l.id = sl.layer_id WHERE "
-                       "sl.schedule_id = ? ORDER BY sl.idx");
-  ls.bind(1, static_cast<std::int64_t>(id));
-  while (ls.executeStep()) {
-    LayerSchedule l;
-    int c = 0;
-    l.index = static_cast<std::size_t>(ls.getColumn(c++).getInt64());
-    l.layer = ls.getColumn(c++).getString();
-    l.transition_cycles = ls.getColumn(c++).getDouble();
-    l.transition_energy = ls.getColumn(c++).getDouble();
-    l.unit_name = ls.getColumn(c++).getString();
-    for (auto& t : l.mapping.inner().tile)
-      t = ls.getColumn(c++).getInt64();
-    l.mapping.inner().order = parse_order(ls.getColumn(c++).getString());
-    const auto db = ls.getColumn(c++).getString();
-    for (std::size_t o = 0; o < kNumOperands && o < db.size(); ++o)
-      l.mapping.inner().double_buffer[o] = db[o] == '2';
-    l.mapping.unrolling = ls.getColumn(c++).getInt();
-    auto& cost = l.cost;
-    cost.legal = true;
-    for (double* v : {&cost.cycles, &cost.compute_cycles, &cost.dma_cycles, &cost.overhead_cycles,
-                      &cost.stall_cycles, &cost.dma_busy_cycles, &cost.energy, &cost.compute_energy,
-                      &cost.static_energy, &cost.dma_energy})
-      *v = ls.getColumn(c++).getDouble();
-    cost.tiles = ls.getColumn(c++).getInt64();
-    const auto bytes = nlohmann::ordered_json::parse(ls.getColumn(c++).getString());
-    const auto energy = nlohmann::ordered_json::parse(ls.getColumn(c++).getString());
-    std::size_t lvl = 0;
-    for (const auto& [name, v] : bytes.items())
-      cost.bytes_held[lvl++] = v.get<std::int64_t>();
-    lvl = 0;
-    for (const auto& [name, v] : energy.items())
-      cost.level_energy[lvl++] = v.get<double>();
-    cost.transfers = nlohmann::json::parse(ls.getColumn(c++).getString())
-                         .get<std::array<std::int64_t, kNumOperands>>();
-    cost.bytes_moved = nlohmann::json::parse(ls.getColumn(c++).getString())
-                           .get<std::array<std::int64_t, kNumOperands>>();
-    s.layers.push_back(std::move(l));
-  }
+  load_steps(id, s);
   return s;
+}
+
+namespace {
+
+std::string slice_json(const LayerSlice& slice) {
+  if (slice.whole()) return "null";
+  return nlohmann::json{{"dim", dim_name(slice.dim)}, {"begin", slice.begin}, {"end", slice.end}}
+      .dump();
+}
+
+LayerSlice parse_slice(const std::string& text) {
+  LayerSlice slice;
+  const auto j = nlohmann::json::parse(text);
+  if (j.is_null()) return slice;
+  slice.dim = parse_dim(j.at("dim").get<std::string>()).value_or(Dim::K);
+  slice.begin = j.at("begin").get<std::int64_t>();
+  slice.end = j.at("end").get<std::int64_t>();
+  return slice;
+}
+
+ScheduleStep::Kind parse_step_kind(const std::string& text) {
+  for (auto k :
+       {ScheduleStep::Kind::single, ScheduleStep::Kind::concurrent, ScheduleStep::Kind::fused}) {
+    if (text == step_kind_name(k)) return k;
+  }
+  throw StoreError(fmt::format("unknown step kind '{}' in a stored schedule", text));
+}
+
+// Reads a mapping and its cost from the kMappingColumns starting at column c
+// (the unit by name is left to the caller).
+void read_mapping(SQLite::Statement& q, int c, Mapping& m, Cost& cost) {
+  m.unrolling = q.getColumn(c + 11).getInt();
+  cost.legal = true;
+  int i = c + 13;
+  for (double* v : {&cost.cycles, &cost.compute_cycles, &cost.dma_cycles, &cost.overhead_cycles,
+                    &cost.stall_cycles, &cost.dma_busy_cycles, &cost.energy, &cost.compute_energy,
+                    &cost.static_energy, &cost.dma_energy})
+    *v = q.getColumn(i++).getDouble();
+  cost.tiles = q.getColumn(i++).getInt64();
+  ++i;  // unit_bytes: one of level_bytes
+  const auto bytes = nlohmann::ordered_json::parse(q.getColumn(i++).getString());
+  const auto energy = nlohmann::ordered_json::parse(q.getColumn(i++).getString());
+  std::size_t lvl = 0;
+  for (const auto& [name, v] : bytes.items())
+    cost.bytes_held[lvl++] = v.get<std::int64_t>();
+  lvl = 0;
+  for (const auto& [name, v] : energy.items())
+    cost.level_energy[lvl++] = v.get<double>();
+  cost.transfers = nlohmann::json::parse(q.getColumn(i++).getString())
+                       .get<std::array<std::int64_t, kNumOperands>>();
+  cost.bytes_moved = nlohmann::json::parse(q.getColumn(i++).getString())
+                         .get<std::array<std::int64_t, kNumOperands>>();
+  nests_from_json(q.getColumn(i++).getString(), m);
+}
+
+}  // namespace
+
+void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
+                         const std::vector<std::int64_t>& layer_ids) {
+  SQLite::Statement sl(
+      *db_, "INSERT INTO schedule_layers VALUES (" + placeholders(10 + kMappingColumnCount) + ")");
+  for (std::size_t k = 0; k < s.steps.size(); ++k) {
+    const auto& step = s.steps[k];
+    for (std::size_t p = 0; p < step.parts.size(); ++p) {
+      const auto& part = step.parts[p];
+      const bool first = p == 0;  // the step's own figures go with its first part
+      sl.bind(1, static_cast<std::int64_t>(schedule));
+      sl.bind(2, static_cast<std::int64_t>(layer_ids.at(part.index)));
+      sl.bind(3, static_cast<std::int64_t>(part.index));
+      sl.bind(4, static_cast<std::int64_t>(k));
+      sl.bind(5, static_cast<std::int64_t>(p));
+      sl.bind(6, std::string(step_kind_name(step.kind)));
+      sl.bind(7, slice_json(part.slice));
+      sl.bind(8, first ? step.transition_cycles : 0.0);
+      sl.bind(9, first ? step.transition_energy : 0.0);
+      sl.bind(10, first ? step.sync_cycles : 0.0);
+      bind_mapping(sl, 11, soc, part.mapping, part.cost);
+      sl.exec();
+      sl.reset();
+    }
+  }
+  SQLite::Statement ts(*db_, "INSERT INTO schedule_tensors VALUES (" + placeholders(8) + ")");
+  for (const auto& t : s.tensors) {
+    ts.bind(1, static_cast<std::int64_t>(schedule));
+    ts.bind(2, t.name);
+    ts.bind(3, t.role == TensorPlacement::Role::weights ? "weights" : "activation");
+    ts.bind(4, static_cast<std::int64_t>(t.bytes));
+    ts.bind(5, soc.levels.at(static_cast<std::size_t>(t.level)).name);
+    ts.bind(6, static_cast<std::int64_t>(t.offset));
+    ts.bind(7, static_cast<std::int64_t>(t.first_step));
+    ts.bind(8, static_cast<std::int64_t>(t.last_step));
+    ts.exec();
+    ts.reset();
+  }
+}
+
+void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
+  SQLite::Statement ls(*db_,
+                       "SELECT sl.idx, l.name, sl.step, sl.step_kind, sl.slice, "
+                       "sl.transition_cycles, sl.transition_energy_pj, sl.sync_cycles, sl.* FROM "
+                       "schedule_layers sl JOIN layers l ON l.id = sl.layer_id WHERE "
+                       "sl.schedule_id = ? ORDER BY sl.step, sl.part");
+  ls.bind(1, static_cast<std::int64_t>(id));
+  constexpr int kMapping = 8 + 10;  // the selected columns, then sl.*'s before the mapping
+  while (ls.executeStep()) {
+    const auto step = static_cast<std::size_t>(ls.getColumn(2).getInt64());
+    if (step >= s.steps.size()) {
+      s.steps.resize(step + 1);
+      auto& st = s.steps[step];
+      st.kind = parse_step_kind(ls.getColumn(3).getString());
+      st.transition_cycles = ls.getColumn(5).getDouble();
+      st.transition_energy = ls.getColumn(6).getDouble();
+      st.sync_cycles = ls.getColumn(7).getDouble();
+    }
+    SchedulePart part;
+    part.index = static_cast<std::size_t>(ls.getColumn(0).getInt64());
+    part.layer = ls.getColumn(1).getString();
+    part.slice = parse_slice(ls.getColumn(4).getString());
+    part.unit_name = ls.getColumn(kMapping).getString();
+    read_mapping(ls, kMapping, part.mapping, part.cost);
+    s.steps[step].parts.push_back(std::move(part));
+  }
+  for (auto& st : s.steps)
+    total_step(st);
+  SQLite::Statement ts(*db_,
+                       "SELECT name, role, bytes, level, offset, first_step, last_step FROM "
+                       "schedule_tensors WHERE schedule_id = ? ORDER BY rowid");
+  ts.bind(1, static_cast<std::int64_t>(id));
+  while (ts.executeStep()) {
+    TensorPlacement t;
+    t.name = ts.getColumn(0).getString();
+    t.role = ts.getColumn(1).getString() == "weights" ? TensorPlacement::Role::weights
+                                                      : TensorPlacement::Role::activation;
+    t.bytes = ts.getColumn(2).getInt64();
+    const auto level = ts.getColumn(3).getString();
+    const auto it = std::find(s.level_names.begin(), s.level_names.end(), level);
+    t.level = static_cast<int>(it - s.level_names.begin());
+    t.offset = ts.getColumn(4).getInt64();
+    t.first_step = static_cast<std::size_t>(ts.getColumn(5).getInt64());
+    t.last_step = static_cast<std::size_t>(ts.getColumn(6).getInt64());
+    s.tensors.push_back(std::move(t));
+  }
 }
 
 }  // namespace tessel::store

@@ -88,6 +88,10 @@ class Database {
 
  private:
   struct Stream;
+  // The steps (one row per part) and the tensors of a stored schedule.
+  void put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
+                 const std::vector<std::int64_t>& layer_ids);
+  void load_steps(std::int64_t schedule, NetworkSchedule& s);
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Stream> stream_;

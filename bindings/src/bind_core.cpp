@@ -19,6 +19,7 @@
 #include "core/graph.hpp"
 #include "core/layer.hpp"
 #include "core/mapping.hpp"
+#include "core/mapping_json.hpp"
 #include "core/onnx_import.hpp"
 #include "core/schedule.hpp"
 #include "core/tensor.hpp"
@@ -275,9 +276,10 @@ void bind_graph(py::module_& m) {
 
 void bind_mapping(py::module_& m) {
   py::class_<Mapping>(m, "Mapping",
-                      "How one layer runs on one compute unit: tile extents at the unit's "
-                      "memory, tile loop order (outermost first), double buffering per operand, "
-                      "spatial unrolling (index into the unit's list).")
+                      "How one layer runs on one compute unit: one or more loop nests (tile "
+                      "extents, tile loop order outermost first, double buffering per operand), "
+                      "spatial unrolling (index into the unit's list). tile, order and "
+                      "double_buffer are the innermost nest's.")
       .def(py::init<>())
       .def_readwrite("unit", &Mapping::unit, "Index of the compute unit in the SoC")
       .def_property(
@@ -308,6 +310,16 @@ void bind_mapping(py::module_& m) {
           "{'I': bool, 'W': bool, 'O': bool}; assign 'none', 'all' or 'I,W'")
       .def_readwrite("unrolling", &Mapping::unrolling,
                      "Index of the spatial unrolling in the unit's list")
+      .def_readonly("depth", &Mapping::depth,
+                    "Loop nests (1: one level of tiling; 2 or 3: staged through levels)")
+      .def_property_readonly(
+          "nests",
+          [](const Mapping& mp) {
+            return py::module_::import("json").attr("loads")(nests_to_json(mp));
+          },
+          "Every loop nest, outermost first: {'tile': {dim: extent}, 'order': [dims], "
+          "'double_buffer': {operand: bool}, 'level': {operand: level index or -1}}; tile, "
+          "order and double_buffer above are the innermost nest's")
       .def(py::self == py::self)
       .def("__repr__", [](const Mapping& mp) {
         std::string tile;
@@ -389,44 +401,6 @@ void bind_cost(py::module_& m) {
         if (!c.legal) return fmt::format("<Cost illegal: {}>", c.reason);
         return fmt::format("<Cost {} cycles, {} pJ>", c.cycles, c.energy);
       });
-
-  py::class_<LayerSchedule>(m, "LayerSchedule",
-                            "The chosen execution of one layer: unit, mapping, cost, and the "
-                            "layout conversion before it (read-only).")
-      .def_readonly("layer", &LayerSchedule::layer)
-      .def_readonly("index", &LayerSchedule::index, "Layer index in the graph's order")
-      .def_readonly("unit", &LayerSchedule::unit, "Unit index in the SoC")
-      .def_readonly("unit_name", &LayerSchedule::unit_name)
-      .def_readonly("mapping", &LayerSchedule::mapping)
-      .def_readonly("cost", &LayerSchedule::cost)
-      .def_readonly("transition_cycles", &LayerSchedule::transition_cycles)
-      .def_readonly("transition_energy", &LayerSchedule::transition_energy, "pJ")
-      .def("__repr__", [](const LayerSchedule& s) {
-        return fmt::format("<LayerSchedule {} on {}: {} cycles>", s.layer, s.unit_name,
-                           s.cost.cycles + s.transition_cycles);
-      });
-
-  py::class_<NetworkSchedule>(m, "NetworkSchedule",
-                              "A network's schedule on one SoC: one LayerSchedule per layer and "
-                              "the totals of a sequential execution (read-only).")
-      .def_readonly("network", &NetworkSchedule::network)
-      .def_readonly("soc", &NetworkSchedule::soc)
-      .def_property_readonly(
-          "soc_hash", [](const NetworkSchedule& s) { return fmt::format("{:016x}", s.soc_hash); },
-          "FNV-1a 64 hash of the SoC's YAML, 16 hex digits")
-      .def_readonly("objective", &NetworkSchedule::objective)
-      .def_readonly("mapper", &NetworkSchedule::mapper)
-      .def_readonly("layers", &NetworkSchedule::layers)
-      .def_readonly("cycles", &NetworkSchedule::cycles, "Sum of layer cycles and transitions")
-      .def_readonly("energy", &NetworkSchedule::energy, "pJ")
-      .def_readonly("frequency", &NetworkSchedule::frequency, "Hz of the SoC clock")
-      .def_readonly("level_names", &NetworkSchedule::level_names)
-      .def_readonly("peak_bytes", &NetworkSchedule::peak_bytes,
-                    "Per memory level, the largest bytes held over the layers")
-      .def("__repr__", [](const NetworkSchedule& s) {
-        return fmt::format("<NetworkSchedule {} on {}: {} layers, {} cycles>", s.network, s.soc,
-                           s.layers.size(), s.cycles);
-      });
 }
 
 }  // namespace
@@ -436,6 +410,7 @@ void bind_core(py::module_& m) {
   bind_graph(m);
   bind_mapping(m);
   bind_cost(m);
+  bind_schedule(m);
   m.attr("dim_names") = py::make_tuple("N", "G", "K", "C", "OY", "OX", "FY", "FX");
   m.def(
       "parse_quantity",

@@ -10,6 +10,7 @@
 
 #include "bindings.hpp"
 #include "core/errors.hpp"
+#include "driver/simulate.hpp"
 #include "sim/analytical.hpp"
 #include "sim/event_sim.hpp"
 
@@ -96,29 +97,47 @@ void bind_sim(py::module_& m) {
           },
           "stall cycles by cause")
       .def_readonly("events", &sim::SimResult::events, "job starts and ends processed");
+  py::class_<driver::ReplayRow>(m, "ReplayRow",
+                                "One replayed schedule part: analytical cycles (with its step's "
+                                "layout conversion) next to the simulated ones.")
+      .def_readonly("layer", &driver::ReplayRow::layer)
+      .def_readonly("unit", &driver::ReplayRow::unit)
+      .def_readonly("analytical", &driver::ReplayRow::analytical)
+      .def_readonly("simulated", &driver::ReplayRow::simulated);
+  py::class_<driver::Replay>(m, "Replay", "A schedule replayed next to the analytical model.")
+      .def_readonly("result", &driver::Replay::result)
+      .def_readonly("rows", &driver::Replay::rows, "one per part, in step order")
+      .def_readonly("analytical_total", &driver::Replay::analytical_total);
+  m.def(
+      "replay_schedule",
+      [](std::shared_ptr<hw::Soc> soc, const Graph& graph, NetworkSchedule schedule,
+         const std::string& trace, const std::string& layer) {
+        if (!soc) throw py::type_error("replay_schedule needs an Soc");
+        if (!layer.empty()) schedule = driver::only_layer(schedule, graph, layer);
+        py::gil_scoped_release release;
+        sim::EventSimOptions o;
+        o.keep_jobs = !trace.empty();
+        const sim::EventSim es(soc, o);
+        auto rep = driver::replay(es, *soc, graph, schedule, trace);
+        rep.result.jobs.clear();
+        return rep;
+      },
+      py::arg("soc"), py::arg("graph"), py::arg("schedule"), py::arg("trace") = "",
+      py::arg("layer") = "",
+      "simulate_schedule with the analytical model's cycles of every part beside the "
+      "simulator's (what `tessel simulate` prints).");
   m.def(
       "simulate_schedule",
       [](std::shared_ptr<hw::Soc> soc, const Graph& graph, NetworkSchedule schedule,
          const std::string& trace, const std::string& layer) {
         if (!soc) throw py::type_error("simulate_schedule needs an Soc");
-        if (!layer.empty()) {
-          std::erase_if(schedule.layers,
-                        [&](const LayerSchedule& ls) { return ls.layer != layer; });
-          if (schedule.layers.empty())
-            throw MappingError(fmt::format("model '{}' has no layer '{}'", graph.name(), layer));
-        }
+        if (!layer.empty()) schedule = driver::only_layer(schedule, graph, layer);
         py::gil_scoped_release release;
         sim::EventSimOptions o;
         o.keep_jobs = !trace.empty();
         const sim::EventSim es(soc, o);
-        auto r = es.simulate(graph, schedule);
-        if (!trace.empty()) {
-          std::vector<std::string> names;
-          for (const auto& ls : schedule.layers)
-            names.push_back(ls.layer);
-          sim::write_trace(r, *soc, names, trace);
-          r.jobs.clear();
-        }
+        auto r = driver::replay(es, *soc, graph, schedule, trace).result;
+        r.jobs.clear();
         return r;
       },
       py::arg("soc"), py::arg("graph"), py::arg("schedule"), py::arg("trace") = "",

@@ -18,6 +18,7 @@ namespace tessel::bindings {
 void bind_errors(pybind11::module_& m);
 
 void bind_core(pybind11::module_& m);
+void bind_schedule(pybind11::module_& m);  // into core, by bind_core
 void bind_hwmodels(pybind11::module_& m);
 void bind_sim(pybind11::module_& m);
 void bind_mappers(pybind11::module_& m);

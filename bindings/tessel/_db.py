@@ -14,11 +14,11 @@ from . import _tessel
 
 __all__ = ["Database", "read_db"]
 
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
 
 # The mapping columns of schedule_layers and candidates holding JSON text.
 _JSON_COLUMNS = ("level_bytes", "level_energy_pj", "transfers", "bytes_moved",
-                 "peak_level_bytes")
+                 "peak_level_bytes", "nests", "slice")
 
 
 @dataclass
@@ -27,10 +27,12 @@ class Database:
 
     ``runs``, ``socs``, ``networks``, ``layers`` are the tables as stored (``socs``
     without its ``yaml`` text column: ``yaml(soc_id)`` returns it). ``schedules`` adds
-    ``network`` and ``soc`` names; ``schedule_layers`` and ``candidates`` add ``run_id``
-    (schedule_layers), ``network`` and ``layer`` names. JSON columns (level_bytes,
-    level_energy_pj, transfers, bytes_moved, peak_level_bytes) are parsed into dicts /
-    lists. With ``run`` given, only that run's rows are read.
+    ``network`` and ``soc`` names; ``schedule_layers`` (one row per part of every
+    schedule step) and ``candidates`` add ``run_id`` (schedule_layers), ``network`` and
+    ``layer`` names; ``schedule_tensors`` holds every schedule's tensors and their
+    placement. JSON columns (level_bytes, level_energy_pj, transfers, bytes_moved,
+    peak_level_bytes, nests, slice) are parsed into dicts / lists. With ``run`` given,
+    only that run's rows are read.
     """
 
     path: str
@@ -41,6 +43,7 @@ class Database:
     schedules: pd.DataFrame
     schedule_layers: pd.DataFrame
     candidates: pd.DataFrame
+    schedule_tensors: pd.DataFrame
 
     def yaml(self, soc_id: int) -> str:
         """The full YAML text of a stored SoC."""
@@ -78,7 +81,7 @@ def _parse_json(df: pd.DataFrame) -> pd.DataFrame:
 def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Database:
     """Reads a results database written by ``tessel explore --db`` or
     :meth:`ExploreResult.to_sqlite`. Raises :class:`tessel.IoError` when the file does not
-    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 1."""
+    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 2."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise _tessel.IoError(f"cannot open database '{p}': no such file")
@@ -117,7 +120,11 @@ def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Databa
             "FROM schedule_layers sl JOIN schedules s ON s.id = sl.schedule_id "
             "JOIN layers l ON l.id = sl.layer_id JOIN networks n ON n.id = l.network_id"
             + ("" if run is None else " WHERE s.run_id = :run")
-            + " ORDER BY sl.schedule_id, sl.idx")
+            + " ORDER BY sl.schedule_id, sl.step, sl.part")
+        schedule_tensors = q(
+            "SELECT s.run_id, t.* FROM schedule_tensors t JOIN schedules s "
+            "ON s.id = t.schedule_id" + ("" if run is None else " WHERE s.run_id = :run")
+            + " ORDER BY t.schedule_id, t.rowid")
         candidates = q(
             "SELECT n.name AS network, l.name AS layer, c.* FROM candidates c "
             "JOIN layers l ON l.id = c.layer_id JOIN networks n ON n.id = l.network_id"
@@ -127,4 +134,4 @@ def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Databa
     finally:
         con.close()
     return Database(p, runs, socs, networks, layers, _parse_json(schedules),
-                    _parse_json(schedule_layers), _parse_json(candidates))
+                    _parse_json(schedule_layers), _parse_json(candidates), schedule_tensors)

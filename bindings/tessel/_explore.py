@@ -130,8 +130,8 @@ def _command(models, soc, objective, mapper, strategy, budget, units, store) -> 
 
 
 _LAYER_COLUMNS = [
-    "network", "layer", "index", "op", "unit", "tile", "loop_order", "double_buffer",
-    "unrolling", "cycles", "compute_cycles", "dma_cycles", "overhead_cycles", "stall_cycles",
+    "network", "step", "layer", "index", "op", "unit", "tile", "loop_order", "double_buffer",
+    "unrolling", "loop_nests", "cycles", "compute_cycles", "dma_cycles", "overhead_cycles", "stall_cycles",
     "transition_cycles", "energy_uj", "unit_level", "unit_level_bytes", "macs",
     "bytes_moved", "bytes_moved_I", "bytes_moved_W", "bytes_moved_O", "dma_busy_cycles",
     "tiles", "proven", "cached"]
@@ -257,32 +257,42 @@ class ExploreResult:
         soc = self._soc.native
         rows = []
         for g, r in zip(self._native.graphs, self._native.results):
-            for ls in r.schedule.layers:
-                layer = g.layers[ls.index]
-                c = ls.cost
-                lvl = soc.units[ls.unit].operand_level[0]
-                unrollings = soc.models[ls.unit].unrollings
-                search = next(us for us in r.searches[ls.index] if us.unit == ls.unit)
-                moved = c.bytes_moved
-                rows.append({
-                    "network": g.name, "layer": ls.layer, "index": ls.index, "op": layer.op,
-                    "unit": ls.unit_name, "tile": _core.tile_string(layer, ls.mapping),
-                    "loop_order": _core.order_string(layer, ls.mapping),
-                    "double_buffer": _core.buffering_string(ls.mapping),
-                    "unrolling": unrollings[ls.mapping.unrolling].name,
-                    "cycles": c.cycles + ls.transition_cycles,
-                    "compute_cycles": c.compute_cycles, "dma_cycles": c.dma_cycles,
-                    "overhead_cycles": c.overhead_cycles, "stall_cycles": c.stall_cycles,
-                    "transition_cycles": ls.transition_cycles,
-                    "energy_uj": (c.energy + ls.transition_energy) * 1e-6,
-                    "unit_level": soc.levels[lvl].name,
-                    "unit_level_bytes": c.bytes_held[lvl], "macs": layer.macs,
-                    "bytes_moved": sum(moved.values()), "bytes_moved_I": moved["I"],
-                    "bytes_moved_W": moved["W"], "bytes_moved_O": moved["O"],
-                    "dma_busy_cycles": c.dma_busy_cycles, "tiles": c.tiles,
-                    "proven": search.result.proven, "cached": search.cached})
+            for step_index, step in enumerate(r.schedule.steps):
+                for k, part in enumerate(step.parts):
+                    # The step's layout conversion goes with its first part.
+                    first = k == 0
+                    rows.append(self._part_row(
+                        soc, g, r, step_index, part,
+                        step.transition_cycles if first else 0.0,
+                        step.transition_energy if first else 0.0))
         self._layers = pd.DataFrame(rows, columns=_LAYER_COLUMNS)
         return self._layers.copy()
+
+    @staticmethod
+    def _part_row(soc, g, r, step_index: int, ls, transition: float,
+                  transition_energy: float) -> dict:
+        """One row of :attr:`layers`: a schedule part and its step's layout conversion."""
+        layer = g.layers[ls.index]
+        c = ls.cost
+        lvl = soc.units[ls.unit].operand_level[0]
+        unrollings = soc.models[ls.unit].unrollings
+        search = next(us for us in r.searches[ls.index] if us.unit == ls.unit)
+        moved = c.bytes_moved
+        return {
+            "network": g.name, "step": step_index, "layer": ls.layer, "index": ls.index,
+            "op": layer.op, "unit": ls.unit_name, "tile": _core.tile_string(layer, ls.mapping),
+            "loop_order": _core.order_string(layer, ls.mapping),
+            "double_buffer": _core.buffering_string(ls.mapping),
+            "unrolling": unrollings[ls.mapping.unrolling].name,
+            "loop_nests": ls.mapping.depth, "cycles": c.cycles + transition,
+            "compute_cycles": c.compute_cycles, "dma_cycles": c.dma_cycles,
+            "overhead_cycles": c.overhead_cycles, "stall_cycles": c.stall_cycles,
+            "transition_cycles": transition, "energy_uj": (c.energy + transition_energy) * 1e-6,
+            "unit_level": soc.levels[lvl].name, "unit_level_bytes": c.bytes_held[lvl],
+            "macs": layer.macs, "bytes_moved": sum(moved.values()),
+            "bytes_moved_I": moved["I"], "bytes_moved_W": moved["W"],
+            "bytes_moved_O": moved["O"], "dma_busy_cycles": c.dma_busy_cycles,
+            "tiles": c.tiles, "proven": search.result.proven, "cached": search.cached}
 
     def _locate(self, layer: Union[int, str], network: Optional[str]):
         """(graph index, layer index) of a layer given by row of .layers or by name."""
@@ -319,7 +329,7 @@ class ExploreResult:
         its cycles, energy_uj, tile, search figures, and ``chosen`` for the scheduled unit."""
         gi, li = self._locate(layer, network)
         g, r = self._native.graphs[gi], self._native.results[gi]
-        ls = r.schedule.layers[li]
+        ls = _part_of(r.schedule, li)
         soc = self._soc.native
         rows = []
         for us in r.searches[li]:
@@ -348,7 +358,7 @@ class ExploreResult:
         gi, li = self._locate(layer, network)
         g, r = self._native.graphs[gi], self._native.results[gi]
         lay = g.layers[li]
-        ls = r.schedule.layers[li]
+        ls = _part_of(r.schedule, li)
         soc = self._soc.native
         searches = list(r.searches[li])
         if unit is None:
@@ -483,17 +493,14 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
     native_soc = result.soc.native
     rows, nets, res_rows, stall_rows = [], [], [], []
     for model_obj, schedule in zip(result.models, schedules):
-        sim = _tessel.sim.simulate_schedule(native_soc, model_obj.native, schedule,
-                                            "" if trace is None else os.fspath(trace),
-                                            layer or "")
-        layers = [ls for ls in schedule.layers if layer is None or ls.layer == layer]
-        analytical_total = 0.0
-        for ls, simulated in zip(layers, sim.layer_cycles):
-            analytical = ls.cost.cycles + ls.transition_cycles
-            analytical_total += analytical
-            rows.append({"network": schedule.network, "layer": ls.layer, "unit": ls.unit_name,
-                         "analytical_cycles": analytical, "simulated_cycles": simulated,
-                         "difference_percent": _percent(analytical, simulated)})
+        rep = _tessel.sim.replay_schedule(native_soc, model_obj.native, schedule,
+                                          "" if trace is None else os.fspath(trace),
+                                          layer or "")
+        sim, analytical_total = rep.result, rep.analytical_total
+        for row in rep.rows:
+            rows.append({"network": schedule.network, "layer": row.layer, "unit": row.unit,
+                         "analytical_cycles": row.analytical, "simulated_cycles": row.simulated,
+                         "difference_percent": _percent(row.analytical, row.simulated)})
         nets.append({"network": schedule.network, "analytical_cycles": analytical_total,
                      "simulated_cycles": sim.cycles,
                      "difference_percent": _percent(analytical_total, sim.cycles),
@@ -504,6 +511,11 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
         stall_rows.append({"network": schedule.network, **sim.stalls})
     return SimulationResult(pd.DataFrame(rows), pd.DataFrame(nets), pd.DataFrame(res_rows),
                             pd.DataFrame(stall_rows), None if trace is None else os.fspath(trace))
+
+
+def _part_of(schedule, layer_index: int):
+    """The (first) schedule part that runs the layer of this index."""
+    return next(p for p in schedule.parts if p.index == layer_index)
 
 
 def _percent(analytical: float, simulated: float) -> float:

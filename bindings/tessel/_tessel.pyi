@@ -192,35 +192,24 @@ class core:
             """Loop bounds other than 1, e.g. 'K=16 C=3 OY=32 OX=32 FY=3 FX=3'"""
         def __repr__(self) -> str: ...
 
-    class LayerSchedule:
-        """The chosen execution of one layer: unit, mapping, cost, and the layout conversion
-        before it (read-only).
+    class LayerSlice:
+        """The part of a layer a schedule part runs: [begin, end) of one dimension, or the
+        whole layer (read-only).
         """
         @property
-        def layer(self) -> str: ...
+        def dim(self) -> str: ...
         @property
-        def index(self) -> int:
-            """Layer index in the graph's order"""
+        def begin(self) -> int: ...
         @property
-        def unit(self) -> int:
-            """Unit index in the SoC"""
+        def end(self) -> int:
+            """-1: to the end of the dimension"""
         @property
-        def unit_name(self) -> str: ...
-        @property
-        def mapping(self) -> core.Mapping: ...
-        @property
-        def cost(self) -> core.Cost: ...
-        @property
-        def transition_cycles(self) -> float: ...
-        @property
-        def transition_energy(self) -> float:
-            """pJ"""
-        def __repr__(self) -> str: ...
+        def whole(self) -> bool: ...
 
     class Mapping:
-        """How one layer runs on one compute unit: tile extents at the unit's memory, tile loop
-        order (outermost first), double buffering per operand, spatial unrolling (index into
-        the unit's list).
+        """How one layer runs on one compute unit: one or more loop nests (tile extents, tile
+        loop order outermost first, double buffering per operand), spatial unrolling (index
+        into the unit's list). tile, order and double_buffer are the innermost nest's.
         """
         def __init__(self) -> None: ...
         @property
@@ -250,12 +239,21 @@ class core:
             """Index of the spatial unrolling in the unit's list"""
         @unrolling.setter
         def unrolling(self, value: int) -> None: ...
+        @property
+        def depth(self) -> int:
+            """Loop nests (1: one level of tiling; 2 or 3: staged through levels)"""
+        @property
+        def nests(self) -> object:
+            """Every loop nest, outermost first: {'tile': {dim: extent}, 'order': [dims],
+            'double_buffer': {operand: bool}, 'level': {operand: level index or -1}}; tile,
+            order and double_buffer above are the innermost nest's
+            """
         def __eq__(self, other: object) -> bool: ...
         def __repr__(self) -> str: ...
 
     class NetworkSchedule:
-        """A network's schedule on one SoC: one LayerSchedule per layer and the totals of a
-        sequential execution (read-only).
+        """A network's schedule on one SoC: steps of concurrent parts, the tensors, and the
+        totals (read-only).
         """
         @property
         def network(self) -> str: ...
@@ -269,10 +267,15 @@ class core:
         @property
         def mapper(self) -> str: ...
         @property
-        def layers(self) -> List[core.LayerSchedule]: ...
+        def steps(self) -> List[core.ScheduleStep]: ...
+        @property
+        def parts(self) -> List[core.SchedulePart]:
+            """Every part, in step order"""
+        @property
+        def tensors(self) -> List[core.TensorPlacement]: ...
         @property
         def cycles(self) -> float:
-            """Sum of layer cycles and transitions"""
+            """Sum of the steps' cycles"""
         @property
         def energy(self) -> float:
             """pJ"""
@@ -283,8 +286,53 @@ class core:
         def level_names(self) -> List[str]: ...
         @property
         def peak_bytes(self) -> List[int]:
-            """Per memory level, the largest bytes held over the layers"""
+            """Per memory level, the largest bytes held over the parts"""
         def __repr__(self) -> str: ...
+
+    class SchedulePart:
+        """One part of a schedule step: a layer (or a slice of it) on one unit, with its
+        mapping and cost (read-only).
+        """
+        @property
+        def layer(self) -> str: ...
+        @property
+        def index(self) -> int:
+            """Layer index in the graph's order"""
+        @property
+        def slice(self) -> core.LayerSlice: ...
+        @property
+        def unit(self) -> int:
+            """Unit index in the SoC"""
+        @property
+        def unit_name(self) -> str: ...
+        @property
+        def mapping(self) -> core.Mapping: ...
+        @property
+        def cost(self) -> core.Cost: ...
+        def __repr__(self) -> str: ...
+
+    class ScheduleStep:
+        """One step of a schedule: parts that run at the same time, after the layout conversion
+        its inputs need (read-only).
+        """
+        @property
+        def kind(self) -> str:
+            """'single', 'concurrent' or 'fused'"""
+        @property
+        def parts(self) -> List[core.SchedulePart]: ...
+        @property
+        def transition_cycles(self) -> float: ...
+        @property
+        def transition_energy(self) -> float:
+            """pJ"""
+        @property
+        def sync_cycles(self) -> float: ...
+        @property
+        def cycles(self) -> float:
+            """The step's total, transition included"""
+        @property
+        def energy(self) -> float:
+            """pJ, transition included"""
 
     class Tensor:
         """A named tensor of a graph: activation or constant (read-only)."""
@@ -306,6 +354,26 @@ class core:
         def data(self) -> List[float]:
             """Values of a constant, row-major; empty for activations"""
         def __repr__(self) -> str: ...
+
+    class TensorPlacement:
+        """A tensor of the schedule: its bytes, memory level, offset (-1 until a memory plan
+        places it) and live steps (read-only).
+        """
+        @property
+        def name(self) -> str: ...
+        @property
+        def role(self) -> str: ...
+        @property
+        def bytes(self) -> int: ...
+        @property
+        def level(self) -> int:
+            """Memory level index in the SoC"""
+        @property
+        def offset(self) -> int: ...
+        @property
+        def first_step(self) -> int: ...
+        @property
+        def last_step(self) -> int: ...
 
     dim_names: Tuple[str, ...]
 
@@ -618,6 +686,29 @@ class sim:
             unit that cannot run the layer raise MappingError.
             """
 
+    class Replay:
+        """A schedule replayed next to the analytical model."""
+        @property
+        def result(self) -> sim.SimResult: ...
+        @property
+        def rows(self) -> List[sim.ReplayRow]:
+            """one per part, in step order"""
+        @property
+        def analytical_total(self) -> float: ...
+
+    class ReplayRow:
+        """One replayed schedule part: analytical cycles (with its step's layout conversion)
+        next to the simulated ones.
+        """
+        @property
+        def layer(self) -> str: ...
+        @property
+        def unit(self) -> str: ...
+        @property
+        def analytical(self) -> float: ...
+        @property
+        def simulated(self) -> float: ...
+
     class ResourceUse:
         """Busy time of one DMA engine, unit or memory."""
         @property
@@ -651,6 +742,12 @@ class sim:
         @property
         def events(self) -> int:
             """job starts and ends processed"""
+
+    @staticmethod
+    def replay_schedule(soc: hwmodels.Soc, graph: core.Graph, schedule: core.NetworkSchedule, trace: str = '', layer: str = '') -> sim.Replay:
+        """simulate_schedule with the analytical model's cycles of every part beside the
+        simulator's (what `tessel simulate` prints).
+        """
 
     @staticmethod
     def simulate_schedule(soc: hwmodels.Soc, graph: core.Graph, schedule: core.NetworkSchedule, trace: str = '', layer: str = '') -> sim.SimResult:

@@ -97,6 +97,8 @@ class ClusterModel final : public FormulaModel<ClusterModel> {
     unrollings_ = {make_unrolling("OY", {{Dim::OY, n}}), make_unrolling("K", {{Dim::K, n}})};
   }
 
+  int cores() const override { return static_cast<int>(std::llround(cores_)); }
+
   // The dimension the unrolling splits among the cores costs its per-core
   // ceiling. Convolutions: a row's pixel blocks cost OX x A + ceil(OX / bp) x B
   // (conv_row). Depthwise: the outputs and the window gathers. Pools and adds:

@@ -68,21 +68,23 @@ TEST_CASE("unit assignment charges layout conversions between units", "[network]
     const auto soc = hw::load_soc_text(two_unit_soc(0.01), "pair.yaml");
     const sim::Analytical model(soc);
     const auto r = mappers::map_network(g, model, {});
-    REQUIRE(r.schedule.layers.size() == 2);
-    CHECK(r.schedule.layers[0].unit_name == "a");
-    CHECK(r.schedule.layers[1].unit_name == "b");
+    const auto& steps = r.schedule.steps;
+    REQUIRE(steps.size() == 2);
+    REQUIRE(steps[0].parts.size() == 1);
+    CHECK(steps[0].parts[0].unit_name == "a");
+    CHECK(steps[1].parts[0].unit_name == "b");
     // The conv output (8 x 8 x 8 bytes) is converted once: 512 x 0.01 cycles.
-    CHECK(r.schedule.layers[1].transition_cycles == Approx(512 * 0.01));
-    CHECK(r.schedule.layers[1].transition_energy == Approx(512 * 0.5));
+    CHECK(steps[1].transition_cycles == Approx(512 * 0.01));
+    CHECK(steps[1].transition_energy == Approx(512 * 0.5));
     CHECK(r.schedule.cycles ==
-          Approx(r.schedule.layers[0].cost.cycles + r.schedule.layers[1].cost.cycles + 5.12));
+          Approx(steps[0].parts[0].cost.cycles + steps[1].parts[0].cost.cycles + 5.12));
   }
   SECTION("costly conversion: both layers stay on one unit") {
     const auto soc = hw::load_soc_text(two_unit_soc(1000), "pair.yaml");
     const sim::Analytical model(soc);
     const auto r = mappers::map_network(g, model, {});
-    CHECK(r.schedule.layers[1].unit_name == "a");
-    CHECK(r.schedule.layers[1].transition_cycles == 0);
+    CHECK(r.schedule.steps[1].parts[0].unit_name == "a");
+    CHECK(r.schedule.steps[1].transition_cycles == 0);
   }
 }
 

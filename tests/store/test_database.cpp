@@ -60,16 +60,22 @@ TEST_CASE("a stored schedule reads back identical", "[store]") {
   CHECK(back.energy == Approx(s.energy).epsilon(1e-12));
   CHECK(back.peak_bytes == s.peak_bytes);
   CHECK(back.level_names == s.level_names);
-  REQUIRE(back.layers.size() == s.layers.size());
-  for (std::size_t i = 0; i < s.layers.size(); ++i) {
-    const auto& a = s.layers[i];
-    const auto& b = back.layers[i];
+  REQUIRE(back.steps.size() == s.steps.size());
+  CHECK(back.tensors.size() == s.tensors.size());
+  const auto parts = s.parts(), back_parts = back.parts();
+  REQUIRE(back_parts.size() == parts.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& a = *parts[i];
+    const auto& b = *back_parts[i];
+    CHECK(back.steps[i].transition_cycles == s.steps[i].transition_cycles);
+    CHECK(back.steps[i].cycles == s.steps[i].cycles);
     CHECK(b.layer == a.layer);
     CHECK(b.unit_name == a.unit_name);
     CHECK(b.mapping.inner().tile == a.mapping.inner().tile);
     CHECK(b.mapping.inner().order == a.mapping.inner().order);
     CHECK(b.mapping.inner().double_buffer == a.mapping.inner().double_buffer);
     CHECK(b.mapping.unrolling == a.mapping.unrolling);
+    CHECK(b.mapping.depth == a.mapping.depth);
     CHECK(b.cost.cycles == a.cost.cycles);
     CHECK(b.cost.energy == a.cost.energy);
     CHECK(b.cost.bytes_held == a.cost.bytes_held);

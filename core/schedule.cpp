@@ -1,0 +1,134 @@
+#include "core/schedule.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/graph.hpp"
+
+namespace tessel {
+
+std::string_view step_kind_name(ScheduleStep::Kind k) {
+  switch (k) {
+    case ScheduleStep::Kind::single:
+      return "single";
+    case ScheduleStep::Kind::concurrent:
+      return "concurrent";
+    case ScheduleStep::Kind::fused:
+      break;
+  }
+  return "fused";
+}
+
+std::vector<const SchedulePart*> NetworkSchedule::parts() const {
+  std::vector<const SchedulePart*> out;
+  for (const auto& st : steps) {
+    for (const auto& p : st.parts)
+      out.push_back(&p);
+  }
+  return out;
+}
+
+std::vector<PartRow> part_rows(const NetworkSchedule& s) {
+  std::vector<PartRow> rows;
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    const auto& st = s.steps[i];
+    for (std::size_t k = 0; k < st.parts.size(); ++k) {
+      const bool first = k == 0;
+      rows.push_back({i, &st.parts[k], first ? st.transition_cycles : 0.0,
+                      first ? st.transition_energy : 0.0});
+    }
+  }
+  return rows;
+}
+
+void total_step(ScheduleStep& step) {
+  double cycles = 0, energy = 0;
+  if (step.parts.size() == 1) {
+    cycles = step.parts[0].cost.cycles;
+    energy = step.parts[0].cost.energy;
+  } else if (step.kind == ScheduleStep::Kind::concurrent) {
+    // The slowest part, then the synchronisation; every part's energy but
+    // its own static energy, and the SoC's static power over the step.
+    double static_per_cycle = 0;
+    for (const auto& p : step.parts) {
+      cycles = std::max(cycles, p.cost.cycles);
+      energy += p.cost.energy - p.cost.static_energy;
+      if (p.cost.cycles > 0)
+        static_per_cycle = std::max(static_per_cycle, p.cost.static_energy / p.cost.cycles);
+    }
+    cycles += step.sync_cycles;
+    energy += static_per_cycle * cycles;
+  } else {
+    for (const auto& p : step.parts) {
+      cycles += p.cost.cycles;
+      energy += p.cost.energy;
+    }
+  }
+  step.cycles = cycles + step.transition_cycles;
+  step.energy = energy + step.transition_energy;
+}
+
+void total_schedule(NetworkSchedule& s) {
+  s.cycles = 0;
+  s.energy = 0;
+  std::fill(s.peak_bytes.begin(), s.peak_bytes.end(), 0);
+  for (const auto& st : s.steps) {
+    s.cycles += st.cycles;
+    s.energy += st.energy;
+    for (const auto& p : st.parts) {
+      for (std::size_t lvl = 0; lvl < s.peak_bytes.size() && lvl < kMaxLevels; ++lvl)
+        s.peak_bytes[lvl] = std::max(s.peak_bytes[lvl], p.cost.bytes_held[lvl]);
+    }
+  }
+}
+
+std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkSchedule& s,
+                                              int activations_home, int weights_home) {
+  const auto& layers = graph.layers();
+  std::vector<std::size_t> step_of(layers.size(), 0);
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    for (const auto& p : s.steps[i].parts) {
+      if (p.index < layers.size()) step_of[p.index] = i;
+    }
+  }
+  const std::size_t last = s.steps.empty() ? 0 : s.steps.size() - 1;
+  std::vector<TensorPlacement> out;
+  std::map<std::string, std::size_t> activation;  // tensor name -> index in out
+  auto use = [&](const std::string& name, std::int64_t bytes, std::size_t step) {
+    auto [it, fresh] = activation.try_emplace(name, out.size());
+    if (fresh) {
+      TensorPlacement t;
+      t.name = name;
+      t.bytes = bytes;
+      t.level = activations_home;
+      t.first_step = 0;  // a graph input: live from the start
+      out.push_back(t);
+    }
+    auto& t = out[it->second];
+    t.last_step = std::max(t.last_step, step);
+  };
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Layer& l = layers[i];
+    for (const auto& in : l.inputs)
+      use(in, l.input_bytes() / l.num_inputs(), step_of[i]);
+    use(l.output, l.output_bytes(), step_of[i]);
+    auto& o = out[activation[l.output]];
+    o.first_step = step_of[i];
+    if (!l.weights.empty()) {
+      TensorPlacement w;
+      w.name = l.weights;
+      w.role = TensorPlacement::Role::weights;
+      w.bytes = l.weight_bytes();
+      w.level = weights_home;
+      w.first_step = w.last_step = step_of[i];
+      out.push_back(w);
+    }
+  }
+  for (const auto& name : graph.outputs()) {
+    auto it = activation.find(name);
+    if (it != activation.end()) out[it->second].last_step = last;
+  }
+  return out;
+}
+
+}  // namespace tessel

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/schedule.hpp"
+#include "sim/event_sim.hpp"
+
+// Workflows that replay schedules in the event simulator next to the
+// analytical model, shared by `tessel simulate` / `tessel validate` and the
+// Python package (docs/architecture.md, "Driver").
+namespace tessel::driver {
+
+// The schedule with only the steps that run `layer`; throws MappingError
+// when the graph has no such layer.
+NetworkSchedule only_layer(const NetworkSchedule& schedule, const Graph& graph,
+                           const std::string& layer);
+
+// A stored schedule of `graph` on `soc`, read from the results database at
+// `path`, its units resolved by name. Throws MappingError when it maps
+// another network, was made for another description of the SoC, or names a
+// unit the SoC lacks; StoreError when it cannot be read.
+NetworkSchedule load_schedule(const std::string& path, std::int64_t id, const Graph& graph,
+                              const hw::Soc& soc);
+
+// One replayed part: the analytical cycles (with its step's layout
+// conversion) next to the simulated ones.
+struct ReplayRow {
+  std::string layer, unit;
+  double analytical = 0, simulated = 0;
+};
+
+struct Replay {
+  sim::SimResult result;
+  std::vector<ReplayRow> rows;  // one per part, in step order
+  double analytical_total = 0;
+};
+
+// Replays a schedule of `graph` and sets the model's figures beside the
+// simulator's; with `trace`, writes a Chrome / Perfetto trace there (the
+// simulator must keep its jobs).
+Replay replay(const sim::EventSim& es, const hw::Soc& soc, const Graph& graph,
+              const NetworkSchedule& schedule, const std::string& trace = "");
+
+// (analytical - simulated) / simulated, in percent (0 when nothing was simulated).
+double percent_error(double analytical, double simulated);
+
+// The model's error against the simulator over random legal candidates of
+// every (layer, unit) pair of a graph: |error| percent sorted, and the mean
+// signed error.
+struct Validation {
+  std::vector<double> abs_errors;
+  double mean_error = 0;
+};
+Validation validate(const sim::Analytical& model, const sim::EventSim& es, const Graph& graph,
+                    std::size_t samples, std::uint64_t seed, std::int64_t max_tiles);
+
+}  // namespace tessel::driver

@@ -1,0 +1,77 @@
+#include "mappers/passes/pass.hpp"
+
+// The network pass that turns the unit assignment into the schedule: one
+// step per layer in graph order, each after the layout conversions its
+// inputs need, the tensors at their home levels, and the totals.
+namespace tessel::mappers {
+
+void layout_conversion(const hw::Soc& soc, const Layer& producer, int from, int to, double& cycles,
+                       double& energy) {
+  if (soc.units[static_cast<std::size_t>(from)].layout ==
+      soc.units[static_cast<std::size_t>(to)].layout)
+    return;
+  const auto bytes = static_cast<double>(producer.output_bytes());
+  cycles += bytes * soc.conversion_cycles;
+  energy += bytes * soc.conversion_energy;
+}
+
+NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::size_t>& choice) {
+  const hw::Soc& soc = st.model.soc();
+  const auto& layers = st.graph.layers();
+  const auto& searches = st.result.searches;
+  NetworkSchedule s;
+  s.network = st.graph.name();
+  s.soc = soc.name;
+  s.soc_hash = soc.hash;
+  s.objective = std::string(objective_name(st.options.search.objective));
+  s.mapper = std::string(mapper_name(st.options.mapper));
+  s.frequency = soc.frequency;
+  s.peak_bytes.assign(soc.levels.size(), 0);
+  for (const auto& lvl : soc.levels)
+    s.level_names.push_back(lvl.name);
+  for (std::size_t j = 0; j < layers.size(); ++j) {
+    const auto& us = searches[j][choice[j]];
+    ScheduleStep step;
+    SchedulePart part;
+    part.layer = layers[j].name;
+    part.index = j;
+    part.unit = us.unit;
+    part.unit_name = soc.units[static_cast<std::size_t>(us.unit)].name;
+    part.mapping = us.result->best;
+    part.cost = us.result->cost;
+    step.parts.push_back(std::move(part));
+    for (auto p : st.graph.producers(j)) {
+      layout_conversion(soc, layers[p], searches[p][choice[p]].unit, us.unit,
+                        step.transition_cycles, step.transition_energy);
+    }
+    total_step(step);
+    s.steps.push_back(std::move(step));
+  }
+  total_schedule(s);
+  s.tensors = schedule_tensors(st.graph, s, soc.activations_home, soc.weights_home);
+  return s;
+}
+
+namespace {
+
+class BuildSchedule final : public NetworkPass {
+ public:
+  std::string_view name() const override { return "build-schedule"; }
+  void run(NetworkState& st) const override {
+    st.result.schedule = build_schedule(st, st.choice);
+    auto& out = st.result;
+    for (const auto* part : out.schedule.parts()) {
+      for (const auto& us : out.searches[part->index]) {
+        if (us.unit == part->unit) out.proven = out.proven && us.result->proven;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<NetworkPass> build_schedule_pass() {
+  return std::make_unique<BuildSchedule>();
+}
+
+}  // namespace tessel::mappers

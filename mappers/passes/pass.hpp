@@ -1,0 +1,51 @@
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "mappers/network_mapper.hpp"
+
+// Network passes (docs/architecture.md, "Network passes"): map_network runs
+// a pipeline of passes over one NetworkState. Each pass reads what earlier
+// passes left and adds its own part: the layer searches, the unit of every
+// layer, the schedule; later ones order, split, fuse and plan memory.
+namespace tessel::mappers {
+
+// What the passes of one network mapping share.
+struct NetworkState {
+  const Graph& graph;
+  const sim::Analytical& model;
+  const NetworkOptions& options;
+  LayerCache* cache = nullptr;      // across networks; nullptr: a local one
+  std::vector<int> units;           // the units layers may run on
+  NetworkResult& result;            // searches, counters, and the schedule
+  std::vector<std::size_t> choice;  // per layer, its entry in result.searches (unit assignment)
+};
+
+class NetworkPass {
+ public:
+  virtual ~NetworkPass() = default;
+  virtual std::string_view name() const = 0;
+  // Contract: transforms the state; throws MappingError naming the layer
+  // when the network cannot be mapped.
+  virtual void run(NetworkState& state) const = 0;
+};
+
+// The passes of map_network, in order.
+std::unique_ptr<NetworkPass> search_layers_pass();   // search_layers.cpp
+std::unique_ptr<NetworkPass> assign_units_pass();    // assign_units.cpp
+std::unique_ptr<NetworkPass> build_schedule_pass();  // build_schedule.cpp
+
+// The schedule of a unit assignment: one step per layer in graph order, with
+// the layout conversions from its producers' units, the tensors and the
+// totals (build_schedule.cpp; the assignment pass compares schedules too).
+NetworkSchedule build_schedule(const NetworkState& state, const std::vector<std::size_t>& choice);
+
+// Adds to (cycles, energy) the layout conversion of producer's output when
+// it moves from unit `from` to unit `to` of different layouts.
+void layout_conversion(const hw::Soc& soc, const Layer& producer, int from, int to, double& cycles,
+                       double& energy);
+
+}  // namespace tessel::mappers
