@@ -16,9 +16,9 @@
 #include "cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/zoo.hpp"
+#include "driver/explore.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
-#include "store/exploration.hpp"
 
 namespace tessel::cli {
 namespace {
@@ -76,9 +76,12 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
 }
 
 void run_explore(const ExploreOptions& o) {
-  const auto objective = mappers::parse_objective(o.objective);
-  const auto mapper = mappers::parse_mapper(o.mapper);
-  const auto strategy = mappers::parse_strategy(o.strategy);
+  driver::ExploreSettings settings;
+  settings.objective = o.objective;
+  settings.mapper = o.mapper;
+  settings.strategy = o.strategy;
+  settings.budget = o.budget;
+  settings.units = o.units;
   const auto mode = store::parse_store_mode(o.store);
   if (o.threads < 0) throw ConfigError("--threads must be 0 (all cores) or positive");
   const auto soc = hw::load_soc(o.soc);
@@ -87,15 +90,10 @@ void run_explore(const ExploreOptions& o) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   const sim::Analytical model(soc);
-  mappers::NetworkOptions opt;
-  opt.mapper = mapper;
-  opt.search.objective = objective;
-  opt.search.strategy = strategy;
-  opt.search.budget = o.budget;
-  opt.units = o.units;
+  const auto opt = driver::network_options(settings, *soc);
   const bool progress = ::isatty(STDERR_FILENO) != 0;
 
-  store::ExplorationOptions eo;
+  driver::ExplorationOptions eo;
   eo.network = opt;
   eo.db = o.db;
   eo.run = {o.command, o.objective, o.mapper, o.strategy, threads, mode};
@@ -107,9 +105,9 @@ void run_explore(const ExploreOptions& o) {
   std::vector<const Graph*> inputs;
   for (const auto& g : graphs)
     inputs.push_back(&g);
-  store::Exploration ex;
+  driver::Exploration ex;
   try {
-    ex = store::run_exploration(inputs, model, eo);
+    ex = driver::run_exploration(inputs, model, eo);
   } catch (...) {
     if (progress) std::cerr << "\r\033[K";
     throw;
@@ -127,7 +125,7 @@ void run_explore(const ExploreOptions& o) {
   if (o.json) {
     nlohmann::ordered_json networks = nlohmann::ordered_json::array();
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-    const auto sum = store::totals(ex.results, soc->levels.size());
+    const auto sum = driver::totals(ex.results, soc->levels.size());
     for (const auto& e : done) {
       const auto& s = e.result.schedule;
       nlohmann::ordered_json peak_j = nlohmann::ordered_json::object(),

@@ -13,27 +13,27 @@
 #include <tbb/task_arena.h>
 
 #include "core/errors.hpp"
+#include "driver/explore.hpp"
 #include "mappers/objective.hpp"
-#include "store/exploration.hpp"
 
 namespace py = pybind11;
 
 namespace tessel::bindings {
 namespace {
 
-// The exploration itself is store::run_exploration, shared with `tessel
+// The exploration itself is driver::run_exploration, shared with `tessel
 // explore`; this only adapts it to the Python result object.
 void run_body(const ExploreRequest& rq, mappers::NetworkOptions opt, store::StoreMode mode,
               Exploration& ex) {
   const sim::Analytical model(ex.soc);
-  store::ExplorationOptions eo;
+  driver::ExplorationOptions eo;
   eo.network = std::move(opt);
   eo.db = rq.db;
   eo.run = {rq.command, ex.objective, ex.mapper, ex.strategy, ex.threads, mode};
   std::vector<const Graph*> graphs;
   for (const auto& g : ex.graphs)
     graphs.push_back(g.get());
-  auto out = store::run_exploration(graphs, model, std::move(eo));
+  auto out = driver::run_exploration(graphs, model, std::move(eo));
   ex.results = std::move(out.results);
   ex.wall_seconds = out.wall_seconds;
   ex.evaluated = out.evaluated;
@@ -53,23 +53,15 @@ std::shared_ptr<Exploration> explore(const ExploreRequest& rq) {
     if (!g) throw ConfigError("explore: a model is None");
   }
   if (rq.threads < 0) throw ConfigError("threads must be 0 or None (all cores) or positive");
-  mappers::NetworkOptions opt;
-  opt.mapper = mappers::parse_mapper(rq.mapper);
-  opt.search.objective = mappers::parse_objective(rq.objective);
-  opt.search.strategy = mappers::parse_strategy(rq.strategy);
-  opt.search.budget = rq.budget;
-  opt.search.seed = rq.seed;
-  opt.units = rq.units;
+  driver::ExploreSettings settings;
+  settings.objective = rq.objective;
+  settings.mapper = rq.mapper;
+  settings.strategy = rq.strategy;
+  settings.budget = rq.budget;
+  settings.seed = rq.seed;
+  settings.units = rq.units;
+  auto opt = driver::network_options(settings, *rq.soc);
   const auto mode = store::parse_store_mode(rq.store);
-  for (const auto& u : rq.units) {
-    if (!rq.soc->find_unit(u)) {
-      std::string names;
-      for (const auto& s : rq.soc->units)
-        names += (names.empty() ? "" : ", ") + s.name;
-      throw MappingError(
-          fmt::format("SoC '{}' has no unit '{}' (units: {})", rq.soc->name, u, names));
-    }
-  }
 
   auto ex = std::make_shared<Exploration>();
   ex->soc = rq.soc;
@@ -127,7 +119,7 @@ std::shared_ptr<Exploration> explore(const ExploreRequest& rq) {
 
 py::dict exploration_total(const Exploration& e) {
   const hw::Soc& soc = *e.soc;
-  const auto sum = store::totals(e.results, soc.levels.size());
+  const auto sum = driver::totals(e.results, soc.levels.size());
   const double cycles = sum.cycles, energy = sum.energy;
   const auto& peak = sum.peak_bytes;
   py::dict peak_bytes;
@@ -149,28 +141,13 @@ std::int64_t write_exploration(const Exploration& e, const std::string& path,
         "store='all' keeps every evaluated candidate, which exists only during the search: "
         "pass db=PATH, store='all' to tessel.explore instead");
   if (path.empty()) throw ConfigError("to_sqlite: empty database path");
+  std::vector<const Graph*> graphs;
+  for (const auto& g : e.graphs)
+    graphs.push_back(g.get());
   py::gil_scoped_release nogil;
-  std::unique_ptr<store::Database> db;
-  std::int64_t run = 0;
-  try {
-    db = std::make_unique<store::Database>(path);
-    run = db->begin_run({command, e.objective, e.mapper, e.strategy, e.threads, mode});
-    try {
-      for (std::size_t i = 0; i < e.graphs.size(); ++i) {
-        const Graph& g = *e.graphs[i];
-        const auto network = db->put_network(run, g);
-        db->put_result(run, network, db->put_soc(*e.soc), g, *e.soc, e.results[i], mode);
-      }
-      db->end_run(run, e.wall_seconds, e.evaluated, e.pruned);
-    } catch (...) {
-      db->discard_run(run);
-      throw;
-    }
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& x) {
-    throw StoreError(fmt::format("database '{}': {}", path, x.what()));
-  }
+  const auto run =
+      driver::write_exploration(path, {command, e.objective, e.mapper, e.strategy, e.threads, mode},
+                                graphs, *e.soc, e.results, e.wall_seconds, e.evaluated, e.pruned);
   return run;
 }
 

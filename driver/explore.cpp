@@ -1,10 +1,33 @@
-#include "store/exploration.hpp"
+#include "driver/explore.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
 
-namespace tessel::store {
+#include <fmt/format.h>
+
+namespace tessel::driver {
+
+using store::Database;
+using store::StoreMode;
+
+mappers::NetworkOptions network_options(const ExploreSettings& s, const hw::Soc& soc) {
+  mappers::NetworkOptions opt;
+  opt.mapper = mappers::parse_mapper(s.mapper);
+  opt.search.objective = mappers::parse_objective(s.objective);
+  opt.search.strategy = mappers::parse_strategy(s.strategy);
+  opt.search.budget = s.budget;
+  opt.search.seed = s.seed;
+  opt.units = s.units;
+  for (const auto& u : s.units) {
+    if (soc.find_unit(u)) continue;
+    std::string names;
+    for (const auto& x : soc.units)
+      names += (names.empty() ? "" : ", ") + x.name;
+    throw MappingError(fmt::format("SoC '{}' has no unit '{}' (units: {})", soc.name, u, names));
+  }
+  return opt;
+}
 
 Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t levels) {
   Totals t;
@@ -69,4 +92,41 @@ Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::
   return ex;
 }
 
-}  // namespace tessel::store
+}  // namespace tessel::driver
+
+namespace tessel::driver {
+
+std::int64_t write_exploration(const std::string& path, const store::RunInfo& info,
+                               const std::vector<const Graph*>& graphs, const hw::Soc& soc,
+                               const std::vector<mappers::NetworkResult>& results,
+                               double wall_seconds, std::uint64_t evaluated, std::uint64_t pruned) {
+  if (info.mode == StoreMode::all)
+    throw ConfigError(
+        "store 'all' keeps every evaluated candidate, which exists only during the search: "
+        "store it while exploring instead");
+  if (path.empty()) throw ConfigError("empty database path");
+  std::unique_ptr<Database> db;
+  std::int64_t run = 0;
+  try {
+    db = std::make_unique<Database>(path);
+    run = db->begin_run(info);
+    try {
+      for (std::size_t i = 0; i < graphs.size(); ++i) {
+        const Graph& g = *graphs[i];
+        const auto network = db->put_network(run, g);
+        db->put_result(run, network, db->put_soc(soc), g, soc, results[i], info.mode);
+      }
+      db->end_run(run, wall_seconds, evaluated, pruned);
+    } catch (...) {
+      db->discard_run(run);
+      throw;
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& x) {
+    throw StoreError(fmt::format("database '{}': {}", path, x.what()));
+  }
+  return run;
+}
+
+}  // namespace tessel::driver

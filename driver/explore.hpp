@@ -11,7 +11,10 @@
 #include "sim/analytical.hpp"
 #include "store/database.hpp"
 
-namespace tessel::store {
+// The exploration workflow (docs/architecture.md, "Driver"): `tessel
+// explore` and tessel.explore() in Python map networks and write the results
+// database through these functions.
+namespace tessel::driver {
 
 // Thrown by run_exploration when the search's cancel flag was set; the run
 // has been removed from the database.
@@ -20,11 +23,26 @@ class Cancelled : public Error {
   using Error::Error;
 };
 
+// What to explore and how, by name, as the CLI and Python take it.
+struct ExploreSettings {
+  std::string objective = "latency";
+  std::string mapper = "tessel";
+  std::string strategy = "auto";
+  std::uint64_t budget = 200000;
+  std::uint64_t seed = 1;
+  std::vector<std::string> units;  // empty: every unit
+};
+
+// The network options of `settings` on `soc`. Throws ConfigError naming a
+// bad objective, mapper or strategy, MappingError naming a unit the SoC
+// lacks (with the units it has).
+mappers::NetworkOptions network_options(const ExploreSettings& settings, const hw::Soc& soc);
+
 // What run_exploration does besides mapping.
 struct ExplorationOptions {
   mappers::NetworkOptions network;  // mapper, search options (objective, cancel flag), units
   std::string db;                   // results file written during the run; empty: none
-  RunInfo run;                      // recorded with the run (its mode decides what is stored)
+  store::RunInfo run;               // recorded with the run (its mode decides what is stored)
   std::function<void(const Graph&)> before_network;  // e.g. a progress line
 };
 
@@ -56,4 +74,14 @@ Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t le
 Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::Analytical& model,
                             ExplorationOptions options);
 
-}  // namespace tessel::store
+// Contract: writes an exploration already run (its graphs and results, in
+// the same order) into the results database at `path` as run_exploration
+// would have with `run.mode` (best or pareto; `all` is refused, since the
+// evaluated candidates exist only during the search). Returns the run id. A
+// failure leaves no part of the run in the file (StoreError).
+std::int64_t write_exploration(const std::string& path, const store::RunInfo& run,
+                               const std::vector<const Graph*>& graphs, const hw::Soc& soc,
+                               const std::vector<mappers::NetworkResult>& results,
+                               double wall_seconds, std::uint64_t evaluated, std::uint64_t pruned);
+
+}  // namespace tessel::driver
