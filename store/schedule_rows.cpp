@@ -1,0 +1,130 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "store/database.hpp"
+#include "store/mapping_columns.hpp"
+
+// The steps (one schedule_layers row per part) and the tensors of a stored
+// schedule (docs/database.md).
+namespace tessel::store {
+
+namespace {
+
+std::string slice_json(const LayerSlice& slice) {
+  if (slice.whole()) return "null";
+  return nlohmann::json{{"dim", dim_name(slice.dim)}, {"begin", slice.begin}, {"end", slice.end}}
+      .dump();
+}
+
+LayerSlice parse_slice(const std::string& text) {
+  LayerSlice slice;
+  const auto j = nlohmann::json::parse(text);
+  if (j.is_null()) return slice;
+  slice.dim = parse_dim(j.at("dim").get<std::string>()).value_or(Dim::K);
+  slice.begin = j.at("begin").get<std::int64_t>();
+  slice.end = j.at("end").get<std::int64_t>();
+  return slice;
+}
+
+ScheduleStep::Kind parse_step_kind(const std::string& text) {
+  for (auto k :
+       {ScheduleStep::Kind::single, ScheduleStep::Kind::concurrent, ScheduleStep::Kind::fused}) {
+    if (text == step_kind_name(k)) return k;
+  }
+  throw StoreError(fmt::format("unknown step kind '{}' in a stored schedule", text));
+}
+
+}  // namespace
+
+void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
+                         const std::vector<std::int64_t>& layer_ids) {
+  SQLite::Statement sl(
+      *db_, "INSERT INTO schedule_layers VALUES (" + placeholders(10 + kMappingColumnCount) + ")");
+  for (std::size_t k = 0; k < s.steps.size(); ++k) {
+    const auto& step = s.steps[k];
+    for (std::size_t p = 0; p < step.parts.size(); ++p) {
+      const auto& part = step.parts[p];
+      const bool first = p == 0;  // the step's own figures go with its first part
+      sl.bind(1, static_cast<std::int64_t>(schedule));
+      sl.bind(2, static_cast<std::int64_t>(layer_ids.at(part.index)));
+      sl.bind(3, static_cast<std::int64_t>(part.index));
+      sl.bind(4, static_cast<std::int64_t>(k));
+      sl.bind(5, static_cast<std::int64_t>(p));
+      sl.bind(6, std::string(step_kind_name(step.kind)));
+      sl.bind(7, slice_json(part.slice));
+      sl.bind(8, first ? step.transition_cycles : 0.0);
+      sl.bind(9, first ? step.transition_energy : 0.0);
+      sl.bind(10, first ? step.sync_cycles : 0.0);
+      bind_mapping(sl, 11, soc, part.mapping, part.cost);
+      sl.exec();
+      sl.reset();
+    }
+  }
+  SQLite::Statement ts(*db_, "INSERT INTO schedule_tensors VALUES (" + placeholders(8) + ")");
+  for (const auto& t : s.tensors) {
+    ts.bind(1, static_cast<std::int64_t>(schedule));
+    ts.bind(2, t.name);
+    ts.bind(3, t.role == TensorPlacement::Role::weights ? "weights" : "activation");
+    ts.bind(4, static_cast<std::int64_t>(t.bytes));
+    ts.bind(5, soc.levels.at(static_cast<std::size_t>(t.level)).name);
+    ts.bind(6, static_cast<std::int64_t>(t.offset));
+    ts.bind(7, static_cast<std::int64_t>(t.first_step));
+    ts.bind(8, static_cast<std::int64_t>(t.last_step));
+    ts.exec();
+    ts.reset();
+  }
+}
+
+void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
+  SQLite::Statement ls(*db_,
+                       "SELECT sl.idx, l.name, sl.step, sl.step_kind, sl.slice, "
+                       "sl.transition_cycles, sl.transition_energy_pj, sl.sync_cycles, sl.* FROM "
+                       "schedule_layers sl JOIN layers l ON l.id = sl.layer_id WHERE "
+                       "sl.schedule_id = ? ORDER BY sl.step, sl.part");
+  ls.bind(1, static_cast<std::int64_t>(id));
+  constexpr int kMapping = 8 + 10;  // the selected columns, then sl.*'s before the mapping
+  while (ls.executeStep()) {
+    const auto step = static_cast<std::size_t>(ls.getColumn(2).getInt64());
+    if (step >= s.steps.size()) {
+      s.steps.resize(step + 1);
+      auto& st = s.steps[step];
+      st.kind = parse_step_kind(ls.getColumn(3).getString());
+      st.transition_cycles = ls.getColumn(5).getDouble();
+      st.transition_energy = ls.getColumn(6).getDouble();
+      st.sync_cycles = ls.getColumn(7).getDouble();
+    }
+    SchedulePart part;
+    part.index = static_cast<std::size_t>(ls.getColumn(0).getInt64());
+    part.layer = ls.getColumn(1).getString();
+    part.slice = parse_slice(ls.getColumn(4).getString());
+    part.unit_name = ls.getColumn(kMapping).getString();
+    read_mapping(ls, kMapping, part.mapping, part.cost);
+    s.steps[step].parts.push_back(std::move(part));
+  }
+  for (auto& st : s.steps)
+    total_step(st);
+  SQLite::Statement ts(*db_,
+                       "SELECT name, role, bytes, level, offset, first_step, last_step FROM "
+                       "schedule_tensors WHERE schedule_id = ? ORDER BY rowid");
+  ts.bind(1, static_cast<std::int64_t>(id));
+  while (ts.executeStep()) {
+    TensorPlacement t;
+    t.name = ts.getColumn(0).getString();
+    t.role = ts.getColumn(1).getString() == "weights" ? TensorPlacement::Role::weights
+                                                      : TensorPlacement::Role::activation;
+    t.bytes = ts.getColumn(2).getInt64();
+    const auto level = ts.getColumn(3).getString();
+    const auto it = std::find(s.level_names.begin(), s.level_names.end(), level);
+    t.level = static_cast<int>(it - s.level_names.begin());
+    t.offset = ts.getColumn(4).getInt64();
+    t.first_step = static_cast<std::size_t>(ts.getColumn(5).getInt64());
+    t.last_step = static_cast<std::size_t>(ts.getColumn(6).getInt64());
+    s.tensors.push_back(std::move(t));
+  }
+}
+
+}  // namespace tessel::store
