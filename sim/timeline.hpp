@@ -79,9 +79,10 @@ class StepLoads {
 // prod(n before L) x (n_L - 1)), and each key that occurs is timed once.
 // A transfer overlaps the work when its operand is double-buffered and no
 // single-ported level stands between them.
-inline double step_sum(const LayerContext& ctx, const LoopLevels& lv,
-                       const std::array<bool, kNumOperands>& db, const StepTransfers& tr,
-                       double work, double steps) {
+// Inlined into its callers: its arguments stay in registers on the hot path.
+[[gnu::always_inline]] inline double step_sum(const LayerContext& ctx, const LoopLevels& lv,
+                                              const std::array<bool, kNumOperands>& db,
+                                              const StepTransfers& tr, double work, double steps) {
   constexpr std::size_t kI = 0, kW = 1, kO = 2;
   if (lv.loops == 0) return work;
   const auto& p = lv.p;
