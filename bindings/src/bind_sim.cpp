@@ -51,6 +51,23 @@ struct Model {
   sim::Analytical analytical;
 };
 
+// A schedule replayed next to the model (only the steps of `layer` when
+// given), with the GIL released; the trace, if any, is written and the jobs
+// dropped.
+driver::Replay replay_schedule(std::shared_ptr<hw::Soc> soc, const Graph& graph,
+                               NetworkSchedule schedule, const std::string& trace,
+                               const std::string& layer) {
+  if (!soc) throw py::type_error("replaying a schedule needs an Soc");
+  if (!layer.empty()) schedule = driver::only_layer(schedule, graph, layer);
+  py::gil_scoped_release release;
+  sim::EventSimOptions o;
+  o.keep_jobs = !trace.empty();
+  const sim::EventSim es(soc, o);
+  auto rep = driver::replay(es, *soc, graph, schedule, trace);
+  rep.result.jobs.clear();
+  return rep;
+}
+
 }  // namespace
 
 void bind_sim(py::module_& m) {
@@ -108,41 +125,19 @@ void bind_sim(py::module_& m) {
       .def_readonly("result", &driver::Replay::result)
       .def_readonly("rows", &driver::Replay::rows, "one per part, in step order")
       .def_readonly("analytical_total", &driver::Replay::analytical_total);
-  m.def(
-      "replay_schedule",
-      [](std::shared_ptr<hw::Soc> soc, const Graph& graph, NetworkSchedule schedule,
-         const std::string& trace, const std::string& layer) {
-        if (!soc) throw py::type_error("replay_schedule needs an Soc");
-        if (!layer.empty()) schedule = driver::only_layer(schedule, graph, layer);
-        py::gil_scoped_release release;
-        sim::EventSimOptions o;
-        o.keep_jobs = !trace.empty();
-        const sim::EventSim es(soc, o);
-        auto rep = driver::replay(es, *soc, graph, schedule, trace);
-        rep.result.jobs.clear();
-        return rep;
-      },
-      py::arg("soc"), py::arg("graph"), py::arg("schedule"), py::arg("trace") = "",
-      py::arg("layer") = "",
-      "simulate_schedule with the analytical model's cycles of every part beside the "
-      "simulator's (what `tessel simulate` prints).");
+  m.def("replay_schedule", &replay_schedule, py::arg("soc"), py::arg("graph"), py::arg("schedule"),
+        py::arg("trace") = "", py::arg("layer") = "",
+        "simulate_schedule with the analytical model's cycles of every part beside the "
+        "simulator's (what `tessel simulate` prints).");
   m.def(
       "simulate_schedule",
       [](std::shared_ptr<hw::Soc> soc, const Graph& graph, NetworkSchedule schedule,
          const std::string& trace, const std::string& layer) {
-        if (!soc) throw py::type_error("simulate_schedule needs an Soc");
-        if (!layer.empty()) schedule = driver::only_layer(schedule, graph, layer);
-        py::gil_scoped_release release;
-        sim::EventSimOptions o;
-        o.keep_jobs = !trace.empty();
-        const sim::EventSim es(soc, o);
-        auto r = driver::replay(es, *soc, graph, schedule, trace).result;
-        r.jobs.clear();
-        return r;
+        return replay_schedule(std::move(soc), graph, std::move(schedule), trace, layer).result;
       },
       py::arg("soc"), py::arg("graph"), py::arg("schedule"), py::arg("trace") = "",
       py::arg("layer") = "",
-      "Replays a network schedule of `graph` in the event simulator, layer after layer (only "
+      "Replays a network schedule of `graph` in the event simulator, step after step (only "
       "`layer` when given); with `trace`, writes a Chrome / Perfetto trace JSON there. Raises "
       "MappingError when a layer cannot run as scheduled or does not exist, IoError when the "
       "trace cannot be written.");

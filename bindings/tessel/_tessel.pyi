@@ -751,10 +751,10 @@ class sim:
 
     @staticmethod
     def simulate_schedule(soc: hwmodels.Soc, graph: core.Graph, schedule: core.NetworkSchedule, trace: str = '', layer: str = '') -> sim.SimResult:
-        """Replays a network schedule of `graph` in the event simulator, layer after layer
-        (only `layer` when given); with `trace`, writes a Chrome / Perfetto trace JSON
-        there. Raises MappingError when a layer cannot run as scheduled or does not exist,
-        IoError when the trace cannot be written.
+        """Replays a network schedule of `graph` in the event simulator, step after step (only
+        `layer` when given); with `trace`, writes a Chrome / Perfetto trace JSON there.
+        Raises MappingError when a layer cannot run as scheduled or does not exist, IoError
+        when the trace cannot be written.
         """
 
 
