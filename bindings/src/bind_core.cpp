@@ -312,14 +312,21 @@ void bind_mapping(py::module_& m) {
                      "Index of the spatial unrolling in the unit's list")
       .def_readonly("depth", &Mapping::depth,
                     "Loop nests (1: one level of tiling; 2 or 3: staged through levels)")
-      .def_property_readonly(
+      .def_property(
           "nests",
           [](const Mapping& mp) {
             return py::module_::import("json").attr("loads")(nests_to_json(mp));
           },
+          [](Mapping& mp, const py::object& nests) {
+            const auto text = py::module_::import("json").attr("dumps")(nests).cast<std::string>();
+            Mapping m = mp;
+            nests_from_json(text, m);
+            mp = m;
+          },
           "Every loop nest, outermost first: {'tile': {dim: extent}, 'order': [dims], "
           "'double_buffer': {operand: bool}, 'level': {operand: level index or -1}}; tile, "
-          "order and double_buffer above are the innermost nest's")
+          "order and double_buffer above are the innermost nest's. Assigning a list of such "
+          "dicts (1 to 3) sets depth and every nest; ConfigError on a malformed one")
       .def(py::self == py::self)
       .def("__repr__", [](const Mapping& mp) {
         std::string tile;

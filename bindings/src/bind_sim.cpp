@@ -38,7 +38,8 @@ Cost evaluate_checked(const sim::Analytical& model, const Layer& layer, const Ma
                                      layer.dim(d)));
   }
   const auto ctx = model.prepare(layer, m.unit);
-  if (!ctx.supported)
+  // A mapping of several loop nests brings its own route of levels.
+  if (!ctx.runs_layer || (m.depth == 1 && !ctx.supported))
     throw MappingError(fmt::format("unit '{}' cannot run layer '{}': {}", unit.name, layer.name,
                                    ctx.unsupported_reason));
   return model.evaluate(ctx, m);

@@ -246,8 +246,11 @@ class core:
         def nests(self) -> object:
             """Every loop nest, outermost first: {'tile': {dim: extent}, 'order': [dims],
             'double_buffer': {operand: bool}, 'level': {operand: level index or -1}}; tile,
-            order and double_buffer above are the innermost nest's
+            order and double_buffer above are the innermost nest's. Assigning a list of such
+            dicts (1 to 3) sets depth and every nest; ConfigError on a malformed one
             """
+        @nests.setter
+        def nests(self, value: object) -> None: ...
         def __eq__(self, other: object) -> bool: ...
         def __repr__(self) -> str: ...
 

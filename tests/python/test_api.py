@@ -159,3 +159,36 @@ def test_native_objects(gap9):
     assert mp.double_buffer == {"I": True, "W": True, "O": False}
     kinds = tessel.unit_kinds()
     assert {"cpu", "cluster", "conv_engine", "pe_array", "aimc"} <= set(kinds["kind"])
+
+
+def test_mapping_of_two_loop_nests(gap9):
+    """A mapping staged through L2 (weights homed in L3) is costed; an outer nest of the
+    whole layer that moves nothing costs what the one-nest mapping costs."""
+    core, sim = tessel._tessel.core, tessel._tessel.sim
+    g = core.zoo_model("resnet8")
+    layer = g.layers[g.find_layer("block1.conv1")]
+    unit = [u.name for u in gap9.native.units].index("cluster")
+    one = core.make_mapping(layer, unit, tile="OY=8", double_buffer="all")
+    base = sim.Analytical(gap9.native).evaluate(layer, one)
+    assert base.legal and one.depth == 1 and len(one.nests) == 1
+    whole = {"tile": {d: layer.dims[d] for d in core.dim_names},
+             "order": list(core.dim_names), "double_buffer": {"I": False, "W": False, "O": False},
+             "level": {"I": -1, "W": -1, "O": -1}}
+    two = core.make_mapping(layer, unit, tile="OY=8", double_buffer="all")
+    two.nests = [whole] + one.nests
+    assert two.depth == 2 and two.tile == one.tile
+    same = sim.Analytical(gap9.native).evaluate(layer, two)
+    assert same.cycles == pytest.approx(base.cycles, rel=1e-12)
+    # Weights in L3: the outer nest brings output-channel tiles of them into L2.
+    levels = [lv.name for lv in gap9.native.levels]
+    staged_soc = gap9.with_params({"home.weights": "L3"})
+    staged = core.make_mapping(layer, unit, tile="OY=8", double_buffer="all")
+    outer = dict(whole, level={"I": -1, "W": levels.index("L2"), "O": -1},
+                 double_buffer={"I": False, "W": True, "O": False})
+    outer["tile"] = dict(whole["tile"], K=layer.dims["K"] // 2)
+    staged.nests = [outer] + one.nests
+    c = sim.Analytical(staged_soc.native).evaluate(layer, staged)
+    assert c.legal, c.reason
+    assert c.cycles > base.cycles and c.bytes_moved["W"] > base.bytes_moved["W"]
+    with pytest.raises(tessel.ConfigError):
+        staged.nests = []
