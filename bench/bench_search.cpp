@@ -34,7 +34,8 @@ void exhaustive(benchmark::State& state, const char* soc_name, const char* model
   std::uint64_t evaluated = 0;
   for (auto _ : state) {
     sim::CachedEvaluator eval(analytical, ctx);
-    mappers::ExhaustiveSearch search(space, eval, nullptr, 0, space.tile_combos());
+    mappers::LegalTiles legal(eval);
+    mappers::ExhaustiveSearch search(space, legal, 0, space.tile_combos());
     Mapping m;
     while (search.ask(m)) {
       benchmark::DoNotOptimize(eval.evaluate(m));

@@ -19,6 +19,7 @@
 #include "driver/explore.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
+#include "mappers/search/registry.hpp"
 
 namespace tessel::cli {
 namespace {
@@ -233,10 +234,10 @@ void add_explore_command(CLI::App& app, Action& action) {
                   "tessel (full search) | dory (DORY-style heuristic) | divisor (divisor tiles, "
                   "one unrolling)")
       ->capture_default_str();
-  cmd->add_option("--strategy", o->strategy,
-                  "auto (exhaustive when the space allows, proving the optimum; annealing "
-                  "otherwise) | exhaustive | random | annealing")
-      ->capture_default_str();
+  std::string strategies = fmt::format("{} ({})", mappers::kAutoStrategy, mappers::kAutoHelp);
+  for (const auto& s : mappers::strategies().all())
+    strategies += fmt::format(" | {} ({})", s.name, s.help);
+  cmd->add_option("--strategy", o->strategy, strategies)->capture_default_str();
   cmd->add_option("--budget", o->budget, "Evaluations per layer-unit for random / annealing")
       ->capture_default_str();
   cmd->add_option("--units", o->units, "Only these compute units (default: all)")->delimiter(',');

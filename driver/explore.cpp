@@ -1,5 +1,7 @@
 #include "driver/explore.hpp"
 
+#include "mappers/search/registry.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -15,7 +17,8 @@ mappers::NetworkOptions network_options(const ExploreSettings& s, const hw::Soc&
   mappers::NetworkOptions opt;
   opt.mapper = mappers::parse_mapper(s.mapper);
   opt.search.objective = mappers::parse_objective(s.objective);
-  opt.search.strategy = mappers::parse_strategy(s.strategy);
+  mappers::check_strategy(s.strategy);
+  opt.search.strategy = s.strategy;
   opt.search.budget = s.budget;
   opt.search.seed = s.seed;
   opt.units = s.units;

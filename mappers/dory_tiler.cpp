@@ -9,7 +9,7 @@ namespace tessel::mappers {
 LayerResult dory_tiling(const sim::Analytical& model, const sim::LayerContext& ctx,
                         Objective objective) {
   LayerResult res;
-  res.strategy = Strategy::heuristic;
+  res.strategy = "heuristic";
   if (!ctx.supported) {
     res.reason = ctx.unsupported_reason;
     return res;

@@ -11,36 +11,10 @@
 #include <tbb/parallel_for.h>
 
 #include "core/errors.hpp"
-#include "mappers/search/annealing.hpp"
-#include "mappers/search/exhaustive.hpp"
 #include "mappers/search/random.hpp"
+#include "mappers/search/registry.hpp"
 
 namespace tessel::mappers {
-
-std::string_view strategy_name(Strategy s) {
-  switch (s) {
-    case Strategy::automatic:
-      return "auto";
-    case Strategy::exhaustive:
-      return "exhaustive";
-    case Strategy::random:
-      return "random";
-    case Strategy::annealing:
-      return "annealing";
-    case Strategy::heuristic:
-      return "heuristic";
-  }
-  return "?";
-}
-
-Strategy parse_strategy(std::string_view text) {
-  for (auto s :
-       {Strategy::automatic, Strategy::exhaustive, Strategy::random, Strategy::annealing}) {
-    if (text == strategy_name(s)) return s;
-  }
-  throw ConfigError(
-      fmt::format("unknown search strategy '{}' (auto, exhaustive, random, annealing)", text));
-}
 
 namespace {
 
@@ -109,6 +83,86 @@ void run(SearchStrategy& strategy, sim::CachedEvaluator& eval, const sim::LayerC
   part.exhaustive = strategy.exhaustive() && !part.cancelled;
 }
 
+// The driver's tile oracle for one chunk: a tile is skipped when its terms
+// say it is illegal, or when its lower bounds cannot beat the incumbent (the
+// probe's and the chunk's own best) or, for the exact Pareto front, are
+// dominated by the chunk's front.
+class ChunkOracle final : public TileOracle {
+ public:
+  ChunkOracle(sim::CachedEvaluator& eval, const sim::LayerContext& ctx, const SearchOptions& opt,
+              const Part& part, double incumbent)
+      : eval_(eval), ctx_(ctx), opt_(opt), part_(part), incumbent_(incumbent) {}
+
+  bool skip(const DimArray& tile, int unrolling) override {
+    const auto& t = eval_.terms(tile, unrolling);
+    if (!t.legal) return true;
+    return opt_.exact_pareto ? dominated(t) : bound_loses(t);
+  }
+
+ private:
+  bool bound_loses(const sim::TileTerms& t) const {
+    const double bound = score_bound(opt_.objective, t.min_cycles, t.min_energy);
+    return bound > std::min(incumbent_, part_.score) * (1 + 1e-9);
+  }
+  bool dominated(const sim::TileTerms& t) const {
+    ParetoPoint lb;
+    lb.cost.cycles = t.min_cycles;
+    lb.cost.energy = t.min_energy;
+    lb.unit_bytes = t.extra_bytes;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      if (ctx_.moved[o] && ctx_.level[o] == ctx_.level[0]) lb.unit_bytes += t.bytes[o];
+    }
+    for (const auto& q : part_.front) {
+      if (weakly_dominates(q, lb)) return true;
+    }
+    return false;
+  }
+  sim::CachedEvaluator& eval_;
+  const sim::LayerContext& ctx_;
+  const SearchOptions& opt_;
+  const Part& part_;
+  double incumbent_;
+};
+
+// The strategy `auto` stands for on a space of `size` candidates.
+const StrategyInfo& resolve(const SearchOptions& opt, double size) {
+  check_strategy(opt.strategy);
+  const std::string_view name = opt.strategy != kAutoStrategy  ? std::string_view(opt.strategy)
+                                : size <= opt.exhaustive_limit ? "exhaustive"
+                                                               : "annealing";
+  return *strategies().find(name);
+}
+
+// Keeps `b` in `a` when it is better (canonical on ties).
+void keep_best(const Layer& layer, LayerResult& a, const Part& b) {
+  if (!b.found) return;
+  if (!a.found || b.score < a.score ||
+      (b.score == a.score && canonical_less(layer, b.best, a.best))) {
+    a.found = true;
+    a.best = b.best;
+    a.cost = b.cost;
+    a.score = b.score;
+  }
+}
+
+// The front of all the points, sorted by cycles (then energy, bytes, mapping).
+std::vector<ParetoPoint> merged_front(const Layer& layer, std::vector<ParetoPoint> points) {
+  std::sort(points.begin(), points.end(), [&](const ParetoPoint& a, const ParetoPoint& b) {
+    if (a.cost.cycles != b.cost.cycles) return a.cost.cycles < b.cost.cycles;
+    if (a.cost.energy != b.cost.energy) return a.cost.energy < b.cost.energy;
+    if (a.unit_bytes != b.unit_bytes) return a.unit_bytes < b.unit_bytes;
+    return canonical_less(layer, a.mapping, b.mapping);
+  });
+  std::vector<ParetoPoint> front;
+  for (const auto& p : points) {
+    bool dominated = false;
+    for (const auto& q : front)
+      dominated = dominated || weakly_dominates(q, p);
+    if (!dominated) front.push_back(p);
+  }
+  return front;
+}
+
 }  // namespace
 
 LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& ctx,
@@ -120,76 +174,47 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
   }
   const LayerMapSpace space(ctx, opt.space);
   res.space_size = space.size();
-  Strategy strategy = opt.strategy;
-  if (strategy == Strategy::heuristic)
-    throw ConfigError("search_layer runs auto, exhaustive, random or annealing searches");
-  if (strategy == Strategy::automatic)
-    strategy = res.space_size <= opt.exhaustive_limit ? Strategy::exhaustive : Strategy::annealing;
-  res.strategy = strategy;
+  const StrategyInfo& strategy = resolve(opt, res.space_size);
+  res.strategy = strategy.name;
   std::mutex sink;
 
   // A deterministic first incumbent from a seeded sample, shared by all
   // chunks so that branch and bound prunes from the start.
-  double incumbent = kInf;
   Part probe;
-  if (strategy == Strategy::exhaustive) {
+  if (strategy.exhaustive) {
     sim::CachedEvaluator eval(model, ctx);
     RandomSearch sample(space, opt.seed, kProbeSamples);
     SearchOptions quiet = opt;
     quiet.on_candidate = nullptr;
     run(sample, eval, ctx, quiet, sink, probe);
-    incumbent = probe.score;
   }
+  const double incumbent = probe.found ? probe.score : kInf;
 
-  const std::size_t chunks = strategy == Strategy::exhaustive
-                                 ? static_cast<std::size_t>(std::min<std::uint64_t>(
-                                       space.tile_combos(), kExhaustiveChunks))
-                                 : kSampleChains;
+  // Fixed chunks, so the result is the same whatever ran where: slices of the
+  // tile combinations for an exhaustive strategy, sampling chains otherwise.
+  const auto combos = space.tile_combos();
+  const std::size_t chunks =
+      strategy.exhaustive
+          ? static_cast<std::size_t>(std::min<std::uint64_t>(combos, kExhaustiveChunks))
+          : kSampleChains;
   std::vector<Part> parts(chunks);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& range) {
     for (std::size_t c = range.begin(); c != range.end(); ++c) {
       Part& part = parts[c];
       sim::CachedEvaluator eval(model, ctx);
-      std::unique_ptr<SearchStrategy> s;
-      const std::uint64_t seed = opt.seed * 1000003u + c + 1;
-      const std::uint64_t share = opt.budget / chunks + (c < opt.budget % chunks ? 1 : 0);
-      if (strategy == Strategy::exhaustive) {
-        const auto combos = space.tile_combos();
-        const auto begin = combos * c / chunks, end = combos * (c + 1) / chunks;
-        TilePrune prune;
-        if (opt.exact_pareto) {
-          prune = [&part, &ctx](const sim::TileTerms& t) {
-            ParetoPoint lb;
-            lb.cost.cycles = t.min_cycles;
-            lb.cost.energy = t.min_energy;
-            lb.unit_bytes = t.extra_bytes;
-            for (std::size_t o = 0; o < kNumOperands; ++o) {
-              if (ctx.moved[o] && ctx.level[o] == ctx.level[0]) lb.unit_bytes += t.bytes[o];
-            }
-            for (const auto& q : part.front) {
-              if (weakly_dominates(q, lb)) return true;
-            }
-            return false;
-          };
-        } else {
-          prune = [&part, incumbent, &opt](const sim::TileTerms& t) {
-            const double bound = score_bound(opt.objective, t.min_cycles, t.min_energy);
-            return bound > std::min(incumbent, part.score) * (1 + 1e-9);
-          };
-        }
-        s = std::make_unique<ExhaustiveSearch>(space, eval, std::move(prune), begin, end);
-      } else if (strategy == Strategy::random) {
-        s = std::make_unique<RandomSearch>(space, seed, share);
-      } else {
-        AnnealingSearch::Options ao;
-        ao.budget = share;
-        s = std::make_unique<AnnealingSearch>(space, seed, ao);
-      }
+      ChunkOracle oracle(eval, ctx, opt, part, incumbent);
+      const StrategyArgs args{space,
+                              opt.seed * 1000003u + c + 1,
+                              opt.budget / chunks + (c < opt.budget % chunks ? 1 : 0),
+                              combos * c / chunks,
+                              combos * (c + 1) / chunks,
+                              &oracle};
+      const auto s = strategy.make(args);
       run(*s, eval, ctx, opt, sink, part);
     }
   });
 
-  // Merge in chunk order: the result is the same whatever ran where.
+  // Merge in chunk order.
   std::vector<ParetoPoint> points = probe.front;
   res.evaluated = probe.evaluated;
   bool complete = true;
@@ -198,36 +223,11 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
     res.pruned += part.pruned;
     complete = complete && part.exhaustive;
     points.insert(points.end(), part.front.begin(), part.front.end());
-    if (!part.found) continue;
-    if (!res.found || part.score < res.score ||
-        (part.score == res.score && canonical_less(*ctx.layer, part.best, res.best))) {
-      res.found = true;
-      res.best = part.best;
-      res.cost = part.cost;
-      res.score = part.score;
-    }
+    keep_best(*ctx.layer, res, part);
   }
-  if (probe.found &&
-      (!res.found || probe.score < res.score ||
-       (probe.score == res.score && canonical_less(*ctx.layer, probe.best, res.best)))) {
-    res.found = true;
-    res.best = probe.best;
-    res.cost = probe.cost;
-    res.score = probe.score;
-  }
-  std::sort(points.begin(), points.end(), [&](const ParetoPoint& a, const ParetoPoint& b) {
-    if (a.cost.cycles != b.cost.cycles) return a.cost.cycles < b.cost.cycles;
-    if (a.cost.energy != b.cost.energy) return a.cost.energy < b.cost.energy;
-    if (a.unit_bytes != b.unit_bytes) return a.unit_bytes < b.unit_bytes;
-    return canonical_less(*ctx.layer, a.mapping, b.mapping);
-  });
-  for (const auto& p : points) {
-    bool dominated = false;
-    for (const auto& q : res.pareto)
-      dominated = dominated || weakly_dominates(q, p);
-    if (!dominated) res.pareto.push_back(p);
-  }
-  res.proven = strategy == Strategy::exhaustive && complete;
+  keep_best(*ctx.layer, res, probe);
+  res.pareto = merged_front(*ctx.layer, std::move(points));
+  res.proven = strategy.exhaustive && complete;
   if (!res.found) res.reason = "no mapping fits the unit's memories";
   return res;
 }

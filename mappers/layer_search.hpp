@@ -14,22 +14,12 @@
 
 namespace tessel::mappers {
 
-// Which strategy a layer search runs.
-enum class Strategy {
-  automatic,   // exhaustive (proven optimum) when the space is at most
-               // `exhaustive_limit` candidates, annealing otherwise
-  exhaustive,  // branch and bound over the whole space
-  random,      // `budget` uniform samples
-  annealing,   // `budget` annealing moves over several chains
-  heuristic,   // a fixed rule (the DORY-style baseline); never proven
-};
-std::string_view strategy_name(Strategy s);
-Strategy parse_strategy(std::string_view text);
-
 // Options of one layer search.
 struct SearchOptions {
   Objective objective = Objective::latency;
-  Strategy strategy = Strategy::automatic;
+  // A registered strategy (mappers/search/registry.hpp) or "auto": exhaustive
+  // when the space has at most `exhaustive_limit` candidates, annealing above.
+  std::string strategy = "auto";
   MapSpaceOptions space;
   double exhaustive_limit = 5e9;  // candidates; above it `automatic` anneals
   std::uint64_t budget = 200000;  // evaluations of random / annealing searches
@@ -58,17 +48,18 @@ struct LayerResult {
   Mapping best;
   Cost cost;
   double score = 0;
-  std::vector<ParetoPoint> pareto;  // over the evaluated candidates, by cycles
-  std::uint64_t evaluated = 0;      // candidates costed by the model
-  std::uint64_t pruned = 0;         // candidates skipped by capacity or bounds
-  double space_size = 0;            // candidates in the mapspace
-  bool proven = false;              // the best is optimal over the whole space
-  Strategy strategy = Strategy::exhaustive;
-  std::string reason;  // when !found: why no mapping is legal
+  std::vector<ParetoPoint> pareto;      // over the evaluated candidates, by cycles
+  std::uint64_t evaluated = 0;          // candidates costed by the model
+  std::uint64_t pruned = 0;             // candidates skipped by capacity or bounds
+  double space_size = 0;                // candidates in the mapspace
+  bool proven = false;                  // the best is optimal over the whole space
+  std::string strategy = "exhaustive";  // the strategy that ran (the DORY tiler: "heuristic")
+  std::string reason;                   // when !found: why no mapping is legal
 };
 
 // Searches the mapspace of one (layer, unit) pair on all threads of the
-// calling task arena (TBB). The best mapping and its cost do not depend on
+// calling task arena (TBB) with the options' strategy (ConfigError when it is
+// not registered). The best mapping and its cost do not depend on
 // the number of threads: the space is split into a fixed number of chunks,
 // pruning is strict (a tile is dropped only when its bound is worse than the
 // incumbent), and ties are broken by canonical_less.

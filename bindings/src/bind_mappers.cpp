@@ -13,6 +13,7 @@
 #include "exploration.hpp"
 #include "mappers/layer_search.hpp"
 #include "mappers/network_mapper.hpp"
+#include "mappers/search/registry.hpp"
 
 namespace py = pybind11;
 
@@ -21,7 +22,24 @@ namespace tessel::bindings {
 void bind_mappers(py::module_& m) {
   m.attr("objectives") = py::make_tuple("latency", "energy", "edp");
   m.attr("mappers") = py::make_tuple("tessel", "dory", "divisor");
-  m.attr("strategies") = py::make_tuple("auto", "exhaustive", "random", "annealing");
+  {
+    // The registered strategies (mappers/search/), after "auto".
+    py::list names;
+    names.append(std::string(mappers::kAutoStrategy));
+    for (const auto& s : mappers::strategies().all())
+      names.append(s.name);
+    m.attr("strategies") = py::tuple(names);
+  }
+  m.def(
+      "strategy_help",
+      [] {
+        py::dict help;
+        help[py::str(std::string(mappers::kAutoStrategy))] = std::string(mappers::kAutoHelp);
+        for (const auto& s : mappers::strategies().all())
+          help[py::str(s.name)] = s.help;
+        return help;
+      },
+      "{name: one-line help} of every search strategy");
 
   py::class_<mappers::ParetoPoint>(m, "ParetoPoint",
                                    "One point of a layer-unit Pareto front over (cycles, "
@@ -44,10 +62,8 @@ void bind_mappers(py::module_& m) {
       .def_readonly("space_size", &mappers::LayerResult::space_size, "Candidates in the mapspace")
       .def_readonly("proven", &mappers::LayerResult::proven,
                     "The best is optimal over the whole space")
-      .def_property_readonly("strategy",
-                             [](const mappers::LayerResult& r) {
-                               return std::string(mappers::strategy_name(r.strategy));
-                             })
+      .def_readonly("strategy", &mappers::LayerResult::strategy,
+                    "The strategy that ran (the DORY tiler: 'heuristic')")
       .def_readonly("reason", &mappers::LayerResult::reason, "When not found: why");
 
   py::class_<mappers::UnitSearch>(m, "UnitSearch", "The result of one layer on one unit.")

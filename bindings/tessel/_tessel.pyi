@@ -831,7 +831,8 @@ class mappers:
         def proven(self) -> bool:
             """The best is optimal over the whole space"""
         @property
-        def strategy(self) -> str: ...
+        def strategy(self) -> str:
+            """The strategy that ran (the DORY tiler: 'heuristic')"""
         @property
         def reason(self) -> str:
             """When not found: why"""
@@ -894,6 +895,10 @@ class mappers:
         Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With
         `db`, the run is written there during the search (store: best | pareto | all).
         """
+
+    @staticmethod
+    def strategy_help() -> dict:
+        """{name: one-line help} of every search strategy"""
 
 
 class store:

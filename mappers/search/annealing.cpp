@@ -1,5 +1,7 @@
 #include "mappers/search/annealing.hpp"
 
+#include "mappers/search/registry.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -97,3 +99,13 @@ void AnnealingSearch::tell(const Mapping& m, const Cost& cost, double score) {
 }
 
 }  // namespace tessel::mappers
+
+TESSEL_STRATEGY(annealing) {
+  registry.add({"annealing",
+                "simulated annealing, `budget` moves per layer and unit over 16 chains", false,
+                [](const tessel::mappers::StrategyArgs& a) {
+                  tessel::mappers::AnnealingSearch::Options o;
+                  o.budget = a.budget;
+                  return std::make_unique<tessel::mappers::AnnealingSearch>(a.space, a.seed, o);
+                }});
+}

@@ -1,10 +1,12 @@
 #include "mappers/search/exhaustive.hpp"
 
+#include "mappers/search/registry.hpp"
+
 namespace tessel::mappers {
 
-ExhaustiveSearch::ExhaustiveSearch(const LayerMapSpace& space, sim::CachedEvaluator& eval,
-                                   TilePrune prune, std::uint64_t begin, std::uint64_t end)
-    : space_(space), eval_(eval), prune_(std::move(prune)), index_(begin), end_(end) {}
+ExhaustiveSearch::ExhaustiveSearch(const LayerMapSpace& space, TileOracle& oracle,
+                                   std::uint64_t begin, std::uint64_t end)
+    : space_(space), oracle_(oracle), index_(begin), end_(end) {}
 
 bool ExhaustiveSearch::next_tile() {
   const auto bufferings = space_.bufferings().size();
@@ -20,8 +22,7 @@ bool ExhaustiveSearch::next_tile() {
     }
     space_.orders(tile_, orders_);
     const auto candidates = static_cast<std::uint64_t>(orders_.size() * bufferings);
-    const auto& terms = eval_.terms(tile_, unrolling_);
-    if (!terms.legal || (prune_ && prune_(terms))) {
+    if (oracle_.skip(tile_, unrolling_)) {
       pruned_ += candidates;
       continue;
     }
@@ -48,3 +49,13 @@ bool ExhaustiveSearch::ask(Mapping& m) {
 }
 
 }  // namespace tessel::mappers
+
+TESSEL_STRATEGY(exhaustive) {
+  registry.add({"exhaustive",
+                "branch and bound over the whole space: every candidate a bound cannot rule out "
+                "is evaluated (proves the optimum)",
+                true, [](const tessel::mappers::StrategyArgs& a) {
+                  return std::make_unique<tessel::mappers::ExhaustiveSearch>(a.space, *a.oracle,
+                                                                             a.begin, a.end);
+                }});
+}

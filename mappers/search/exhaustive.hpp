@@ -8,15 +8,14 @@
 namespace tessel::mappers {
 
 // Exhaustive search with pruning over the tile combinations [begin, end) of a
-// mapspace: for each tile and unrolling, the tile terms are computed once;
-// a tile that does not fit is dropped with all its candidates (capacity
-// pruning), and so is a tile whose lower bounds cannot beat the incumbent
-// (branch and bound, `prune`); every order and buffering of the other tiles
-// is proposed.
+// mapspace: for each tile and unrolling the oracle says whether the tile can
+// be skipped with all its candidates (it does not fit, or its lower bounds
+// cannot beat the incumbent: branch and bound); every order and buffering of
+// the other tiles is proposed.
 class ExhaustiveSearch : public SearchStrategy {
  public:
-  ExhaustiveSearch(const LayerMapSpace& space, sim::CachedEvaluator& eval, TilePrune prune,
-                   std::uint64_t begin, std::uint64_t end);
+  ExhaustiveSearch(const LayerMapSpace& space, TileOracle& oracle, std::uint64_t begin,
+                   std::uint64_t end);
   bool ask(Mapping& m) override;
   void tell(const Mapping&, const Cost&, double) override {}
   bool exhaustive() const override { return true; }
@@ -25,8 +24,7 @@ class ExhaustiveSearch : public SearchStrategy {
  private:
   bool next_tile();
   const LayerMapSpace& space_;
-  sim::CachedEvaluator& eval_;
-  TilePrune prune_;
+  TileOracle& oracle_;
   std::uint64_t index_, end_;
   int unrolling_ = -1;  // -1: no tile yet
   DimArray tile_{};

@@ -1,5 +1,7 @@
 #include "mappers/search/random.hpp"
 
+#include "mappers/search/registry.hpp"
+
 #include <algorithm>
 
 namespace tessel::mappers {
@@ -49,3 +51,10 @@ bool RandomSearch::ask(Mapping& m) {
 }
 
 }  // namespace tessel::mappers
+
+TESSEL_STRATEGY(random) {
+  registry.add({"random", "`budget` uniformly random candidates per layer and unit", false,
+                [](const tessel::mappers::StrategyArgs& a) {
+                  return std::make_unique<tessel::mappers::RandomSearch>(a.space, a.seed, a.budget);
+                }});
+}

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 #include "core/cost.hpp"
 #include "core/mapping.hpp"
@@ -9,12 +8,14 @@
 
 namespace tessel::mappers {
 
-// A search over a layer mapspace, seen through ask / tell (DESIGN.md,
-// "Search"): the driver asks for a candidate, evaluates it with the cost
-// model and tells the strategy its cost, until the strategy says it is done.
-// Strategies never evaluate candidates themselves, so exhaustive, random and
-// annealing searches plug in without touching the cost model. One instance
-// per thread; the driver splits the space between instances.
+// A search over a layer mapspace, seen through ask / tell
+// (docs/architecture.md, "Search strategies"): the driver (search_layer)
+// asks for a candidate, evaluates it with the cost model and tells the
+// strategy its cost, until the strategy says it is done. Strategies never
+// cost a candidate themselves; a strategy that walks whole tiles may ask the
+// driver's TileOracle whether a tile can be skipped (the driver answers from
+// the cost model's tile terms: legality and lower bounds). One instance per
+// thread; the driver splits the space between instances.
 class SearchStrategy {
  public:
   virtual ~SearchStrategy() = default;
@@ -37,9 +38,28 @@ class SearchStrategy {
   virtual std::uint64_t pruned() const { return 0; }
 };
 
-// Decides, from the lower bounds of a tile, whether every candidate of that
-// tile can be skipped (branch and bound). Called once per tile, not per
-// candidate; must be safe to call from the strategy's thread.
-using TilePrune = std::function<bool(const sim::TileTerms&)>;
+// The driver's answers about whole tiles, for strategies that walk them:
+// whether every candidate with this tile and unrolling can be skipped,
+// because the tile is illegal (it does not fit, the unit cannot run it) or
+// because its lower bounds cannot beat what was found (branch and bound).
+// Asked once per tile, not per candidate, from the strategy's thread.
+class TileOracle {
+ public:
+  virtual ~TileOracle() = default;
+  virtual bool skip(const DimArray& tile, int unrolling) = 0;
+};
+
+// The oracle without bounds: it skips only the tiles the cost model finds
+// illegal (for benchmarks and tests that walk a whole space).
+class LegalTiles final : public TileOracle {
+ public:
+  explicit LegalTiles(sim::CachedEvaluator& eval) : eval_(eval) {}
+  bool skip(const DimArray& tile, int unrolling) override {
+    return !eval_.terms(tile, unrolling).legal;
+  }
+
+ private:
+  sim::CachedEvaluator& eval_;
+};
 
 }  // namespace tessel::mappers

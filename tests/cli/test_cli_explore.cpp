@@ -99,3 +99,20 @@ TEST_CASE("tessel cost prints one mapping's breakdown and rejects illegal ones",
   CHECK(nolayer.status == 2);
   CHECK(nolayer.err.find("no layer 'conv9'") != std::string::npos);
 }
+
+TEST_CASE("tessel explore runs and lists every registered strategy", "[cli][explore]") {
+  const auto help = run_tessel("explore --help");
+  REQUIRE(help.status == 0);
+  for (const char* s : {"auto", "exhaustive", "random", "annealing", "hillclimb"})
+    CHECK(help.out.find(s) != std::string::npos);
+  const auto r =
+      run_tessel("explore --model dscnn --strategy hillclimb --budget 500 --db '' --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["total"]["cycles"].get<double>() > 0);
+  CHECK(j["search"]["proven"] == false);
+  const auto bad = run_tessel("explore --model dscnn --strategy heuristic --db ''");
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("unknown search strategy 'heuristic' (auto, annealing, exhaustive, "
+                     "hillclimb, random)") != std::string::npos);
+}

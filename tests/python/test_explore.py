@@ -153,3 +153,16 @@ def test_soc_variant(gap9):
     small = tessel.explore("resnet8", gap9.with_params({"L1.size": "32 KiB"}), units="cluster")
     assert small.total["peak_bytes"]["L1"] <= 32 * 1024
     assert small.total["cycles"] >= base.total["cycles"]
+
+
+def test_registered_strategies(gap9):
+    """Strategies come from the native registry; a new one is usable by name."""
+    assert tessel.STRATEGIES[0] == "auto"
+    assert {"exhaustive", "random", "annealing", "hillclimb"} <= set(tessel.STRATEGIES)
+    help_texts = tessel._tessel.mappers.strategy_help()
+    assert set(help_texts) == set(tessel.STRATEGIES) and all(help_texts.values())
+    r = tessel.explore("dscnn", gap9, strategy="hillclimb", budget=500)
+    assert r.strategy == "hillclimb" and r.total["cycles"] > 0
+    assert not r.search["proven"]
+    with pytest.raises(tessel.ConfigError, match="unknown search strategy"):
+        tessel.explore("dscnn", gap9, strategy="heuristic")
