@@ -24,9 +24,8 @@ std::string OpTable::names() const {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
-// One registration per operator family (docs/architecture.md, "How to add an
-// ONNX operator"): import on its own, fold into the layer before it, evaluate
-// on constants.
+// One registration per operator family (docs/architecture.md, "ONNX import"):
+// import on its own, fold into the layer before it, evaluate on constants.
 const OpTable& op_table() {
   static const OpTable table = [] {
     OpTable t;
