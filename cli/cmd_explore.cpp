@@ -27,13 +27,9 @@ namespace {
 struct ExploreOptions {
   std::string soc = "gap9";
   std::string model = "mlperf-tiny";
-  std::string objective = "latency";
-  std::string mapper = "tessel";
-  std::string strategy = "auto";
+  driver::ExploreSettings settings;  // objective, mapper, strategy, budget, units
   std::string db = "tessel.sqlite";
   std::string store = "pareto";
-  std::vector<std::string> units;
-  std::uint64_t budget = 200000;
   int threads = 0;
   bool json = false;
   std::string command;
@@ -77,12 +73,7 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
 }
 
 void run_explore(const ExploreOptions& o) {
-  driver::ExploreSettings settings;
-  settings.objective = o.objective;
-  settings.mapper = o.mapper;
-  settings.strategy = o.strategy;
-  settings.budget = o.budget;
-  settings.units = o.units;
+  const auto& settings = o.settings;
   const auto mode = store::parse_store_mode(o.store);
   if (o.threads < 0) throw ConfigError("--threads must be 0 (all cores) or positive");
   const auto soc = hw::load_soc(o.soc);
@@ -97,7 +88,7 @@ void run_explore(const ExploreOptions& o) {
   driver::ExplorationOptions eo;
   eo.network = opt;
   eo.db = o.db;
-  eo.run = {o.command, o.objective, o.mapper, o.strategy, threads, mode};
+  eo.run = {o.command, o.settings.objective, o.settings.mapper, o.settings.strategy, threads, mode};
   if (progress) {
     eo.before_network = [&soc](const Graph& g) {
       std::cerr << fmt::format("\rexploring {} on {} ...", g.name(), soc->name);
@@ -157,8 +148,8 @@ void run_explore(const ExploreOptions& o) {
       peak_j[soc->levels[l].name] = sum.peak_bytes[l];
     nlohmann::ordered_json j = {
         {"soc", soc->name},
-        {"objective", o.objective},
-        {"mapper", o.mapper},
+        {"objective", o.settings.objective},
+        {"mapper", o.settings.mapper},
         {"total",
          {{"cycles", sum.cycles},
           {"ms", sum.cycles / soc->frequency * 1e3},
@@ -202,8 +193,8 @@ void run_explore(const ExploreOptions& o) {
       peaks +=
           fmt::format("{}{} {}", l ? ", " : "", soc->levels[l].name, thousands(s.peak_bytes[l]));
     out +=
-        fmt::format("{} on {} ({} mapper, {} objective)\n", s.network, soc->name, o.mapper,
-                    o.objective) +
+        fmt::format("{} on {} ({} mapper, {} objective)\n", s.network, soc->name, o.settings.mapper,
+                    o.settings.objective) +
         t.str() +
         fmt::format("total: {} cycles, {:.3f} ms at {}, {:.3f} uJ; peak bytes: {}\n",
                     thousands(std::llround(s.cycles)), s.cycles / soc->frequency * 1e3,
@@ -229,18 +220,21 @@ void add_explore_command(CLI::App& app, Action& action) {
   cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
   cmd->add_option("--model", o->model, "Built-in model, alias, or ONNX file")
       ->capture_default_str();
-  cmd->add_option("--objective", o->objective, "latency | energy | edp")->capture_default_str();
-  cmd->add_option("--mapper", o->mapper,
+  cmd->add_option("--objective", o->settings.objective, "latency | energy | edp")
+      ->capture_default_str();
+  cmd->add_option("--mapper", o->settings.mapper,
                   "tessel (full search) | dory (DORY-style heuristic) | divisor (divisor tiles, "
                   "one unrolling)")
       ->capture_default_str();
   std::string strategies = fmt::format("{} ({})", mappers::kAutoStrategy, mappers::kAutoHelp);
   for (const auto& s : mappers::strategies().all())
     strategies += fmt::format(" | {} ({})", s.name, s.help);
-  cmd->add_option("--strategy", o->strategy, strategies)->capture_default_str();
-  cmd->add_option("--budget", o->budget, "Evaluations per layer-unit for random / annealing")
+  cmd->add_option("--strategy", o->settings.strategy, strategies)->capture_default_str();
+  cmd->add_option("--budget", o->settings.budget,
+                  "Evaluations per layer-unit for random / annealing")
       ->capture_default_str();
-  cmd->add_option("--units", o->units, "Only these compute units (default: all)")->delimiter(',');
+  cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
+      ->delimiter(',');
   cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")
       ->capture_default_str();
   cmd->add_option("--store", o->store,

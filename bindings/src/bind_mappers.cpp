@@ -123,12 +123,7 @@ void bind_mappers(py::module_& m) {
         ExploreRequest rq;
         rq.graphs = std::move(graphs);
         rq.soc = std::move(soc);
-        rq.objective = objective;
-        rq.mapper = mapper;
-        rq.strategy = strategy;
-        rq.budget = budget;
-        rq.seed = seed;
-        rq.units = std::move(units);
+        rq.settings = {objective, mapper, strategy, budget, seed, std::move(units)};
         rq.threads = threads;
         rq.db = db;
         rq.store = store;

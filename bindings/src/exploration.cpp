@@ -53,14 +53,7 @@ std::shared_ptr<Exploration> explore(const ExploreRequest& rq) {
     if (!g) throw ConfigError("explore: a model is None");
   }
   if (rq.threads < 0) throw ConfigError("threads must be 0 or None (all cores) or positive");
-  driver::ExploreSettings settings;
-  settings.objective = rq.objective;
-  settings.mapper = rq.mapper;
-  settings.strategy = rq.strategy;
-  settings.budget = rq.budget;
-  settings.seed = rq.seed;
-  settings.units = rq.units;
-  auto opt = driver::network_options(settings, *rq.soc);
+  auto opt = driver::network_options(rq.settings, *rq.soc);
   const auto mode = store::parse_store_mode(rq.store);
 
   auto ex = std::make_shared<Exploration>();
@@ -68,9 +61,9 @@ std::shared_ptr<Exploration> explore(const ExploreRequest& rq) {
   ex->graphs = rq.graphs;
   ex->objective = std::string(mappers::objective_name(opt.search.objective));
   ex->mapper = std::string(mappers::mapper_name(opt.mapper));
-  ex->strategy = rq.strategy;
-  ex->budget = rq.budget;
-  ex->units = rq.units;
+  ex->strategy = rq.settings.strategy;
+  ex->budget = rq.settings.budget;
+  ex->units = rq.settings.units;
   ex->threads = rq.threads > 0 ? rq.threads : tbb::info::default_concurrency();
 
   std::atomic<bool> cancel{false};

@@ -12,6 +12,7 @@
 #include <pybind11/pybind11.h>
 
 #include "core/graph.hpp"
+#include "driver/explore.hpp"
 #include "hwmodels/soc.hpp"
 #include "mappers/network_mapper.hpp"
 
@@ -21,16 +22,11 @@ namespace tessel::bindings {
 struct ExploreRequest {
   std::vector<std::shared_ptr<Graph>> graphs;
   std::shared_ptr<hw::Soc> soc;
-  std::string objective = "latency";
-  std::string mapper = "tessel";
-  std::string strategy = "auto";
-  std::uint64_t budget = 200000;
-  std::uint64_t seed = 1;
-  std::vector<std::string> units;  // empty: every unit
-  int threads = 0;                 // 0: all cores
-  std::string db;                  // results database written during the run; empty: none
-  std::string store = "pareto";    // best | pareto | all
-  std::string command;             // recorded in runs.command
+  driver::ExploreSettings settings;  // objective, mapper, strategy, budget, seed, units
+  int threads = 0;                   // 0: all cores
+  std::string db;                    // results database written during the run; empty: none
+  std::string store = "pareto";      // best | pareto | all
+  std::string command;               // recorded in runs.command
 };
 
 // The outcome: the networks, their mapping results and the run's figures.
