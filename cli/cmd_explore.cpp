@@ -231,7 +231,7 @@ void add_explore_command(CLI::App& app, Action& action) {
     strategies += fmt::format(" | {} ({})", s.name, s.help);
   cmd->add_option("--strategy", o->settings.strategy, strategies)->capture_default_str();
   cmd->add_option("--budget", o->settings.budget,
-                  "Evaluations per layer-unit for random / annealing")
+                  "Evaluations per layer-unit for the sampling strategies (all but exhaustive)")
       ->capture_default_str();
   cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
       ->delimiter(',');

@@ -27,7 +27,8 @@ __version__: str = _tessel.__version__
 # Mapper, objective, strategy and store names accepted by explore().
 OBJECTIVES = tuple(_tessel.mappers.objectives)
 MAPPERS = tuple(_tessel.mappers.mappers)
-STRATEGIES = tuple(_tessel.mappers.strategies)
+STRATEGIES = tuple(_tessel.mappers.strategies)  # "auto", then the registered ones
+strategy_help = _tessel.mappers.strategy_help  # {name: one-line help}, from the registry
 STORE_MODES = tuple(_tessel.store.store_modes)
 
 __all__ = [
@@ -35,7 +36,8 @@ __all__ = [
     "IoError", "StoreError", "Soc", "Memory", "Dma", "Unit", "load_soc", "socs", "unit_kinds",
     "Model", "load_model", "load_models", "models", "explore", "ExploreResult", "cost",
     "simulate", "SimulationResult",
-    "read_db", "Database", "OBJECTIVES", "MAPPERS", "STRATEGIES", "STORE_MODES", "plot",
+    "read_db", "Database", "OBJECTIVES", "MAPPERS", "STRATEGIES", "strategy_help", "STORE_MODES",
+    "plot",
 ]
 
 

@@ -84,8 +84,9 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
     threads
         worker threads; None for all cores. Results do not depend on it.
     strategy, budget, seed
-        ``auto`` | ``exhaustive`` | ``random`` | ``annealing``; evaluations per
-        layer-unit of random / annealing; their seed.
+        ``auto`` or a registered strategy (``tessel.STRATEGIES``, each one's help in
+        ``tessel.strategy_help()``); evaluations per layer-unit of the sampling
+        strategies (all but ``exhaustive``); their seed.
     units
         only these compute units (``["cluster"]`` or ``"cluster"`` for a cluster-only
         deployment); None for all.

@@ -4,18 +4,19 @@
 
 #include "core/cost.hpp"
 #include "core/mapping.hpp"
-#include "sim/analytical.hpp"
 
 namespace tessel::mappers {
 
 // A search over a layer mapspace, seen through ask / tell
-// (docs/architecture.md, "Search strategies"): the driver (search_layer)
-// asks for a candidate, evaluates it with the cost model and tells the
-// strategy its cost, until the strategy says it is done. Strategies never
-// cost a candidate themselves; a strategy that walks whole tiles may ask the
-// driver's TileOracle whether a tile can be skipped (the driver answers from
-// the cost model's tile terms: legality and lower bounds). One instance per
-// thread; the driver splits the space between instances.
+// (docs/architecture.md, "Search strategies"). What a strategy may do: propose
+// candidates of its share of the space (ask), learn the cost and score of each
+// one it proposed (tell), and, if it walks whole tiles, ask the driver's
+// TileOracle whether a tile and all its candidates can be skipped. It never
+// costs anything itself: the driver (search_layer) evaluates every candidate
+// with the cost model and answers the oracle from the model's tile terms
+// (legality and lower bounds); neither this interface nor StrategyArgs hands
+// a strategy an evaluator (sim::Analytical, sim::CachedEvaluator). One
+// instance per chunk of the space, each on one thread at a time.
 class SearchStrategy {
  public:
   virtual ~SearchStrategy() = default;
@@ -47,19 +48,6 @@ class TileOracle {
  public:
   virtual ~TileOracle() = default;
   virtual bool skip(const DimArray& tile, int unrolling) = 0;
-};
-
-// The oracle without bounds: it skips only the tiles the cost model finds
-// illegal (for benchmarks and tests that walk a whole space).
-class LegalTiles final : public TileOracle {
- public:
-  explicit LegalTiles(sim::CachedEvaluator& eval) : eval_(eval) {}
-  bool skip(const DimArray& tile, int unrolling) override {
-    return !eval_.terms(tile, unrolling).legal;
-  }
-
- private:
-  sim::CachedEvaluator& eval_;
 };
 
 }  // namespace tessel::mappers

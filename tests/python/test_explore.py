@@ -159,7 +159,7 @@ def test_registered_strategies(gap9):
     """Strategies come from the native registry; a new one is usable by name."""
     assert tessel.STRATEGIES[0] == "auto"
     assert {"exhaustive", "random", "annealing", "hillclimb"} <= set(tessel.STRATEGIES)
-    help_texts = tessel._tessel.mappers.strategy_help()
+    help_texts = tessel.strategy_help()
     assert set(help_texts) == set(tessel.STRATEGIES) and all(help_texts.values())
     r = tessel.explore("dscnn", gap9, strategy="hillclimb", budget=500)
     assert r.strategy == "hillclimb" and r.total["cycles"] > 0
