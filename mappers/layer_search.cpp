@@ -130,7 +130,11 @@ const StrategyInfo& resolve(const SearchOptions& opt, double size) {
   const std::string_view name = opt.strategy != kAutoStrategy  ? std::string_view(opt.strategy)
                                 : size <= opt.exhaustive_limit ? "exhaustive"
                                                                : "annealing";
-  return *strategies().find(name);
+  const StrategyInfo* s = strategies().find(name);
+  if (!s)
+    throw ConfigError(fmt::format("search strategy '{}' (the rule of '{}') is not built in ({})",
+                                  name, kAutoStrategy, strategy_names()));
+  return *s;
 }
 
 // Keeps `b` in `a` when it is better (canonical on ties).
