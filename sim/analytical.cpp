@@ -16,6 +16,7 @@ namespace {
 using stages::kI;
 using stages::kO;
 using stages::kW;
+using stages::overflowing_level;
 
 // ceil(x) for x >= 0 below 2^63, without a call into libm.
 std::int64_t ceil_int(double x) {
@@ -34,15 +35,6 @@ const char* overflow_reason(const LayerContext& ctx, int lvl) {
   const bool home_level = lvl == ctx.home[kI] || lvl == ctx.home[kW];
   return unit_level && !home_level ? "the tiles do not fit the unit's memory"
                                    : "the layer's tensors do not fit their home memory";
-}
-
-// The first level whose bytes exceed its capacity, or -1.
-int overflowing_level(const LayerContext& ctx, const std::array<std::int64_t, kMaxLevels>& held) {
-  for (int lvl = 0; lvl < ctx.levels; ++lvl) {
-    if (held[static_cast<std::size_t>(lvl)] > ctx.capacity[static_cast<std::size_t>(lvl)])
-      return lvl;
-  }
-  return -1;
 }
 
 // Capacity, single-buffered: the bytes held at every level (the layer's
@@ -182,9 +174,7 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
   // per-op energy summed over every tile is the layer's nest ops x energy per op.
   const auto sum = model.sum_cost(l, tt.grid, unrolling);
   tt.compute = sum.cycles;
-  tt.compute_energy = ctx.energy_per_op
-                          ? static_cast<double>(l.nest_ops()) * model.spec().energy_per_mac
-                          : sum.energy;
+  tt.compute_energy = stages::compute_energy(ctx, l, sum);
   const auto layout = traffic_layout(l, tt.grid.count);
   stages::sum_traffic(ctx, tt, layout, layout, layout);
   bound(ctx, tt, energy_bound);

@@ -102,6 +102,13 @@ struct LayerContext {
   std::array<double, kFlows> flow_dma_pj{};
 };
 
+// Whether a mapping of `depth` loop nests of the pair can be costed at all:
+// the unit runs the layer and, for one nest, every operand's route from its
+// home to the unit has a DMA engine (deeper mappings bring their own routes).
+inline bool runnable(const LayerContext& ctx, int depth) {
+  return ctx.runs_layer && (depth != 1 || ctx.supported);
+}
+
 // Resolves a (layer, unit) pair whose operands move along `route`. Never
 // throws for an unsupported pair: the context says so.
 LayerContext make_context(const hw::Soc& soc, const Layer& layer, int unit, const Route& route);

@@ -74,14 +74,14 @@ namespace {
 // replay needs no more); false for any other.
 bool replayable(const Analytical& model, NestChain& chain, const LayerContext& ctx,
                 const Mapping& m) {
-  if (!ctx.runs_layer || (m.depth == 1 && !ctx.supported)) return false;
+  if (!runnable(ctx, m.depth)) return false;
   return model.evaluate(ctx, m).legal && chain.resolve(ctx, m) == nullptr;
 }
 
 }  // namespace
 
 SimResult EventSim::simulate(const LayerContext& ctx, const Mapping& m) const {
-  if (!ctx.runs_layer || (m.depth == 1 && !ctx.supported))
+  if (!runnable(ctx, m.depth))
     throw MappingError(
         fmt::format("cannot simulate layer '{}': {}", ctx.layer->name, ctx.unsupported_reason));
   const Cost check = model_.evaluate(ctx, m);

@@ -114,11 +114,9 @@ class NestedEvaluation {
     const auto& inner = chain_.tile(chain_.depth() - 1);
     held[static_cast<std::size_t>(top_.level[kI])] +=
         top_.model->extra_bytes(*top_.layer, inner, m_.unrolling);
-    for (int lvl = 0; lvl < top_.levels; ++lvl) {
-      if (held[static_cast<std::size_t>(lvl)] > top_.capacity[static_cast<std::size_t>(lvl)])
-        return "the buffers of the loop nests do not fit their memories";
-    }
-    return nullptr;
+    return stages::overflowing_level(top_, held) < 0
+               ? nullptr
+               : "the buffers of the loop nests do not fit their memories";
   }
 
   // The cycles of nest j over its sub-layer (whose extents are set), without
@@ -136,9 +134,7 @@ class NestedEvaluation {
         return fail(why ? why : "the unit cannot run a tile of this shape");
       const auto sum = top_.model->sum_cost(l, tt.grid, m_.unrolling);
       compute_ += times * sum.cycles;
-      compute_energy_ += times * (c.energy_per_op ? static_cast<double>(l.nest_ops()) *
-                                                        top_.model->spec().energy_per_mac
-                                                  : sum.energy);
+      compute_energy_ += times * stages::compute_energy(c, l, sum);
       tiles_ += times * tt.steps;
       work_sum = sum.cycles + tt.steps * c.tile_overhead;
     } else {

@@ -14,6 +14,25 @@ namespace tessel::sim::stages {
 
 inline constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Operand::O);
 
+// The unit's compute energy over a grid whose compute sums are `sum`: the
+// layer's nest ops x energy per op for a kind whose energy is per op (in
+// closed form), the unit model's own sum otherwise.
+inline double compute_energy(const LayerContext& ctx, const Layer& l,
+                             const hw::UnitModel::TileCost& sum) {
+  return ctx.energy_per_op ? static_cast<double>(l.nest_ops()) * ctx.model->spec().energy_per_mac
+                           : sum.energy;
+}
+
+// The first level whose bytes exceed its capacity, or -1.
+inline int overflowing_level(const LayerContext& ctx,
+                             const std::array<std::int64_t, kMaxLevels>& held) {
+  for (int lvl = 0; lvl < ctx.levels; ++lvl) {
+    if (held[static_cast<std::size_t>(lvl)] > ctx.capacity[static_cast<std::size_t>(lvl)])
+      return lvl;
+  }
+  return -1;
+}
+
 // Grid: tile extents clamped to the layer, tiles per dimension and the last
 // (remainder) extents. Returns the reason a tile is illegal.
 inline const char* make_grid(const Layer& l, const DimArray& tile, TileTerms& tt) {

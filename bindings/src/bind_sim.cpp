@@ -39,7 +39,7 @@ Cost evaluate_checked(const sim::Analytical& model, const Layer& layer, const Ma
   }
   const auto ctx = model.prepare(layer, m.unit);
   // A mapping of several loop nests brings its own route of levels.
-  if (!ctx.runs_layer || (m.depth == 1 && !ctx.supported))
+  if (!runnable(ctx, m.depth))
     throw MappingError(fmt::format("unit '{}' cannot run layer '{}': {}", unit.name, layer.name,
                                    ctx.unsupported_reason));
   return model.evaluate(ctx, m);
