@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
+#include "core/memory_plan.hpp"
 #include "core/zoo.hpp"
 #include "driver/explore.hpp"
 #include "hwmodels/soc_loader.hpp"
@@ -72,6 +73,143 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
           {"unit_level_bytes", ls.cost.bytes_held[lvl]}};
 }
 
+// One line on the memory plan: per level the arena, its lower bound and the
+// gap between them, and how the step order was chosen.
+std::string memory_line(const NetworkSchedule& s) {
+  std::string out = "memory plan:";
+  for (const auto& a : s.memory) {
+    if (a.arena_bytes == 0) continue;
+    const double gap = a.lower_bound_bytes > 0
+                           ? 100.0 * (static_cast<double>(a.arena_bytes) /
+                                          static_cast<double>(a.lower_bound_bytes) -
+                                      1.0)
+                           : 0.0;
+    out += fmt::format(" {} {} B (bound {} B, +{:.1f} %);",
+                       s.level_names[static_cast<std::size_t>(a.level)], thousands(a.arena_bytes),
+                       thousands(a.lower_bound_bytes), gap);
+  }
+  return out + fmt::format(" step order {}\n", s.order.method);
+}
+
+// The `--json` output of an exploration (docs/cli.md).
+std::string explore_json(const ExploreOptions& o, const hw::Soc& soc,
+                         const std::vector<Explored>& done, const driver::Exploration& ex,
+                         int threads) {
+  const double wall = ex.wall_seconds;
+  const auto evaluated = ex.evaluated, pruned = ex.pruned;
+  const double eps = wall > 0 ? static_cast<double>(evaluated) / wall : 0.0;
+  const bool proven = ex.proven;
+  const auto run = ex.run_id;
+  nlohmann::ordered_json networks = nlohmann::ordered_json::array();
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  const auto sum = driver::totals(ex.results, soc.levels.size());
+  std::vector<const NetworkSchedule*> schedules;
+  for (const auto& r : ex.results)
+    schedules.push_back(&r.schedule);
+  for (const auto& e : done) {
+    const auto& s = e.result.schedule;
+    nlohmann::ordered_json peak_j = nlohmann::ordered_json::object(),
+                           lj = nlohmann::ordered_json::array();
+    for (std::size_t l = 0; l < soc.levels.size(); ++l)
+      peak_j[soc.levels[l].name] = s.peak_bytes[l];
+    for (const auto& row : part_rows(s)) {
+      lj.push_back(layer_json(soc, e.graph, row));
+      layers.push_back(lj.back());
+    }
+    networks.push_back({{"network", s.network},
+                        {"total",
+                         {{"cycles", s.cycles},
+                          {"ms", s.cycles / soc.frequency * 1e3},
+                          {"energy_uj", s.energy * 1e-6},
+                          {"peak_bytes", peak_j}}},
+                        {"layers", lj},
+                        {"memory_plan", memory_plan_json({&s})},
+                        {"search",
+                         {{"evaluated", e.result.evaluated},
+                          {"pruned", e.result.pruned},
+                          {"searches", e.result.searches_run},
+                          {"cache_hits", e.result.cache_hits},
+                          {"proven", e.result.proven},
+                          {"wall_s", e.result.wall_seconds}}}});
+  }
+  nlohmann::ordered_json peak_j = nlohmann::ordered_json::object();
+  for (std::size_t l = 0; l < soc.levels.size(); ++l)
+    peak_j[soc.levels[l].name] = sum.peak_bytes[l];
+  nlohmann::ordered_json j = {
+      {"soc", soc.name},
+      {"objective", o.settings.objective},
+      {"mapper", o.settings.mapper},
+      {"total",
+       {{"cycles", sum.cycles},
+        {"ms", sum.cycles / soc.frequency * 1e3},
+        {"energy_uj", sum.energy * 1e-6},
+        {"peak_bytes", peak_j}}},
+      {"layers", layers},
+      {"memory_plan", memory_plan_json(schedules)},
+      {"search",
+       {{"evaluated", evaluated},
+        {"pruned", pruned},
+        {"proven", proven},
+        {"wall_s", wall},
+        {"evaluations_per_second", eps},
+        {"threads", threads}}},
+      {"networks", networks},
+      {"database", o.db.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.db)},
+      {"run_id", run},
+  };
+  return j.dump(2) + "\n";
+}
+
+// The text output of an exploration: per network its table and totals.
+std::string explore_text(const ExploreOptions& o, const hw::Soc& soc,
+                         const std::vector<Explored>& done, const driver::Exploration& ex,
+                         int threads) {
+  const double wall = ex.wall_seconds;
+  const auto evaluated = ex.evaluated, pruned = ex.pruned;
+  const double eps = wall > 0 ? static_cast<double>(evaluated) / wall : 0.0;
+  const auto run = ex.run_id;
+  std::string out;
+  for (const auto& e : done) {
+    const auto& s = e.result.schedule;
+    Table t({"layer", "op", "unit", "tile", "order", "cycles", "compute", "dma", "overhead",
+             "energy uJ", "unit mem B"},
+            {false, false, false, false, false, true, true, true, true, true, true});
+    for (const auto& row : part_rows(s)) {
+      const SchedulePart& ls = *row.part;
+      const Layer& l = e.graph.layer(ls.index);
+      t.row({ls.layer, std::string(op_name(l.op)), ls.unit_name, tile_string(l, ls.mapping),
+             order_string(l, ls.mapping),
+             thousands(std::llround(ls.cost.cycles + row.transition_cycles)),
+             thousands(std::llround(ls.cost.compute_cycles)),
+             thousands(std::llround(ls.cost.dma_cycles)),
+             thousands(std::llround(ls.cost.overhead_cycles)),
+             fmt::format("{:.3f}", (ls.cost.energy + row.transition_energy) * 1e-6),
+             unit_bytes_str(soc, ls)});
+    }
+    std::string peaks;
+    for (std::size_t l = 0; l < soc.levels.size(); ++l)
+      peaks +=
+          fmt::format("{}{} {}", l ? ", " : "", soc.levels[l].name, thousands(s.peak_bytes[l]));
+    out +=
+        fmt::format("{} on {} ({} mapper, {} objective)\n", s.network, soc.name, o.settings.mapper,
+                    o.settings.objective) +
+        t.str() +
+        fmt::format("total: {} cycles, {:.3f} ms at {}, {:.3f} uJ; peak bytes: {}\n",
+                    thousands(std::llround(s.cycles)), s.cycles / soc.frequency * 1e3,
+                    format_quantity(soc.frequency, Quantity::frequency), s.energy * 1e-6, peaks) +
+        memory_line(s) +
+        fmt::format("search: {} evaluated, {} pruned, {} searches ({} cached), optimum {}\n\n",
+                    thousands(static_cast<long long>(e.result.evaluated)),
+                    thousands(static_cast<long long>(e.result.pruned)), e.result.searches_run,
+                    e.result.cache_hits, e.result.proven ? "proven" : "not proven");
+  }
+  out += fmt::format(
+      "{} candidates evaluated, {} pruned in {:.2f} s on {} threads ({:.2f} M evaluations/s){}\n",
+      thousands(static_cast<long long>(evaluated)), thousands(static_cast<long long>(pruned)), wall,
+      threads, eps * 1e-6, o.db.empty() ? "" : fmt::format("; stored in {} (run {})", o.db, run));
+  return out;
+}
+
 void run_explore(const ExploreOptions& o) {
   const auto& settings = o.settings;
   const auto mode = store::parse_store_mode(o.store);
@@ -108,107 +246,8 @@ void run_explore(const ExploreOptions& o) {
   std::vector<Explored> done;
   for (std::size_t i = 0; i < graphs.size(); ++i)
     done.push_back({graphs[i], ex.results[i]});
-  const double wall = ex.wall_seconds;
-  const auto evaluated = ex.evaluated, pruned = ex.pruned;
-  const bool proven = ex.proven;
-  const auto run = ex.run_id;
-  const double eps = wall > 0 ? static_cast<double>(evaluated) / wall : 0.0;
-
-  if (o.json) {
-    nlohmann::ordered_json networks = nlohmann::ordered_json::array();
-    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-    const auto sum = driver::totals(ex.results, soc->levels.size());
-    for (const auto& e : done) {
-      const auto& s = e.result.schedule;
-      nlohmann::ordered_json peak_j = nlohmann::ordered_json::object(),
-                             lj = nlohmann::ordered_json::array();
-      for (std::size_t l = 0; l < soc->levels.size(); ++l)
-        peak_j[soc->levels[l].name] = s.peak_bytes[l];
-      for (const auto& row : part_rows(s)) {
-        lj.push_back(layer_json(*soc, e.graph, row));
-        layers.push_back(lj.back());
-      }
-      networks.push_back({{"network", s.network},
-                          {"total",
-                           {{"cycles", s.cycles},
-                            {"ms", s.cycles / soc->frequency * 1e3},
-                            {"energy_uj", s.energy * 1e-6},
-                            {"peak_bytes", peak_j}}},
-                          {"layers", lj},
-                          {"search",
-                           {{"evaluated", e.result.evaluated},
-                            {"pruned", e.result.pruned},
-                            {"searches", e.result.searches_run},
-                            {"cache_hits", e.result.cache_hits},
-                            {"proven", e.result.proven},
-                            {"wall_s", e.result.wall_seconds}}}});
-    }
-    nlohmann::ordered_json peak_j = nlohmann::ordered_json::object();
-    for (std::size_t l = 0; l < soc->levels.size(); ++l)
-      peak_j[soc->levels[l].name] = sum.peak_bytes[l];
-    nlohmann::ordered_json j = {
-        {"soc", soc->name},
-        {"objective", o.settings.objective},
-        {"mapper", o.settings.mapper},
-        {"total",
-         {{"cycles", sum.cycles},
-          {"ms", sum.cycles / soc->frequency * 1e3},
-          {"energy_uj", sum.energy * 1e-6},
-          {"peak_bytes", peak_j}}},
-        {"layers", layers},
-        {"search",
-         {{"evaluated", evaluated},
-          {"pruned", pruned},
-          {"proven", proven},
-          {"wall_s", wall},
-          {"evaluations_per_second", eps},
-          {"threads", threads}}},
-        {"networks", networks},
-        {"database", o.db.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(o.db)},
-        {"run_id", run},
-    };
-    emit(j.dump(2) + "\n");
-    return;
-  }
-  std::string out;
-  for (const auto& e : done) {
-    const auto& s = e.result.schedule;
-    Table t({"layer", "op", "unit", "tile", "order", "cycles", "compute", "dma", "overhead",
-             "energy uJ", "unit mem B"},
-            {false, false, false, false, false, true, true, true, true, true, true});
-    for (const auto& row : part_rows(s)) {
-      const SchedulePart& ls = *row.part;
-      const Layer& l = e.graph.layer(ls.index);
-      t.row({ls.layer, std::string(op_name(l.op)), ls.unit_name, tile_string(l, ls.mapping),
-             order_string(l, ls.mapping),
-             thousands(std::llround(ls.cost.cycles + row.transition_cycles)),
-             thousands(std::llround(ls.cost.compute_cycles)),
-             thousands(std::llround(ls.cost.dma_cycles)),
-             thousands(std::llround(ls.cost.overhead_cycles)),
-             fmt::format("{:.3f}", (ls.cost.energy + row.transition_energy) * 1e-6),
-             unit_bytes_str(*soc, ls)});
-    }
-    std::string peaks;
-    for (std::size_t l = 0; l < soc->levels.size(); ++l)
-      peaks +=
-          fmt::format("{}{} {}", l ? ", " : "", soc->levels[l].name, thousands(s.peak_bytes[l]));
-    out +=
-        fmt::format("{} on {} ({} mapper, {} objective)\n", s.network, soc->name, o.settings.mapper,
-                    o.settings.objective) +
-        t.str() +
-        fmt::format("total: {} cycles, {:.3f} ms at {}, {:.3f} uJ; peak bytes: {}\n",
-                    thousands(std::llround(s.cycles)), s.cycles / soc->frequency * 1e3,
-                    format_quantity(soc->frequency, Quantity::frequency), s.energy * 1e-6, peaks) +
-        fmt::format("search: {} evaluated, {} pruned, {} searches ({} cached), optimum {}\n\n",
-                    thousands(static_cast<long long>(e.result.evaluated)),
-                    thousands(static_cast<long long>(e.result.pruned)), e.result.searches_run,
-                    e.result.cache_hits, e.result.proven ? "proven" : "not proven");
-  }
-  out += fmt::format(
-      "{} candidates evaluated, {} pruned in {:.2f} s on {} threads ({:.2f} M evaluations/s){}\n",
-      thousands(static_cast<long long>(evaluated)), thousands(static_cast<long long>(pruned)), wall,
-      threads, eps * 1e-6, o.db.empty() ? "" : fmt::format("; stored in {} (run {})", o.db, run));
-  emit(out);
+  emit(o.json ? explore_json(o, *soc, done, ex, threads)
+              : explore_text(o, *soc, done, ex, threads));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "core/graph.hpp"
 
@@ -17,6 +20,28 @@ std::string_view step_kind_name(ScheduleStep::Kind k) {
       break;
   }
   return "fused";
+}
+
+std::string_view role_name(TensorPlacement::Role r) {
+  switch (r) {
+    case TensorPlacement::Role::activation:
+      return "activation";
+    case TensorPlacement::Role::weights:
+      return "weights";
+    case TensorPlacement::Role::params:
+      return "params";
+    case TensorPlacement::Role::scratch:
+      break;
+  }
+  return "scratch";
+}
+
+TensorPlacement::Role parse_role(std::string_view name) {
+  using R = TensorPlacement::Role;
+  for (R r : {R::activation, R::weights, R::params, R::scratch}) {
+    if (role_name(r) == name) return r;
+  }
+  throw std::invalid_argument(fmt::format("unknown tensor role '{}'", name));
 }
 
 std::vector<const SchedulePart*> NetworkSchedule::parts() const {
@@ -120,7 +145,8 @@ std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkS
       w.role = TensorPlacement::Role::weights;
       w.bytes = l.weight_bytes();
       w.level = weights_home;
-      w.first_step = w.last_step = step_of[i];
+      w.first_step = 0;  // read-only and never loaded: resident for the whole run
+      w.last_step = last;
       out.push_back(w);
     }
   }

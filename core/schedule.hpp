@@ -60,10 +60,14 @@ std::string_view step_kind_name(ScheduleStep::Kind k);
 
 // A tensor of the schedule and where it lives: its memory level and byte
 // offset there (kUnplanned until a memory plan places it), and the steps
-// that write it first and read it last (its live range; a graph input is
-// live from step 0, a weight tensor for its layer's step).
+// that write it first and read it last, inclusive (its live range; a graph
+// input is live from step 0). Roles: an activation; a layer's weights; its
+// per-channel epilogue parameters (bias, requantisation scales); a step's
+// scratch at one level (its loop nests' tile buffers and the unit's own
+// buffers, such as im2col). `alias` names the tensor whose buffer this one
+// reuses (in-place execution), empty when it has its own.
 struct TensorPlacement {
-  enum class Role { activation, weights };
+  enum class Role { activation, weights, params, scratch };
   static constexpr std::int64_t kUnplanned = -1;
   std::string name;
   Role role = Role::activation;
@@ -71,6 +75,33 @@ struct TensorPlacement {
   int level = 0;
   std::int64_t offset = kUnplanned;
   std::size_t first_step = 0, last_step = 0;
+  std::string alias;
+
+  bool lives_at(std::size_t step) const { return first_step <= step && step <= last_step; }
+};
+std::string_view role_name(TensorPlacement::Role r);
+// Throws std::invalid_argument on an unknown name.
+TensorPlacement::Role parse_role(std::string_view name);
+
+// One memory level of a schedule's memory plan: the arena the plan needs
+// there and the lower bound of any plan with the same live ranges (the
+// largest sum of bytes live at one step).
+struct LevelArena {
+  int level = 0;
+  std::int64_t arena_bytes = 0;
+  std::int64_t lower_bound_bytes = 0;
+  bool operator==(const LevelArena&) const = default;
+};
+
+// How the order of a schedule's steps was chosen (docs/memory.md,
+// "Execution order"): to minimise the peak of live bytes at `level`, by
+// `method` "exact" (the optimum) or "greedy" (with `lower_bound` below every
+// order's peak); "graph" when nothing chose it.
+struct StepOrder {
+  std::string method = "graph";
+  int level = -1;
+  std::int64_t peak = 0, lower_bound = 0;
+  bool operator==(const StepOrder&) const = default;
 };
 
 // A whole network's schedule on one SoC.
@@ -82,11 +113,17 @@ struct NetworkSchedule {
   std::string mapper;
   std::vector<ScheduleStep> steps;
   std::vector<TensorPlacement> tensors;
+  // The memory plan, per level (empty until planned): the tensors' offsets
+  // are then placed and peak_bytes are the arenas.
+  std::vector<LevelArena> memory;
+  StepOrder order;
   double cycles = 0;     // the steps' totals, one after the other
   double energy = 0;     // pJ
   double frequency = 0;  // Hz of the SoC clock
   std::vector<std::string> level_names;
-  std::vector<std::int64_t> peak_bytes;  // per memory level, the largest over the parts
+  // Per memory level: the memory plan's arena, or before planning the
+  // largest bytes any part holds.
+  std::vector<std::int64_t> peak_bytes;
 
   // Every part, in step order.
   std::vector<const SchedulePart*> parts() const;
@@ -112,7 +149,8 @@ void total_step(ScheduleStep& step);
 void total_schedule(NetworkSchedule& s);
 // The tensors of a graph for a schedule whose steps run its layers (one
 // placement per activation and weight tensor, at the given home levels,
-// unplanned offsets, live ranges from the steps).
+// unplanned offsets, live ranges from the steps; weights, which nothing
+// loads or frees, live over every step).
 std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkSchedule& s,
                                               int activations_home, int weights_home);
 

@@ -71,7 +71,8 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
       state.units.push_back(*u);
     }
   }
-  for (const auto& pass : {search_layers_pass(), assign_units_pass(), build_schedule_pass()})
+  for (const auto& pass : {search_layers_pass(), assign_units_pass(), build_schedule_pass(),
+                           order_steps_pass(), plan_memory_pass()})
     pass->run(state);
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

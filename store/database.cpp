@@ -41,7 +41,7 @@ StoreMode parse_store_mode(std::string_view text) {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 }  // namespace
 
@@ -106,7 +106,7 @@ Database::Database(const std::string& path) : path_(path) {
         "runs(id), network_id INTEGER NOT NULL REFERENCES networks(id), soc_id INTEGER NOT "
         "NULL REFERENCES socs(id), objective TEXT, mapper TEXT, cycles REAL, ms REAL, "
         "energy_uj REAL, proven INTEGER, evaluated INTEGER, pruned INTEGER, "
-        "peak_level_bytes TEXT)");
+        "peak_level_bytes TEXT, step_order TEXT)");
     db_->exec(fmt::format(
         "CREATE TABLE schedule_layers (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
         "layer_id INTEGER NOT NULL REFERENCES layers(id), idx INTEGER NOT NULL, "
@@ -117,7 +117,11 @@ Database::Database(const std::string& path) : path_(path) {
     db_->exec(
         "CREATE TABLE schedule_tensors (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
         "name TEXT NOT NULL, role TEXT NOT NULL, bytes INTEGER, level TEXT, offset INTEGER, "
-        "first_step INTEGER, last_step INTEGER, PRIMARY KEY(schedule_id, name))");
+        "first_step INTEGER, last_step INTEGER, alias TEXT, PRIMARY KEY(schedule_id, name))");
+    db_->exec(
+        "CREATE TABLE schedule_memory (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
+        "level TEXT NOT NULL, arena_bytes INTEGER, lower_bound_bytes INTEGER, "
+        "PRIMARY KEY(schedule_id, level))");
     db_->exec("CREATE INDEX candidates_layer ON candidates(layer_id, unit)");
     tx.commit();
   } catch (const SQLite::Exception& e) {
@@ -161,6 +165,10 @@ void Database::discard_run(std::int64_t run) {
   SQLite::Transaction tx(*db_);
   for (const char* sql :
        {"DELETE FROM schedule_layers WHERE schedule_id IN (SELECT id FROM schedules WHERE "
+        "run_id = ?)",
+        "DELETE FROM schedule_tensors WHERE schedule_id IN (SELECT id FROM schedules WHERE "
+        "run_id = ?)",
+        "DELETE FROM schedule_memory WHERE schedule_id IN (SELECT id FROM schedules WHERE "
         "run_id = ?)",
         "DELETE FROM schedules WHERE run_id = ?", "DELETE FROM candidates WHERE run_id = ?",
         "DELETE FROM layers WHERE network_id IN (SELECT id FROM networks WHERE run_id = ?)",
@@ -254,9 +262,9 @@ std::int64_t Database::put_result(std::int64_t run, std::int64_t network, std::i
   SQLite::Transaction tx(*db_);
   SQLite::Statement st(*db_,
                        "INSERT INTO schedules (run_id, network_id, soc_id, objective, mapper, "
-                       "cycles, ms, energy_uj, proven, evaluated, pruned, peak_level_bytes) "
-                       "VALUES (" +
-                           placeholders(12) + ")");
+                       "cycles, ms, energy_uj, proven, evaluated, pruned, peak_level_bytes, "
+                       "step_order) VALUES (" +
+                           placeholders(13) + ")");
   nlohmann::ordered_json peak = nlohmann::ordered_json::object();
   for (std::size_t l = 0; l < s.level_names.size(); ++l)
     peak[s.level_names[l]] = s.peak_bytes[l];
@@ -272,6 +280,7 @@ std::int64_t Database::put_result(std::int64_t run, std::int64_t network, std::i
   st.bind(10, static_cast<std::int64_t>(result.evaluated));
   st.bind(11, static_cast<std::int64_t>(result.pruned));
   st.bind(12, peak.dump());
+  st.bind(13, order_json(s).dump());
   st.exec();
   const auto schedule = db_->getLastInsertRowid();
 
@@ -373,7 +382,8 @@ std::vector<std::int64_t> Database::schedules_of_run(std::int64_t run) {
 NetworkSchedule Database::load_schedule(std::int64_t id) {
   SQLite::Statement q(*db_,
                       "SELECT n.name, s.name, s.hash, s.frequency_hz, s.yaml, sc.objective, "
-                      "sc.mapper, sc.cycles, sc.energy_uj, sc.peak_level_bytes FROM schedules "
+                      "sc.mapper, sc.cycles, sc.energy_uj, sc.peak_level_bytes, sc.step_order FROM "
+                      "schedules "
                       "sc JOIN networks n ON n.id = sc.network_id JOIN socs s ON s.id = "
                       "sc.soc_id WHERE sc.id = ?");
   q.bind(1, static_cast<std::int64_t>(id));
@@ -393,6 +403,7 @@ NetworkSchedule Database::load_schedule(std::int64_t id) {
     s.level_names.push_back(name);
     s.peak_bytes.push_back(bytes.get<std::int64_t>());
   }
+  s.order = parse_order(q.getColumn(10).getString(), s.level_names);
   load_steps(id, s);
   return s;
 }

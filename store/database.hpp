@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/graph.hpp"
 #include "core/schedule.hpp"
 #include "hwmodels/soc.hpp"
@@ -41,6 +43,11 @@ struct RunInfo {
 // and turns on WAL. Writes are batched in transactions with prepared
 // statements. One writer at a time; not thread-safe (the streaming sink
 // serialises its own writes).
+// A schedule's step order as the schedules.step_order column holds it
+// (JSON), and back (schedule_rows.cpp).
+nlohmann::ordered_json order_json(const NetworkSchedule& s);
+StepOrder parse_order(const std::string& text, const std::vector<std::string>& levels);
+
 class Database {
  public:
   // Throws StoreError naming the file when it cannot be opened or has a

@@ -40,6 +40,30 @@ ScheduleStep::Kind parse_step_kind(const std::string& text) {
 
 }  // namespace
 
+nlohmann::ordered_json order_json(const NetworkSchedule& s) {
+  const bool known =
+      s.order.level >= 0 && static_cast<std::size_t>(s.order.level) < s.level_names.size();
+  return {{"method", s.order.method},
+          {"level",
+           known ? nlohmann::ordered_json(s.level_names[static_cast<std::size_t>(s.order.level)])
+                 : nlohmann::ordered_json(nullptr)},
+          {"peak_bytes", s.order.peak},
+          {"lower_bound_bytes", s.order.lower_bound}};
+}
+
+StepOrder parse_order(const std::string& text, const std::vector<std::string>& levels) {
+  StepOrder o;
+  const auto j = nlohmann::json::parse(text);
+  o.method = j.at("method").get<std::string>();
+  if (!j.at("level").is_null()) {
+    const auto it = std::find(levels.begin(), levels.end(), j.at("level").get<std::string>());
+    o.level = static_cast<int>(it - levels.begin());
+  }
+  o.peak = j.at("peak_bytes").get<std::int64_t>();
+  o.lower_bound = j.at("lower_bound_bytes").get<std::int64_t>();
+  return o;
+}
+
 void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
                          const std::vector<std::int64_t>& layer_ids) {
   SQLite::Statement sl(
@@ -64,18 +88,32 @@ void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const Networ
       sl.reset();
     }
   }
-  SQLite::Statement ts(*db_, "INSERT INTO schedule_tensors VALUES (" + placeholders(8) + ")");
+  SQLite::Statement ts(*db_, "INSERT INTO schedule_tensors VALUES (" + placeholders(9) + ")");
   for (const auto& t : s.tensors) {
     ts.bind(1, static_cast<std::int64_t>(schedule));
     ts.bind(2, t.name);
-    ts.bind(3, t.role == TensorPlacement::Role::weights ? "weights" : "activation");
+    ts.bind(3, std::string(role_name(t.role)));
     ts.bind(4, static_cast<std::int64_t>(t.bytes));
     ts.bind(5, soc.levels.at(static_cast<std::size_t>(t.level)).name);
     ts.bind(6, static_cast<std::int64_t>(t.offset));
     ts.bind(7, static_cast<std::int64_t>(t.first_step));
     ts.bind(8, static_cast<std::int64_t>(t.last_step));
+    if (t.alias.empty()) {
+      ts.bind(9);
+    } else {
+      ts.bind(9, t.alias);
+    }
     ts.exec();
     ts.reset();
+  }
+  SQLite::Statement ms(*db_, "INSERT INTO schedule_memory VALUES (" + placeholders(4) + ")");
+  for (const auto& a : s.memory) {
+    ms.bind(1, static_cast<std::int64_t>(schedule));
+    ms.bind(2, soc.levels.at(static_cast<std::size_t>(a.level)).name);
+    ms.bind(3, static_cast<std::int64_t>(a.arena_bytes));
+    ms.bind(4, static_cast<std::int64_t>(a.lower_bound_bytes));
+    ms.exec();
+    ms.reset();
   }
 }
 
@@ -108,14 +146,13 @@ void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
   for (auto& st : s.steps)
     total_step(st);
   SQLite::Statement ts(*db_,
-                       "SELECT name, role, bytes, level, offset, first_step, last_step FROM "
+                       "SELECT name, role, bytes, level, offset, first_step, last_step, alias FROM "
                        "schedule_tensors WHERE schedule_id = ? ORDER BY rowid");
   ts.bind(1, static_cast<std::int64_t>(id));
   while (ts.executeStep()) {
     TensorPlacement t;
     t.name = ts.getColumn(0).getString();
-    t.role = ts.getColumn(1).getString() == "weights" ? TensorPlacement::Role::weights
-                                                      : TensorPlacement::Role::activation;
+    t.role = parse_role(ts.getColumn(1).getString());
     t.bytes = ts.getColumn(2).getInt64();
     const auto level = ts.getColumn(3).getString();
     const auto it = std::find(s.level_names.begin(), s.level_names.end(), level);
@@ -123,7 +160,21 @@ void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
     t.offset = ts.getColumn(4).getInt64();
     t.first_step = static_cast<std::size_t>(ts.getColumn(5).getInt64());
     t.last_step = static_cast<std::size_t>(ts.getColumn(6).getInt64());
+    if (!ts.getColumn(7).isNull()) t.alias = ts.getColumn(7).getString();
     s.tensors.push_back(std::move(t));
+  }
+  SQLite::Statement ms(*db_,
+                       "SELECT level, arena_bytes, lower_bound_bytes FROM schedule_memory WHERE "
+                       "schedule_id = ? ORDER BY rowid");
+  ms.bind(1, static_cast<std::int64_t>(id));
+  while (ms.executeStep()) {
+    LevelArena a;
+    const auto level = ms.getColumn(0).getString();
+    a.level = static_cast<int>(std::find(s.level_names.begin(), s.level_names.end(), level) -
+                               s.level_names.begin());
+    a.arena_bytes = ms.getColumn(1).getInt64();
+    a.lower_bound_bytes = ms.getColumn(2).getInt64();
+    s.memory.push_back(a);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "core/memory_plan.hpp"
 #include "exploration.hpp"
 #include "mappers/layer_search.hpp"
 #include "mappers/network_mapper.hpp"
@@ -109,6 +110,16 @@ void bind_mappers(py::module_& m) {
       .def("total", &exploration_total,
            "{'cycles', 'ms', 'energy_uj', 'peak_bytes': {level: bytes}} as `tessel explore "
            "--json` prints under 'total'")
+      .def(
+          "memory_plan",
+          [](const Exploration& e) {
+            std::vector<const NetworkSchedule*> s;
+            for (const auto& r : e.results)
+              s.push_back(&r.schedule);
+            return py::module_::import("json").attr("loads")(memory_plan_json(s).dump());
+          },
+          "The memory plan of every network as `tessel explore --json` prints it under "
+          "'memory_plan'")
       .def("__repr__", [](const Exploration& e) {
         return fmt::format("<Exploration {} network(s) on {}, {} mapper, {} objective>",
                            e.graphs.size(), e.soc->name, e.mapper, e.objective);

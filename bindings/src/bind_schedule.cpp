@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "core/memory_plan.hpp"
 #include "core/schedule.hpp"
 
 namespace py = pybind11;
@@ -53,16 +54,36 @@ void bind_schedule(py::module_& m) {
                               "A tensor of the schedule: its bytes, memory level, offset (-1 "
                               "until a memory plan places it) and live steps (read-only).")
       .def_readonly("name", &TensorPlacement::name)
-      .def_property_readonly("role",
-                             [](const TensorPlacement& t) {
-                               return t.role == TensorPlacement::Role::weights ? "weights"
-                                                                               : "activation";
-                             })
+      .def_property_readonly(
+          "role", [](const TensorPlacement& t) { return std::string(role_name(t.role)); },
+          "activation, weights, params (per-channel epilogue constants) or scratch (a step's "
+          "buffers at one level)")
       .def_readonly("bytes", &TensorPlacement::bytes)
       .def_readonly("level", &TensorPlacement::level, "Memory level index in the SoC")
       .def_readonly("offset", &TensorPlacement::offset)
       .def_readonly("first_step", &TensorPlacement::first_step)
-      .def_readonly("last_step", &TensorPlacement::last_step);
+      .def_readonly("last_step", &TensorPlacement::last_step, "Inclusive")
+      .def_readonly("alias", &TensorPlacement::alias,
+                    "The tensor whose buffer this one reuses in place ('' if none)");
+
+  py::class_<LevelArena>(m, "LevelArena",
+                         "One memory level of a memory plan: the arena and the lower bound "
+                         "(largest bytes live at one step), read-only.")
+      .def_readonly("level", &LevelArena::level, "Memory level index in the SoC")
+      .def_readonly("arena_bytes", &LevelArena::arena_bytes)
+      .def_readonly("lower_bound_bytes", &LevelArena::lower_bound_bytes)
+      .def("__repr__", [](const LevelArena& a) {
+        return fmt::format("<LevelArena level {}: {} B, bound {} B>", a.level, a.arena_bytes,
+                           a.lower_bound_bytes);
+      });
+
+  py::class_<StepOrder>(m, "StepOrder",
+                        "How the step order was chosen: method 'exact', 'greedy' or 'graph', "
+                        "the level whose peak it minimises, that peak and a lower bound.")
+      .def_readonly("method", &StepOrder::method)
+      .def_readonly("level", &StepOrder::level, "Memory level index (-1: none)")
+      .def_readonly("peak", &StepOrder::peak, "Bytes")
+      .def_readonly("lower_bound", &StepOrder::lower_bound, "Bytes");
 
   py::class_<NetworkSchedule>(m, "NetworkSchedule",
                               "A network's schedule on one SoC: steps of concurrent parts, the "
@@ -89,8 +110,17 @@ void bind_schedule(py::module_& m) {
       .def_readonly("energy", &NetworkSchedule::energy, "pJ")
       .def_readonly("frequency", &NetworkSchedule::frequency, "Hz of the SoC clock")
       .def_readonly("level_names", &NetworkSchedule::level_names)
+      .def_readonly("memory", &NetworkSchedule::memory,
+                    "The memory plan per level (LevelArena; empty when not planned)")
+      .def_readonly("order", &NetworkSchedule::order)
+      .def_property_readonly(
+          "memory_plan",
+          [](const NetworkSchedule& s) {
+            return py::module_::import("json").attr("loads")(memory_plan_json({&s}).dump());
+          },
+          "The memory plan as `tessel explore --json` prints it for one network")
       .def_readonly("peak_bytes", &NetworkSchedule::peak_bytes,
-                    "Per memory level, the largest bytes held over the parts")
+                    "Per memory level, the memory plan's arena")
       .def("__repr__", [](const NetworkSchedule& s) {
         return fmt::format("<NetworkSchedule {} on {}: {} steps, {} cycles>", s.network, s.soc,
                            s.steps.size(), s.cycles);

@@ -14,11 +14,11 @@ from . import _tessel
 
 __all__ = ["Database", "read_db"]
 
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "3"
 
 # The mapping columns of schedule_layers and candidates holding JSON text.
 _JSON_COLUMNS = ("level_bytes", "level_energy_pj", "transfers", "bytes_moved",
-                 "peak_level_bytes", "nests", "slice")
+                 "peak_level_bytes", "nests", "slice", "step_order")
 
 
 @dataclass
@@ -30,8 +30,9 @@ class Database:
     ``network`` and ``soc`` names; ``schedule_layers`` (one row per part of every
     schedule step) and ``candidates`` add ``run_id`` (schedule_layers), ``network`` and
     ``layer`` names; ``schedule_tensors`` holds every schedule's tensors and their
-    placement. JSON columns (level_bytes, level_energy_pj, transfers, bytes_moved,
-    peak_level_bytes, nests, slice) are parsed into dicts / lists. With ``run`` given,
+    placement in the memory plan, ``schedule_memory`` its arena and lower bound per level.
+    JSON columns (level_bytes, level_energy_pj, transfers, bytes_moved,
+    peak_level_bytes, nests, slice, step_order) are parsed into dicts / lists. With ``run`` given,
     only that run's rows are read.
     """
 
@@ -44,6 +45,7 @@ class Database:
     schedule_layers: pd.DataFrame
     candidates: pd.DataFrame
     schedule_tensors: pd.DataFrame
+    schedule_memory: pd.DataFrame
 
     def yaml(self, soc_id: int) -> str:
         """The full YAML text of a stored SoC."""
@@ -81,7 +83,7 @@ def _parse_json(df: pd.DataFrame) -> pd.DataFrame:
 def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Database:
     """Reads a results database written by ``tessel explore --db`` or
     :meth:`ExploreResult.to_sqlite`. Raises :class:`tessel.IoError` when the file does not
-    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 2."""
+    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise _tessel.IoError(f"cannot open database '{p}': no such file")
@@ -125,6 +127,10 @@ def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Databa
             "SELECT s.run_id, t.* FROM schedule_tensors t JOIN schedules s "
             "ON s.id = t.schedule_id" + ("" if run is None else " WHERE s.run_id = :run")
             + " ORDER BY t.schedule_id, t.rowid")
+        schedule_memory = q(
+            "SELECT s.run_id, m.* FROM schedule_memory m JOIN schedules s "
+            "ON s.id = m.schedule_id" + ("" if run is None else " WHERE s.run_id = :run")
+            + " ORDER BY m.schedule_id, m.rowid")
         candidates = q(
             "SELECT n.name AS network, l.name AS layer, c.* FROM candidates c "
             "JOIN layers l ON l.id = c.layer_id JOIN networks n ON n.id = l.network_id"
@@ -134,4 +140,5 @@ def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Databa
     finally:
         con.close()
     return Database(p, runs, socs, networks, layers, _parse_json(schedules),
-                    _parse_json(schedule_layers), _parse_json(candidates), schedule_tensors)
+                    _parse_json(schedule_layers), _parse_json(candidates), schedule_tensors,
+                    schedule_memory)

@@ -205,6 +205,20 @@ class ExploreResult:
         return self._native.total()
 
     @property
+    def memory_plan(self) -> Dict[str, Any]:
+        """The memory plan, equal to ``tessel explore --json``'s ``memory_plan``:
+        ``{"levels": {level: {"arena_bytes", "lower_bound_bytes"}}, "tensors": [...]}``
+        (over several networks a level's figures are the largest of any network's)."""
+        return self._native.memory_plan()
+
+    def memory_tensors(self) -> pd.DataFrame:
+        """One row per planned tensor of every network: network, tensor, role, level,
+        offset, bytes, first_step, last_step (inclusive) and alias."""
+        return pd.DataFrame(self.memory_plan["tensors"],
+                            columns=["network", "tensor", "role", "level", "offset", "bytes",
+                                     "first_step", "last_step", "alias"])
+
+    @property
     def search(self) -> Dict[str, Any]:
         """The search figures of the run, as ``tessel explore --json``'s ``search``."""
         n = self._native

@@ -206,6 +206,19 @@ class core:
         @property
         def whole(self) -> bool: ...
 
+    class LevelArena:
+        """One memory level of a memory plan: the arena and the lower bound (largest bytes live
+        at one step), read-only.
+        """
+        @property
+        def level(self) -> int:
+            """Memory level index in the SoC"""
+        @property
+        def arena_bytes(self) -> int: ...
+        @property
+        def lower_bound_bytes(self) -> int: ...
+        def __repr__(self) -> str: ...
+
     class Mapping:
         """How one layer runs on one compute unit: one or more loop nests (tile extents, tile
         loop order outermost first, double buffering per operand), spatial unrolling (index
@@ -288,8 +301,16 @@ class core:
         @property
         def level_names(self) -> List[str]: ...
         @property
+        def memory(self) -> List[core.LevelArena]:
+            """The memory plan per level (LevelArena; empty when not planned)"""
+        @property
+        def order(self) -> core.StepOrder: ...
+        @property
+        def memory_plan(self) -> object:
+            """The memory plan as `tessel explore --json` prints it for one network"""
+        @property
         def peak_bytes(self) -> List[int]:
-            """Per memory level, the largest bytes held over the parts"""
+            """Per memory level, the memory plan's arena"""
         def __repr__(self) -> str: ...
 
     class SchedulePart:
@@ -337,6 +358,22 @@ class core:
         def energy(self) -> float:
             """pJ, transition included"""
 
+    class StepOrder:
+        """How the step order was chosen: method 'exact', 'greedy' or 'graph', the level whose
+        peak it minimises, that peak and a lower bound.
+        """
+        @property
+        def method(self) -> str: ...
+        @property
+        def level(self) -> int:
+            """Memory level index (-1: none)"""
+        @property
+        def peak(self) -> int:
+            """Bytes"""
+        @property
+        def lower_bound(self) -> int:
+            """Bytes"""
+
     class Tensor:
         """A named tensor of a graph: activation or constant (read-only)."""
         @property
@@ -365,7 +402,10 @@ class core:
         @property
         def name(self) -> str: ...
         @property
-        def role(self) -> str: ...
+        def role(self) -> str:
+            """activation, weights, params (per-channel epilogue constants) or scratch (a
+            step's buffers at one level)
+            """
         @property
         def bytes(self) -> int: ...
         @property
@@ -376,7 +416,11 @@ class core:
         @property
         def first_step(self) -> int: ...
         @property
-        def last_step(self) -> int: ...
+        def last_step(self) -> int:
+            """Inclusive"""
+        @property
+        def alias(self) -> str:
+            """The tensor whose buffer this one reuses in place ('' if none)"""
 
     dim_names: Tuple[str, ...]
 
@@ -802,6 +846,10 @@ class mappers:
         def total(self) -> dict:
             """{'cycles', 'ms', 'energy_uj', 'peak_bytes': {level: bytes}} as `tessel explore
             --json` prints under 'total'
+            """
+        def memory_plan(self) -> object:
+            """The memory plan of every network as `tessel explore --json` prints it under
+            'memory_plan'
             """
         def __repr__(self) -> str: ...
 

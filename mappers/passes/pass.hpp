@@ -37,11 +37,24 @@ class NetworkPass {
 std::unique_ptr<NetworkPass> search_layers_pass();   // search_layers.cpp
 std::unique_ptr<NetworkPass> assign_units_pass();    // assign_units.cpp
 std::unique_ptr<NetworkPass> build_schedule_pass();  // build_schedule.cpp
+std::unique_ptr<NetworkPass> order_steps_pass();     // order_steps.cpp
+std::unique_ptr<NetworkPass> plan_memory_pass();     // plan_memory.cpp
 
 // The schedule of a unit assignment: one step per layer in graph order, with
 // the layout conversions from its producers' units, the tensors and the
 // totals (build_schedule.cpp; the assignment pass compares schedules too).
 NetworkSchedule build_schedule(const NetworkState& state, const std::vector<std::size_t>& choice);
+
+// The static memory plan of a schedule (plan_memory.cpp): adds the epilogue
+// parameters and each step's scratch to its tensors, marks in-place outputs,
+// places every tensor and sets the arenas as the schedule's memory and peak
+// bytes. Throws MappingError naming the level when an arena exceeds it.
+void plan_memory(const sim::Analytical& model, const Graph& graph, NetworkSchedule& schedule);
+// The bytes a step's parts hold per level beyond their layers' whole tensors
+// at their home levels: the loop nests' buffers and the units' own
+// (plan_memory.cpp).
+std::array<std::int64_t, kMaxLevels> step_scratch(const sim::Analytical& model, const Graph& graph,
+                                                  const ScheduleStep& step);
 
 // Adds to (cycles, energy) the layout conversion of producer's output when
 // it moves from unit `from` to unit `to` of different layouts.

@@ -82,10 +82,10 @@ def test_result_tables(resnet8_result):
     assert [p.layer for p in r.schedule.parts] == list(df["layer"])
     assert list(df["step"]) == list(range(14)) and (df["loop_nests"] == 1).all()
     assert sum(st.cycles for st in r.schedule.steps) == pytest.approx(r.total["cycles"], rel=1e-12)
-    # Every activation and weight tensor, at its home level, not yet placed.
+    # Every activation and weight tensor and the steps' tile buffers, placed by the plan.
     roles = {t.role for t in r.schedule.tensors}
-    assert roles == {"activation", "weights"}
-    assert all(t.offset == -1 and t.first_step <= t.last_step for t in r.schedule.tensors)
+    assert {"activation", "weights", "scratch"} <= roles
+    assert all(t.offset >= 0 and t.first_step <= t.last_step for t in r.schedule.tensors)
     assert r.schedules[0].cycles == r.total["cycles"]
     assert "resnet8" in repr(r)
 

@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include "core/memory_plan.hpp"
+#include "core/zoo.hpp"
+#include "hwmodels/soc_loader.hpp"
+#include "mappers/network_mapper.hpp"
+
+using namespace tessel;
+
+namespace {
+
+// The checks every network's memory plan must pass: every tensor placed
+// within its arena with no two live tensors overlapping, arenas between
+// their lower bounds and the levels' capacities, equal to the peak bytes;
+// the steps in an order the dependencies allow.
+void check_plan(const Graph& g, const hw::Soc& soc, const NetworkSchedule& s) {
+  INFO(s.network << " on " << soc.name);
+  REQUIRE(s.memory.size() == soc.levels.size());
+  const auto violation = plan_violation(s.tensors, s.memory);
+  CHECK_FALSE(violation);
+  if (violation) WARN(*violation);
+  for (const auto& a : s.memory) {
+    const auto l = static_cast<std::size_t>(a.level);
+    INFO(soc.levels[l].name);
+    CHECK(a.lower_bound_bytes <= a.arena_bytes);
+    CHECK(a.arena_bytes <= soc.levels[l].capacity);
+    CHECK(s.peak_bytes[l] == a.arena_bytes);
+  }
+  std::vector<std::size_t> step_of(g.layers().size());
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    for (const auto& p : s.steps[i].parts)
+      step_of[p.index] = i;
+  }
+  for (std::size_t j = 0; j < g.layers().size(); ++j) {
+    for (auto u : g.producers(j))
+      CHECK(step_of[u] < step_of[j]);
+  }
+  CHECK(s.order.method != "graph");
+  CHECK(s.order.lower_bound <= s.order.peak);
+}
+
+}  // namespace
+
+TEST_CASE("every plan of the MLPerf Tiny networks is sound on every shipped SoC", "[plan]") {
+  const auto graphs = load_models("mlperf-tiny");
+  for (const char* name : {"gap9", "diana", "cortex-m7"}) {
+    const sim::Analytical model(hw::load_soc(name));
+    for (auto mapper : {mappers::MapperKind::tessel, mappers::MapperKind::dory}) {
+      mappers::NetworkOptions opt;
+      opt.mapper = mapper;
+      mappers::LayerCache cache;
+      for (const auto& g : graphs)
+        check_plan(g, model.soc(), mappers::map_network(g, model, opt, &cache).schedule);
+    }
+  }
+}
+
+TEST_CASE("ResNet8's adds run in place", "[plan]") {
+  const auto g = zoo_model("resnet8");
+  const sim::Analytical model(hw::load_soc("gap9"));
+  const auto s = mappers::map_network(g, model, {}).schedule;
+  int in_place = 0;
+  for (const auto& t : s.tensors) {
+    if (t.alias.empty()) continue;
+    ++in_place;
+    for (const auto& u : s.tensors) {
+      if (u.name == t.alias) CHECK(u.offset == t.offset);
+    }
+  }
+  CHECK(in_place == 3);
+}

@@ -1,0 +1,49 @@
+"""The memory plan as Python sees it: the result's plan, its tensors, the database."""
+import pandas as pd
+
+import tessel
+
+
+def test_memory_plan_matches_schedule_and_has_no_overlap(resnet8_result):
+    r = resnet8_result
+    plan = r.memory_plan
+    s = r.schedule
+    levels = s.level_names
+    assert set(plan["levels"]) == set(levels)
+    for a in s.memory:
+        name = levels[a.level]
+        assert plan["levels"][name]["arena_bytes"] == a.arena_bytes == r.total["peak_bytes"][name]
+        assert a.lower_bound_bytes <= a.arena_bytes
+        assert a.arena_bytes <= r.soc.memory(name).size_bytes
+    df = r.memory_tensors()
+    assert list(df.columns) == ["network", "tensor", "role", "level", "offset", "bytes",
+                                "first_step", "last_step", "alias"]
+    assert len(df) == len(s.tensors)
+    # No two tensors that live at a common step share a byte, unless one reuses the other.
+    rows = df.to_dict("records")
+    for i, a in enumerate(rows):
+        for b in rows[i + 1:]:
+            if a["level"] != b["level"] or a["alias"] == b["tensor"] or b["alias"] == a["tensor"]:
+                continue
+            in_time = a["first_step"] <= b["last_step"] and b["first_step"] <= a["last_step"]
+            in_space = (a["offset"] < b["offset"] + b["bytes"]
+                        and b["offset"] < a["offset"] + a["bytes"])
+            assert not (in_time and in_space and a["bytes"] and b["bytes"]), (a, b)
+    # ResNet8's adds run in place: the output takes a dying input's buffer.
+    adds = df[df["alias"].notna()]
+    assert len(adds) >= 1
+    assert s.order.method in ("exact", "greedy")
+
+
+def test_memory_plan_round_trips_through_the_database(tmp_path):
+    db = tmp_path / "m.sqlite"
+    r = tessel.explore("resnet8", soc="gap9", db=str(db))
+    d = tessel.read_db(str(db))
+    assert set(d.schedule_memory["level"]) == set(r.schedule.level_names)
+    back = d.schedule(int(d.schedules["id"].iloc[0]))
+    assert [(a.level, a.arena_bytes, a.lower_bound_bytes) for a in back.memory] == \
+        [(a.level, a.arena_bytes, a.lower_bound_bytes) for a in r.schedule.memory]
+    assert [(t.name, t.offset, t.alias) for t in back.tensors] == \
+        [(t.name, t.offset, t.alias) for t in r.schedule.tensors]
+    assert back.order.method == r.schedule.order.method
+    assert isinstance(d.schedule_tensors, pd.DataFrame) and (d.schedule_tensors["offset"] >= 0).all()
