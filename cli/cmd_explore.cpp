@@ -21,6 +21,7 @@
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
 #include "mappers/search/registry.hpp"
+#include "sim/context.hpp"
 
 namespace tessel::cli {
 namespace {
@@ -53,6 +54,11 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
   const auto lvl =
       static_cast<std::size_t>(soc.units[static_cast<std::size_t>(ls.unit)].operand_level[0]);
   const auto& unrollings = soc.model(ls.unit).unrollings();
+  const auto route = sim::home_route(soc, ls.unit, ls.mapping.home);
+  nlohmann::ordered_json homes = nlohmann::ordered_json::object();
+  for (std::size_t o = 0; o < kNumOperands; ++o)
+    homes[std::string(operand_name(static_cast<Operand>(o)))] =
+        soc.levels[static_cast<std::size_t>(route.from[o])].name;
   return {{"network", g.name()},
           {"step", row.step},
           {"layer", ls.layer},
@@ -63,6 +69,7 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
           {"double_buffer", buffering_string(ls.mapping)},
           {"unrolling", unrollings[static_cast<std::size_t>(ls.mapping.unrolling)].name},
           {"loop_nests", ls.mapping.depth},
+          {"homes", homes},
           {"cycles", ls.cost.cycles + row.transition_cycles},
           {"compute_cycles", ls.cost.compute_cycles},
           {"dma_cycles", ls.cost.dma_cycles},
@@ -214,7 +221,8 @@ void run_explore(const ExploreOptions& o) {
   const auto& settings = o.settings;
   const auto mode = store::parse_store_mode(o.store);
   if (o.threads < 0) throw ConfigError("--threads must be 0 (all cores) or positive");
-  const auto soc = hw::load_soc(o.soc);
+  const auto full = hw::load_soc(o.soc);
+  const auto soc = driver::limit_memory(full, settings.max_memory);
   auto graphs = load_models(o.model);
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
@@ -226,6 +234,10 @@ void run_explore(const ExploreOptions& o) {
   driver::ExplorationOptions eo;
   eo.network = opt;
   eo.db = o.db;
+  if (soc != full) {
+    eo.unlimited = full;
+    eo.limits = settings.max_memory;
+  }
   eo.run = {o.command, o.settings.objective, o.settings.mapper, o.settings.strategy, threads, mode};
   if (progress) {
     eo.before_network = [&soc](const Graph& g) {
@@ -272,6 +284,9 @@ void add_explore_command(CLI::App& app, Action& action) {
   cmd->add_option("--budget", o->settings.budget,
                   "Evaluations per layer-unit for the sampling strategies (all but exhaustive)")
       ->capture_default_str();
+  cmd->add_option("--max-memory", o->settings.max_memory,
+                  "Memory limit LEVEL=SIZE (e.g. L2=256KiB), repeatable: the fastest schedule "
+                  "whose memory plan fits (default: the levels' capacities)");
   cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
       ->delimiter(',');
   cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")

@@ -11,7 +11,8 @@
 namespace tessel {
 
 bool Mapping::operator==(const Mapping& o) const {
-  if (unit != o.unit || unrolling != o.unrolling || depth != o.depth) return false;
+  if (unit != o.unit || unrolling != o.unrolling || depth != o.depth || home != o.home)
+    return false;
   for (int i = 0; i < depth; ++i) {
     if (!(nest(i) == o.nest(i))) return false;
   }

@@ -42,6 +42,10 @@ struct Mapping {
   int unrolling = 0;
   int depth = 1;  // nests in use: nests[0 .. depth-1]
   std::array<LoopNest, kMaxNests> nests{};
+  // Per operand, the memory level its whole tensor lives at (kSocHome: the
+  // SoC's home for its role); the outermost nest moves tiles from there.
+  static constexpr std::int8_t kSocHome = -1;
+  std::array<std::int8_t, kNumOperands> home = {kSocHome, kSocHome, kSocHome};
 
   LoopNest& inner() { return nests[static_cast<std::size_t>(depth - 1)]; }
   const LoopNest& inner() const { return nests[static_cast<std::size_t>(depth - 1)]; }

@@ -111,9 +111,13 @@ std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkS
                                               int activations_home, int weights_home) {
   const auto& layers = graph.layers();
   std::vector<std::size_t> step_of(layers.size(), 0);
+  std::vector<int> weights_at(layers.size(), weights_home);  // a part's mapping may move them
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     for (const auto& p : s.steps[i].parts) {
-      if (p.index < layers.size()) step_of[p.index] = i;
+      if (p.index >= layers.size()) continue;
+      step_of[p.index] = i;
+      const auto w = p.mapping.home[idx(Operand::W)];
+      if (w != Mapping::kSocHome) weights_at[p.index] = w;
     }
   }
   const std::size_t last = s.steps.empty() ? 0 : s.steps.size() - 1;
@@ -144,7 +148,7 @@ std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkS
       w.name = l.weights;
       w.role = TensorPlacement::Role::weights;
       w.bytes = l.weight_bytes();
-      w.level = weights_home;
+      w.level = weights_at[i];
       w.first_step = 0;  // read-only and never loaded: resident for the whole run
       w.last_step = last;
       out.push_back(w);

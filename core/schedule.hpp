@@ -148,7 +148,8 @@ void total_step(ScheduleStep& step);
 // per level the largest bytes any part holds.
 void total_schedule(NetworkSchedule& s);
 // The tensors of a graph for a schedule whose steps run its layers (one
-// placement per activation and weight tensor, at the given home levels,
+// placement per activation and weight tensor, at the given home levels or
+// where a part's mapping says its weights live (Mapping::home),
 // unplanned offsets, live ranges from the steps; weights, which nothing
 // loads or frees, live over every step).
 std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkSchedule& s,

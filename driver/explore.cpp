@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <memory>
 
 #include <fmt/format.h>
+
+#include "core/units.hpp"
+#include "hwmodels/soc_loader.hpp"
 
 namespace tessel::driver {
 
@@ -31,6 +36,75 @@ mappers::NetworkOptions network_options(const ExploreSettings& s, const hw::Soc&
   }
   return opt;
 }
+
+std::shared_ptr<const hw::Soc> limit_memory(std::shared_ptr<const hw::Soc> soc,
+                                            const std::vector<std::string>& max_memory) {
+  std::map<std::string, std::string> sizes;
+  for (const auto& item : max_memory) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw ConfigError(
+          fmt::format("--max-memory '{}': expected LEVEL=SIZE such as L2=256KiB", item));
+    const auto name = item.substr(0, eq);
+    const auto level = soc->find_level(name);
+    if (!level) {
+      std::string names;
+      for (const auto& l : soc->levels)
+        names += (names.empty() ? "" : ", ") + l.name;
+      throw ConfigError(fmt::format("--max-memory '{}': SoC '{}' has no memory level '{}' ({})",
+                                    item, soc->name, name, names));
+    }
+    const auto bytes = parse_quantity(item.substr(eq + 1), Quantity::bytes);
+    const auto capacity = soc->levels[static_cast<std::size_t>(*level)].capacity;
+    if (bytes < 1)
+      throw ConfigError(fmt::format("--max-memory '{}': the size must be positive", item));
+    if (bytes > static_cast<double>(capacity))
+      throw ConfigError(fmt::format("--max-memory '{}': {} has {} B", item, name, capacity));
+    if (!sizes.emplace("memories." + name + ".size", fmt::format("{} B", std::llround(bytes)))
+             .second)
+      throw ConfigError(fmt::format("--max-memory: level '{}' given twice", name));
+  }
+  return sizes.empty() ? soc : hw::apply_overrides(*soc, sizes);
+}
+
+namespace {
+
+// The refusal of a network that fits no plan within the memory limits: the
+// smallest plan tessel reaches without them, every weight streamed.
+[[noreturn]] void refuse_limits(const Graph& g, const ExplorationOptions& o, const hw::Soc& limited,
+                                const MappingError& why) {
+  auto opt = o.network;
+  opt.stream_weights = true;
+  opt.on_candidate = nullptr;
+  std::string reached;
+  try {
+    const sim::Analytical free(o.unlimited);
+    const auto r = mappers::map_network(g, free, opt);
+    for (const auto& a : r.schedule.memory) {
+      const auto& name = limited.levels[static_cast<std::size_t>(a.level)].name;
+      if (limited.levels[static_cast<std::size_t>(a.level)].capacity ==
+          o.unlimited->levels[static_cast<std::size_t>(a.level)].capacity)
+        continue;
+      reached += fmt::format("{}{} {} B (at least {} B live at once)", reached.empty() ? "" : ", ",
+                             name, a.arena_bytes, a.lower_bound_bytes);
+    }
+  } catch (const MappingError&) {
+    throw why;
+  }
+  std::string limits;
+  for (const auto& l : o.limits)
+    limits += (limits.empty() ? "" : " ") + l;
+  const int spill = o.unlimited->weights_spill;
+  throw MappingError(fmt::format(
+      "network '{}' fits no memory plan within --max-memory {}: the smallest plan tessel "
+      "reaches needs {}{}",
+      g.name(), limits, reached,
+      spill < 0 ? ""
+                : fmt::format(", every layer's weights streamed from {}",
+                              o.unlimited->levels[static_cast<std::size_t>(spill)].name)));
+}
+
+}  // namespace
 
 Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t levels) {
   Totals t;
@@ -72,7 +146,13 @@ Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::
           db->stream_candidate(ids[layer], m, c);
         };
       }
-      auto result = mappers::map_network(*g, model, o.network, &cache);
+      mappers::NetworkResult result;
+      try {
+        result = mappers::map_network(*g, model, o.network, &cache);
+      } catch (const MappingError& e) {
+        if (!o.unlimited) throw;
+        refuse_limits(*g, o, soc, e);
+      }
       if (cancel && cancel->load()) throw Cancelled("the exploration was cancelled");
       if (db) {
         if (mode != StoreMode::all) network = db->put_network(ex.run_id, *g);

@@ -31,7 +31,16 @@ struct ExploreSettings {
   std::uint64_t budget = 200000;
   std::uint64_t seed = 1;
   std::vector<std::string> units;  // empty: every unit
+  // Memory limits "LEVEL=SIZE" (`--max-memory L2=256KiB`): the plan and the
+  // searches treat the level as that large (at most its capacity).
+  std::vector<std::string> max_memory;
 };
+
+// The SoC with the limits of `max_memory` as its levels' sizes (the same
+// SoC without limits). Throws ConfigError naming a malformed limit, an
+// unknown level (with the levels there are) or a size above the capacity.
+std::shared_ptr<const hw::Soc> limit_memory(std::shared_ptr<const hw::Soc> soc,
+                                            const std::vector<std::string>& max_memory);
 
 // The network options of `settings` on `soc`. Throws ConfigError naming a
 // bad objective, mapper or strategy, MappingError naming a unit the SoC
@@ -44,6 +53,11 @@ struct ExplorationOptions {
   std::string db;                   // results file written during the run; empty: none
   store::RunInfo run;               // recorded with the run (its mode decides what is stored)
   std::function<void(const Graph&)> before_network;  // e.g. a progress line
+  // The SoC before memory limits (limit_memory), when there are any: a
+  // network that fits no plan within them is refused with the smallest plan
+  // tessel reaches on it, every weight streamed.
+  std::shared_ptr<const hw::Soc> unlimited;
+  std::vector<std::string> limits;  // as given, for the message
 };
 
 // The outcome of an exploration.

@@ -27,6 +27,11 @@ struct MemoryLevel {
   double latency = 0.0;                    // cycles from request to first byte
   double leakage = 0.0;                    // mW of static power while the SoC runs
   std::vector<std::string> accessible_by;  // compute units that address it directly
+  // Whose whole tensors the level may hold (YAML `holds`; a home level holds
+  // its role's), and whether the network may write it (YAML `read_only`:
+  // flash holds weights only).
+  bool holds_weights = false, holds_activations = false;
+  bool read_only = false;
 };
 
 // A DMA engine: moves bytes between pairs of levels. A transfer costs
@@ -89,6 +94,10 @@ struct Soc {
   std::vector<std::shared_ptr<const UnitModel>> models;  // one per unit, same order
   int weights_home = 0;                                  // level index where weights reside
   int activations_home = 0;  // level index where activations reside between layers
+  // The level where weights that do not fit their home live, streamed in by
+  // DMA (docs/memory.md): one that holds weights and has a DMA link to the
+  // weights home, the largest if several; -1 when there is none.
+  int weights_spill = -1;
   // Cost of converting an activation tensor between unit layouts, per byte.
   double conversion_cycles = 0.0;  // cycles per byte
   double conversion_energy = 0.0;  // pJ per byte

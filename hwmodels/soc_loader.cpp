@@ -26,8 +26,8 @@ const std::vector<std::string> kTopKeys = {"name", "description", "clock", "memo
                                            "home", "dmas",        "units", "layout_conversion"};
 const std::vector<std::string> kConversionKeys = {"cycles_per_byte", "energy_per_byte"};
 const std::vector<std::string> kMemoryKeys = {
-    "name",         "size",  "read_bandwidth", "write_bandwidth", "read_energy",
-    "write_energy", "ports", "latency",        "leakage",         "accessible_by"};
+    "name",  "size",    "read_bandwidth", "write_bandwidth", "read_energy", "write_energy",
+    "ports", "latency", "leakage",        "accessible_by",   "holds",       "read_only"};
 const std::vector<std::string> kHomeKeys = {"weights", "activations"};
 const std::vector<std::string> kDmaKeys = {"name",     "links", "bandwidth", "setup",
                                            "row_cost", "dims",  "channels",  "energy"};
@@ -141,6 +141,10 @@ class SocParser {
   std::string unique_name(const MapView& m, const std::string& path, std::string_view expected,
                           std::string_view what, std::map<std::string, YAML::Node>& seen) const;
   void parse_home(const Entry& e);
+  // A memory's `holds` and `read_only`.
+  void parse_roles(const MapView& m, const std::string& path, MemoryLevel& l) const;
+  // Homes hold their roles; the weights' spill level (Soc::weights_spill).
+  void set_spill();
   void parse_conversion(const Entry& e);
   void parse_dmas(const Entry& e);
   void parse_unit(const YAML::Node& n, std::size_t i);
@@ -346,6 +350,7 @@ void SocParser::parse_memories(const Entry& e) {
     }
     l.latency = optional_non_negative(m, "latency", Quantity::cycles);
     l.leakage = optional_non_negative(m, "leakage", Quantity::power);
+    parse_roles(m, path, l);
     std::optional<std::vector<YAML::Node>> acc;
     if (const Entry* a = m.get("accessible_by")) {
       acc = list(*a, path + ".accessible_by", "unit names", false);
@@ -370,12 +375,53 @@ std::string SocParser::unique_name(const MapView& m, const std::string& path,
   return id;
 }
 
+void SocParser::parse_roles(const MapView& m, const std::string& path, MemoryLevel& l) const {
+  if (const Entry* h = m.get("holds")) {
+    for (const auto& n : list(*h, path + ".holds", "roles: weights, activations", true)) {
+      const auto role = text(n, n, path + ".holds");
+      if (role == "weights") {
+        l.holds_weights = true;
+      } else if (role == "activations") {
+        l.holds_activations = true;
+      } else {
+        fail(n, path + ".holds",
+             fmt::format("unknown role '{}'; expected weights or activations", role));
+      }
+    }
+  }
+  if (const Entry* r = m.get("read_only")) {
+    const auto v = text(r->value, r->key, path + ".read_only");
+    if (v != "true" && v != "false") fail(r->value, path + ".read_only", "expected true or false");
+    l.read_only = v == "true";
+  }
+  if (l.read_only && l.holds_activations)
+    fail(m.node, path, "a read-only memory cannot hold activations");
+}
+
+void SocParser::set_spill() {
+  const auto w = static_cast<std::size_t>(soc_.weights_home);
+  soc_.levels[w].holds_weights = true;
+  soc_.levels[static_cast<std::size_t>(soc_.activations_home)].holds_activations = true;
+  for (std::size_t l = 0; l < soc_.levels.size(); ++l) {
+    const auto& lvl = soc_.levels[l];
+    if (l == w || !lvl.holds_weights || !soc_.dma_for(static_cast<int>(l), soc_.weights_home))
+      continue;
+    if (soc_.weights_spill < 0 ||
+        lvl.capacity > soc_.levels[static_cast<std::size_t>(soc_.weights_spill)].capacity)
+      soc_.weights_spill = static_cast<int>(l);
+  }
+}
+
 void SocParser::parse_home(const Entry& e) {
   const auto m = map_view(e.value, e.key, "home", kHomeKeys, "the home levels");
   const Entry& w = require(m, "weights", "the memory level where weights live");
   soc_.weights_home = level_ref(w.value, w.key, "home.weights");
   const Entry& a = require(m, "activations", "the memory level where activations live");
   soc_.activations_home = level_ref(a.value, a.key, "home.activations");
+  if (soc_.levels[static_cast<std::size_t>(soc_.activations_home)].read_only)
+    fail(a.value, "home.activations",
+         fmt::format("level '{}' is read-only and cannot hold activations",
+                     soc_.levels[static_cast<std::size_t>(soc_.activations_home)].name));
 }
 
 void SocParser::parse_conversion(const Entry& e) {
@@ -747,6 +793,7 @@ std::shared_ptr<const Soc> SocParser::parse(const YAML::Node& root, std::string_
   parse_home(require(top, "home", "a mapping {weights: <level>, activations: <level>}"));
   if (const Entry* d = top.get("dmas")) parse_dmas(*d);
   if (const Entry* c = top.get("layout_conversion")) parse_conversion(*c);
+  set_spill();
   const Entry& units = require(top, "units", "a list of compute units");
   const auto items = list(units, "units", "compute units", true);
   for (std::size_t i = 0; i < items.size(); ++i)

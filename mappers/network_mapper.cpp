@@ -60,7 +60,7 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
   const auto start = std::chrono::steady_clock::now();
   const hw::Soc& soc = model.soc();
   NetworkResult out;
-  NetworkState state{graph, model, opt, cache, {}, out, {}};
+  NetworkState state{graph, model, opt, cache, {}, out, {}, {}, {}};
   if (opt.units.empty()) {
     for (int u = 0; u < static_cast<int>(soc.units.size()); ++u)
       state.units.push_back(u);
@@ -71,9 +71,17 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
       state.units.push_back(*u);
     }
   }
+  if (opt.stream_weights && soc.weights_spill >= 0) {
+    state.homes.assign(graph.layers().size(), Mapping{}.home);
+    for (std::size_t i = 0; i < graph.layers().size(); ++i) {
+      if (has_weights(graph.layer(i).op))
+        state.homes[i][idx(Operand::W)] = static_cast<std::int8_t>(soc.weights_spill);
+    }
+  }
   for (const auto& pass : {search_layers_pass(), assign_units_pass(), build_schedule_pass(),
                            order_steps_pass(), plan_memory_pass()})
     pass->run(state);
+  fit_memory(state);
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -30,6 +30,9 @@ struct NetworkOptions {
   MapperKind mapper = MapperKind::tessel;
   SearchOptions search;
   std::vector<std::string> units;  // restrict to these units (empty: every unit)
+  // Every layer's weights live at the SoC's spill level and stream in
+  // (Soc::weights_spill), as when the plan needs it for all of them.
+  bool stream_weights = false;
   // Called with every evaluated legal candidate of every search, with the
   // index of the (first) layer it was searched for; from worker threads, one
   // call at a time. For `--store all`.

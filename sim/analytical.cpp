@@ -92,6 +92,10 @@ void bound(const LayerContext& ctx, TileTerms& tt, bool energy_bound) {
 
 }  // namespace
 
+LayerContext Analytical::prepare(const Layer& layer, const Mapping& m) const {
+  return make_context(*soc_, layer, m.unit, home_route(*soc_, m.unit, m.home));
+}
+
 Analytical::Analytical(std::shared_ptr<const hw::Soc> soc) : soc_(std::move(soc)) {}
 
 LayerContext Analytical::prepare(const Layer& layer, int unit) const {
@@ -115,7 +119,7 @@ std::array<double, kNumOperands> Analytical::tile_bytes(const LayerContext& ctx,
 }
 
 Cost Analytical::evaluate(const Layer& layer, const Mapping& m) const {
-  const auto ctx = prepare(layer, m.unit);
+  const auto ctx = prepare(layer, m);
   return evaluate(ctx, m);
 }
 
@@ -175,8 +179,19 @@ TileTerms Analytical::tile_terms(const LayerContext& ctx, const DimArray& tile, 
   const auto sum = model.sum_cost(l, tt.grid, unrolling);
   tt.compute = sum.cycles;
   tt.compute_energy = stages::compute_energy(ctx, l, sum);
-  const auto layout = traffic_layout(l, tt.grid.count);
-  stages::sum_traffic(ctx, tt, layout, layout, layout);
+  if (ctx.outer_cuts) {
+    std::array<TrafficLayout, kNumOperands> lay;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      DimArray n = tt.grid.count;
+      for (std::size_t d = 0; d < kNumDims; ++d)
+        n[d] *= ctx.cuts[o][d];
+      lay[o] = traffic_layout(l, n);
+    }
+    stages::sum_traffic(ctx, tt, lay[kI], lay[kW], lay[kO]);
+  } else {
+    const auto layout = traffic_layout(l, tt.grid.count);
+    stages::sum_traffic(ctx, tt, layout, layout, layout);
+  }
   bound(ctx, tt, energy_bound);
   tt.legal = true;
   return tt;

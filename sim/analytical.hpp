@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,6 +46,10 @@ struct TileTerms {
   double min_energy = 0;
 };
 
+// The cost of one run of a mapping's innermost nest over a tile of the given
+// extents of the nest above (Analytical::outer_bound).
+using InnerCosts = std::function<Cost(const DimArray& extents)>;
+
 // The analytical cost model (DESIGN.md, "The analytical cost model";
 // formulas in docs/cost-model.md). Stateless after construction and safe to
 // share across threads.
@@ -57,6 +62,8 @@ class Analytical {
   // Resolves the (layer, unit) pair. Never throws for an unsupported pair:
   // the context says so and evaluate() reports every mapping illegal.
   LayerContext prepare(const Layer& layer, int unit) const;
+  // The pair of a mapping: its unit, its operands' homes (Mapping::home).
+  LayerContext prepare(const Layer& layer, const Mapping& m) const;
 
   // Contract: the cost of one mapping. Illegal mappings (capacity, unit tile
   // limits, tiled kernel window, unsupported pair) come back with
@@ -73,6 +80,16 @@ class Analytical {
   TileTerms tile_terms(const LayerContext& ctx, const DimArray& tile, int unrolling,
                        bool energy_bound = true) const;
   Cost finish(const LayerContext& ctx, const TileTerms& terms, const Mapping& m) const;
+
+  // The cost of `m`'s outer nests when every run of its innermost nest costs
+  // inner(extents of the run) (cycles: the run's time without a launch;
+  // energy: its energy, of which the static part is replaced by the SoC's
+  // static power over the whole time). Equals evaluate(ctx, m) when each run
+  // of m's innermost nest costs what `inner` says; the outer timeline only
+  // grows with the inner times, so with each shape's least cost it bounds
+  // every innermost nest from below (a staged search's branch and bound).
+  // The innermost nest's tile is used for the capacity check only.
+  Cost outer_bound(const LayerContext& ctx, const Mapping& m, const InnerCosts& inner) const;
 
   // Convenience for one-off use (CLI, tests): prepare + evaluate.
   Cost evaluate(const Layer& layer, const Mapping& m) const;

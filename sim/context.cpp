@@ -1,6 +1,7 @@
 #include "sim/context.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -25,8 +26,8 @@ void resolve_engines(const hw::Soc& soc, LayerContext& c) {
     c.engine_in[o] = soc.dma_for(c.home[o], c.level[o]);
     c.engine_out[o] = soc.dma_for(c.level[o], c.home[o]);
     const bool needs_in = o != kO;  // O needs an inbound path only to read partial sums back
-    if ((needs_in && !c.engine_in[o]) || (o == kO && !c.engine_out[o])) {
-      c.supported = false;
+    if (((needs_in && !c.engine_in[o]) || (o == kO && !c.engine_out[o])) && c.supported) {
+      c.supported = false;  // the first reason stays
       c.unsupported_reason = fmt::format("no DMA engine moves operand {} between '{}' and '{}'",
                                          operand_name(static_cast<Operand>(o)),
                                          soc.levels[static_cast<std::size_t>(c.home[o])].name,
@@ -109,14 +110,86 @@ void price_flows(const hw::Soc& soc, const hw::UnitSpec& spec, LayerContext& c) 
 }  // namespace
 
 Route unit_route(const hw::Soc& soc, int unit) {
+  return home_route(soc, unit, Mapping{}.home);
+}
+
+Route home_route(const hw::Soc& soc, int unit, const std::array<std::int8_t, kNumOperands>& home) {
   Route r;
   r.from = {soc.activations_home, soc.weights_home, soc.activations_home};
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    if (home[o] >= 0 && static_cast<std::size_t>(home[o]) < soc.levels.size()) r.from[o] = home[o];
+  }
   if (unit >= 0 && static_cast<std::size_t>(unit) < soc.units.size()) {
     const auto& level = soc.model(unit).spec().operand_level;
     for (std::size_t o = 0; o < kNumOperands; ++o)
       r.to[o] = level[o];
   }
   return r;
+}
+
+namespace {
+
+// The levels of the shortest chain of DMA links src -> dst, both included;
+// empty when there is none.
+std::vector<int> dma_chain(const hw::Soc& soc, int src, int dst) {
+  const int n = static_cast<int>(soc.levels.size());
+  std::vector<int> prev(static_cast<std::size_t>(n), -2);
+  std::vector<int> queue = {src};
+  prev[static_cast<std::size_t>(src)] = -1;
+  for (std::size_t q = 0; q < queue.size(); ++q) {
+    const int at = queue[q];
+    if (at == dst) break;
+    for (const auto& e : soc.dmas) {
+      for (const auto& [from, to] : e.links) {
+        if (from != at || prev[static_cast<std::size_t>(to)] != -2) continue;
+        prev[static_cast<std::size_t>(to)] = at;
+        queue.push_back(to);
+      }
+    }
+  }
+  if (prev[static_cast<std::size_t>(dst)] == -2) return {};
+  std::vector<int> chain;
+  for (int at = dst; at != -1; at = prev[static_cast<std::size_t>(at)])
+    chain.insert(chain.begin(), at);
+  return chain;
+}
+
+}  // namespace
+
+Staging staging(const hw::Soc& soc, const Route& route, bool has_weights) {
+  Staging s;
+  std::array<std::vector<int>, kNumOperands> chain;  // home first, the unit's level last
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    if (o == idx(Operand::W) && !has_weights) {
+      chain[o] = {route.to[o]};
+      continue;
+    }
+    const bool out = o == idx(Operand::O);
+    chain[o] = out ? dma_chain(soc, route.to[o], route.from[o])
+                   : dma_chain(soc, route.from[o], route.to[o]);
+    if (chain[o].empty()) {
+      s.why = out ? "no chain of DMA links writes the output back to its home"
+                  : "no chain of DMA links brings an operand from its home to the unit";
+      return s;
+    }
+    if (out) std::reverse(chain[o].begin(), chain[o].end());
+    s.depth = std::max(s.depth, static_cast<int>(chain[o].size()) - 1);
+  }
+  if (s.depth > kMaxNests) {
+    s.why = "an operand's chain of DMA links is longer than the loop nests a mapping has";
+    return s;
+  }
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    const int hops = static_cast<int>(chain[o].size()) - 1;
+    for (int j = 0; j < s.depth; ++j) {
+      const int k = j - (s.depth - hops) + 1;  // the chain position nest j moves it to
+      const bool moves = k >= 1 && j + 1 < s.depth;
+      s.level[static_cast<std::size_t>(j)][o] =
+          moves ? static_cast<std::int8_t>(chain[o][static_cast<std::size_t>(k)])
+                : LoopNest::kNoMove;
+    }
+  }
+  return s;
 }
 
 LayerContext make_context(const hw::Soc& soc, const Layer& layer, int unit, const Route& route) {

@@ -6,6 +6,7 @@
 
 #include "core/cost.hpp"
 #include "core/layer.hpp"
+#include "core/mapping.hpp"
 #include "hwmodels/soc.hpp"
 #include "hwmodels/unit_model.hpp"
 
@@ -29,6 +30,22 @@ struct Route {
 // The route of a one-level mapping: every operand from its home level to the
 // level the unit reads it from.
 Route unit_route(const hw::Soc& soc, int unit);
+// The same from the given homes (Mapping::home: kSocHome for the SoC's).
+Route home_route(const hw::Soc& soc, int unit, const std::array<std::int8_t, kNumOperands>& home);
+
+// The loop nests that bring every operand of a route from its home to the
+// level the unit reads, through the SoC's DMA links (the shortest chain of
+// links per operand; O along its write-back chain): `depth` nests, and per
+// nest and operand the level of the nest's buffer (LoopNest::level:
+// kNoMove where the nest leaves it in place). An operand whose chain is
+// shorter than the deepest one is moved by the inner nests only. `why` says
+// why no staging exists (nullptr when it does).
+struct Staging {
+  int depth = 1;
+  std::array<std::array<std::int8_t, kNumOperands>, kMaxNests> level{};
+  const char* why = nullptr;
+};
+Staging staging(const hw::Soc& soc, const Route& route, bool has_weights);
 
 // Everything about one (layer, unit) pair that does not depend on the
 // mapping, resolved once so that evaluate() touches no strings, maps or
@@ -100,6 +117,13 @@ struct LayerContext {
   // back) and the unit's own accesses (reads of I and W, writes of O).
   std::array<std::array<double, kMaxLevels>, kFlows> flow_level_pj{};
   std::array<double, kFlows> flow_dma_pj{};
+
+  // For the inner nest of a staged mapping searched on its own (the layer is
+  // then a tile of the outer nest): per operand, the outer nest's tile counts
+  // of an operand it does not move, which cut that operand's transfer layout
+  // too (sim/nests.hpp, Cuts). All 1 (and outer_cuts false) otherwise.
+  bool outer_cuts = false;
+  std::array<DimArray, kNumOperands> cuts{};
 };
 
 // Whether a mapping of `depth` loop nests of the pair can be costed at all:

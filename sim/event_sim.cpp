@@ -127,7 +127,7 @@ SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule
       if (part.index >= graph.layers().size())
         throw MappingError(fmt::format("schedule of '{}' names layer {} of {}", schedule.network,
                                        part.index, graph.layers().size()));
-      const auto ctx = model_.prepare(graph.layer(part.index), part.unit);
+      const auto ctx = model_.prepare(graph.layer(part.index), part.mapping);
       NestChain chain;
       if (!part.slice.whole() || !replayable(model_, chain, ctx, part.mapping))
         throw MappingError(

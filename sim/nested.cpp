@@ -23,35 +23,13 @@ using stages::kI;
 using stages::kO;
 using stages::kW;
 
-// Calls f(extents, occurrences) for each distinct tile shape of a grid: per
-// cut dimension the full extent (n - 1 times) or the last one (once).
-template <typename F>
-void for_each_shape(const hw::TileGrid& g, F&& f) {
-  std::array<std::size_t, kNumDims> cut{};
-  std::size_t k = 0;
-  for (std::size_t d = 0; d < kNumDims; ++d) {
-    if (g.count[d] > 1 && g.last[d] != g.tile[d]) cut[k++] = d;
-  }
-  for (std::uint32_t pick = 0; pick < (1u << k); ++pick) {
-    DimArray e = g.tile;
-    double times = 1;
-    for (std::size_t d = 0; d < kNumDims; ++d) {
-      if (g.count[d] > 1 && g.last[d] == g.tile[d]) times *= static_cast<double>(g.count[d]);
-    }
-    for (std::size_t i = 0; i < k; ++i) {
-      const auto d = cut[i];
-      const bool last = (pick >> i & 1u) != 0;
-      e[d] = last ? g.last[d] : g.tile[d];
-      times *= last ? 1.0 : static_cast<double>(g.count[d] - 1);
-    }
-    f(e, times);
-  }
-}
-
 class NestedEvaluation {
  public:
-  NestedEvaluation(const Analytical& model, const LayerContext& top, const Mapping& m)
-      : model_(model), top_(top), m_(m) {}
+  // With `inner`, the innermost nest is not costed: each of its runs costs
+  // what inner(extents of the run) says (Analytical::outer_bound).
+  NestedEvaluation(const Analytical& model, const LayerContext& top, const Mapping& m,
+                   const InnerCosts* inner = nullptr)
+      : model_(model), top_(top), m_(m), inner_(inner) {}
 
   Cost run() {
     Cost cost;
@@ -84,6 +62,7 @@ class NestedEvaluation {
     cost.level_energy = energy_.level_energy;
     cost.dma_energy = energy_.dma_energy;
     charge_time(top_, compute_, compute_energy_, cost);
+    cost.energy += given_energy_;  // the given inner runs' energy without their static part
     cost.legal = true;
     return cost;
   }
@@ -137,6 +116,16 @@ class NestedEvaluation {
       compute_energy_ += times * stages::compute_energy(c, l, sum);
       tiles_ += times * tt.steps;
       work_sum = sum.cycles + tt.steps * c.tile_overhead;
+    } else if (inner_ && j + 2 == chain_.depth()) {
+      for_each_shape(tt.grid, [&](const DimArray& e, double occurs) {
+        const Cost run = (*inner_)(e);
+        if (!run.legal) fail(run.reason ? run.reason : "an inner nest run has no legal mapping");
+        work_sum += occurs * run.cycles;
+        given_energy_ += times * occurs * (run.energy - run.static_energy);
+        tiles_ += times * occurs * static_cast<double>(run.tiles);
+        compute_ += times * occurs * run.compute_cycles;
+      });
+      if (reason_) return 0;
     } else {
       const Cuts inner_cuts = chain_.inner_cuts(j, cuts, tt.grid.count);
       for_each_shape(tt.grid, [&](const DimArray& e, double occurs) {
@@ -191,6 +180,8 @@ class NestedEvaluation {
   const Analytical& model_;
   const LayerContext& top_;
   const Mapping& m_;
+  const InnerCosts* inner_;
+  double given_energy_ = 0;
   NestChain chain_;
   const char* reason_ = nullptr;
   Cost energy_;  // level and DMA energy of every nest
@@ -202,6 +193,16 @@ class NestedEvaluation {
 
 Cost Analytical::nested(const LayerContext& ctx, const Mapping& m) const {
   return NestedEvaluation(*this, ctx, m).run();
+}
+
+Cost Analytical::outer_bound(const LayerContext& ctx, const Mapping& m,
+                             const InnerCosts& inner) const {
+  if (m.depth < 2) {
+    Cost c;
+    c.reason = "an outer bound needs a mapping of at least two loop nests";
+    return c;
+  }
+  return NestedEvaluation(*this, ctx, m, &inner).run();
 }
 
 }  // namespace tessel::sim

@@ -66,12 +66,25 @@ const char* NestChain::resolve(const LayerContext& top, const Mapping& m) {
   return nullptr;
 }
 
-void NestChain::set_extents(int j, const DimArray& e) {
-  Layer& s = sub_[at(j)];
-  const Layer& l = *top_->layer;
+namespace {
+
+// Makes `s` (a copy of `l`) cover extents `e` of `l`.
+void cover(Layer& s, const Layer& l, const DimArray& e) {
   s.dims = e;
   s.in_y = static_cast<std::int64_t>(in_rows(l, static_cast<double>(e[idx(Dim::OY)])));
   s.in_x = static_cast<std::int64_t>(in_cols(l, static_cast<double>(e[idx(Dim::OX)])));
+}
+
+}  // namespace
+
+Layer sub_layer(const Layer& l, const DimArray& e) {
+  Layer s = l;
+  cover(s, l, e);
+  return s;
+}
+
+void NestChain::set_extents(int j, const DimArray& e) {
+  cover(sub_[at(j)], *top_->layer, e);  // sub_[j] is a copy of the layer (resolve)
 }
 
 Cuts NestChain::inner_cuts(int j, const Cuts& cuts, const DimArray& n) const {

@@ -14,6 +14,35 @@ namespace tessel::sim {
 // layout of the operand's transfers too.
 using Cuts = std::array<DimArray, kNumOperands>;
 
+// The part of `layer` a tile of extents `e` covers, as a layer of its own.
+Layer sub_layer(const Layer& layer, const DimArray& e);
+
+// Calls f(extents, occurrences) for each distinct tile shape of a grid: per
+// cut dimension the full extent (n - 1 times) or the last one (once); at
+// most 2^k shapes for k dimensions cut with a remainder.
+template <typename F>
+void for_each_shape(const hw::TileGrid& g, F&& f) {
+  std::array<std::size_t, kNumDims> cut{};
+  std::size_t k = 0;
+  for (std::size_t d = 0; d < kNumDims; ++d) {
+    if (g.count[d] > 1 && g.last[d] != g.tile[d]) cut[k++] = d;
+  }
+  for (std::uint32_t pick = 0; pick < (1u << k); ++pick) {
+    DimArray e = g.tile;
+    double times = 1;
+    for (std::size_t d = 0; d < kNumDims; ++d) {
+      if (g.count[d] > 1 && g.last[d] == g.tile[d]) times *= static_cast<double>(g.count[d]);
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      const auto d = cut[i];
+      const bool last = (pick >> i & 1u) != 0;
+      e[d] = last ? g.last[d] : g.tile[d];
+      times *= last ? 1.0 : static_cast<double>(g.count[d] - 1);
+    }
+    f(e, times);
+  }
+}
+
 // A mapping's nests: per nest the route of every operand (from the level the
 // nest above left it at, its home for the outermost nest, to the nest's
 // buffer), the tile extents (each within the one above), and a context over

@@ -75,6 +75,7 @@ void bind_mapping(SQLite::Statement& st, int first, const hw::Soc& soc, const Ma
   st.bind(i++, nlohmann::json(c.transfers).dump());
   st.bind(i++, nlohmann::json(c.bytes_moved).dump());
   st.bind(i++, nests_to_json(m));
+  st.bind(i++, nlohmann::json(m.home).dump());
 }
 
 void read_mapping(SQLite::Statement& q, int c, Mapping& m, Cost& cost) {
@@ -100,6 +101,8 @@ void read_mapping(SQLite::Statement& q, int c, Mapping& m, Cost& cost) {
   cost.bytes_moved = nlohmann::json::parse(q.getColumn(i++).getString())
                          .get<std::array<std::int64_t, kNumOperands>>();
   nests_from_json(q.getColumn(i++).getString(), m);
+  m.home = nlohmann::json::parse(q.getColumn(i++).getString())
+               .get<std::array<std::int8_t, kNumOperands>>();
 }
 
 }  // namespace tessel::store

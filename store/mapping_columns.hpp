@@ -15,7 +15,8 @@ namespace tessel::store {
 
 // Columns shared by candidates and schedule_layers: a mapping and its cost.
 // tile_*, loop_order and double_buffer describe the innermost loop nest;
-// `nests` holds every nest (core/mapping_json.hpp).
+// `nests` holds every nest (core/mapping_json.hpp), `homes` the level index
+// of each operand's whole tensor (JSON list I, W, O; -1: the SoC's home).
 inline constexpr const char* kMappingColumns =
     "unit TEXT NOT NULL, tile_n INTEGER, tile_g INTEGER, tile_k INTEGER, tile_c INTEGER, "
     "tile_oy INTEGER, tile_ox INTEGER, tile_fy INTEGER, tile_fx INTEGER, "
@@ -23,8 +24,9 @@ inline constexpr const char* kMappingColumns =
     "cycles REAL, compute_cycles REAL, dma_cycles REAL, overhead_cycles REAL, "
     "stall_cycles REAL, dma_busy_cycles REAL, energy_pj REAL, compute_energy_pj REAL, "
     "static_energy_pj REAL, dma_energy_pj REAL, tiles INTEGER, unit_bytes INTEGER, "
-    "level_bytes TEXT, level_energy_pj TEXT, transfers TEXT, bytes_moved TEXT, nests TEXT";
-inline constexpr int kMappingColumnCount = 30;
+    "level_bytes TEXT, level_energy_pj TEXT, transfers TEXT, bytes_moved TEXT, nests TEXT, "
+    "homes TEXT";
+inline constexpr int kMappingColumnCount = 31;
 
 // The current time, UTC, ISO 8601.
 std::string now_iso();

@@ -313,6 +313,18 @@ void bind_mapping(py::module_& m) {
       .def_readonly("depth", &Mapping::depth,
                     "Loop nests (1: one level of tiling; 2 or 3: staged through levels)")
       .def_property(
+          "home", [](const Mapping& m) { return std::vector<int>(m.home.begin(), m.home.end()); },
+          [](Mapping& m, const std::vector<int>& h) {
+            if (h.size() != kNumOperands)
+              throw ConfigError("Mapping.home: expected 3 level indices (I, W, O)");
+            for (std::size_t o = 0; o < kNumOperands; ++o) {
+              if (h[o] < -1 || h[o] >= static_cast<int>(kMaxLevels))
+                throw ConfigError(fmt::format("Mapping.home: level index {} out of range", h[o]));
+              m.home[o] = static_cast<std::int8_t>(h[o]);
+            }
+          },
+          "Per operand (I, W, O) the level index of its whole tensor; -1: the SoC's home")
+      .def_property(
           "nests",
           [](const Mapping& mp) {
             return py::module_::import("json").attr("loads")(nests_to_json(mp));

@@ -37,7 +37,7 @@ Cost evaluate_checked(const sim::Analytical& model, const Layer& layer, const Ma
                                      m.inner().tile[idx(d)], layer.name, dim_name(d),
                                      layer.dim(d)));
   }
-  const auto ctx = model.prepare(layer, m.unit);
+  const auto ctx = model.prepare(layer, m);
   // A mapping of several loop nests brings its own route of levels.
   if (!runnable(ctx, m.depth))
     throw MappingError(fmt::format("unit '{}' cannot run layer '{}': {}", unit.name, layer.name,

@@ -12,6 +12,7 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
+#include "bindings.hpp"
 #include "core/errors.hpp"
 #include "driver/explore.hpp"
 #include "mappers/objective.hpp"
@@ -29,6 +30,10 @@ void run_body(const ExploreRequest& rq, mappers::NetworkOptions opt, store::Stor
   driver::ExplorationOptions eo;
   eo.network = std::move(opt);
   eo.db = rq.db;
+  if (ex.soc != rq.soc) {
+    eo.unlimited = rq.soc;
+    eo.limits = rq.settings.max_memory;
+  }
   eo.run = {rq.command, ex.objective, ex.mapper, ex.strategy, ex.threads, mode};
   std::vector<const Graph*> graphs;
   for (const auto& g : ex.graphs)
@@ -55,9 +60,10 @@ std::shared_ptr<Exploration> explore(const ExploreRequest& rq) {
   if (rq.threads < 0) throw ConfigError("threads must be 0 or None (all cores) or positive");
   auto opt = driver::network_options(rq.settings, *rq.soc);
   const auto mode = store::parse_store_mode(rq.store);
+  const auto limited = driver::limit_memory(rq.soc, rq.settings.max_memory);
 
   auto ex = std::make_shared<Exploration>();
-  ex->soc = rq.soc;
+  ex->soc = limited == rq.soc ? rq.soc : soc_handle(limited);
   ex->graphs = rq.graphs;
   ex->objective = std::string(mappers::objective_name(opt.search.objective));
   ex->mapper = std::string(mappers::mapper_name(opt.mapper));

@@ -68,7 +68,8 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
             objective: str = "latency", mapper: str = "tessel",
             threads: Optional[int] = None, strategy: str = "auto", budget: int = 200000,
             units: Union[None, str, Sequence[str]] = None, db: Optional[str] = None,
-            store: str = "pareto", seed: int = 1) -> "ExploreResult":
+            store: str = "pareto", seed: int = 1,
+            max_memory: Optional[Dict[str, Union[int, str]]] = None) -> "ExploreResult":
     """Maps every layer of every network onto the SoC, as ``tessel explore`` does.
 
     model
@@ -94,6 +95,11 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
         when ``db`` names a SQLite file, the run is written there during the search,
         as ``tessel explore --db DB --store STORE`` (``best`` | ``pareto`` | ``all``).
         Without it, nothing is written; :meth:`ExploreResult.to_sqlite` can do it later.
+    max_memory
+        memory limits ``{"L2": "256 KiB"}`` (or bytes as ints), as ``tessel explore
+        --max-memory L2=256KiB``: the fastest schedule tessel finds whose memory plan fits;
+        :class:`tessel.MappingError` naming the level and the smallest plan tessel reaches
+        when none does. None: the levels' capacities.
 
     The search runs without the GIL; Ctrl-C (or a Jupyter interrupt) stops it and
     raises KeyboardInterrupt, leaving nothing of the run in ``db``. Bad input raises
@@ -112,11 +118,15 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
     db_path = "" if db is None else os.fspath(db)
     if db is not None and not db_path:
         raise _tessel.ConfigError("db: empty path (pass None to write no database)")
+    if max_memory is not None and not isinstance(max_memory, dict):
+        raise TypeError(f"max_memory: expected a dict {{level: size}}, got {max_memory!r}")
+    limits = [f"{k}={v} B" if isinstance(v, int) else f"{k}={v}"
+              for k, v in (max_memory or {}).items()]
     command = _command(models, the_soc, objective, mapper, strategy, budget, unit_list, store)
     native = _tessel.mappers.explore(
         [m.native for m in models], the_soc.native, objective=objective, mapper=mapper,
         strategy=strategy, budget=budget, seed=seed, units=unit_list, threads=nthreads,
-        db=db_path, store=store, command=command)
+        db=db_path, store=store, command=command, max_memory=limits)
     return ExploreResult(native, models, the_soc)
 
 
@@ -132,7 +142,7 @@ def _command(models, soc, objective, mapper, strategy, budget, units, store) -> 
 
 _LAYER_COLUMNS = [
     "network", "step", "layer", "index", "op", "unit", "tile", "loop_order", "double_buffer",
-    "unrolling", "loop_nests", "cycles", "compute_cycles", "dma_cycles", "overhead_cycles", "stall_cycles",
+    "unrolling", "loop_nests", "homes", "cycles", "compute_cycles", "dma_cycles", "overhead_cycles", "stall_cycles",
     "transition_cycles", "energy_uj", "unit_level", "unit_level_bytes", "macs",
     "bytes_moved", "bytes_moved_I", "bytes_moved_W", "bytes_moved_O", "dma_busy_cycles",
     "tiles", "proven", "cached"]
@@ -293,13 +303,16 @@ class ExploreResult:
         unrollings = soc.models[ls.unit].unrollings
         search = next(us for us in r.searches[ls.index] if us.unit == ls.unit)
         moved = c.bytes_moved
+        default = [soc.activations_home, soc.weights_home, soc.activations_home]
+        homes = {op: soc.levels[h if h >= 0 else d].name
+                 for op, h, d in zip("IWO", ls.mapping.home, default)}
         return {
             "network": g.name, "step": step_index, "layer": ls.layer, "index": ls.index,
             "op": layer.op, "unit": ls.unit_name, "tile": _core.tile_string(layer, ls.mapping),
             "loop_order": _core.order_string(layer, ls.mapping),
             "double_buffer": _core.buffering_string(ls.mapping),
             "unrolling": unrollings[ls.mapping.unrolling].name,
-            "loop_nests": ls.mapping.depth, "cycles": c.cycles + transition,
+            "loop_nests": ls.mapping.depth, "homes": homes, "cycles": c.cycles + transition,
             "compute_cycles": c.compute_cycles, "dma_cycles": c.dma_cycles,
             "overhead_cycles": c.overhead_cycles, "stall_cycles": c.stall_cycles,
             "transition_cycles": transition, "energy_uj": (c.energy + transition_energy) * 1e-6,

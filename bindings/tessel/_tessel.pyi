@@ -256,6 +256,11 @@ class core:
         def depth(self) -> int:
             """Loop nests (1: one level of tiling; 2 or 3: staged through levels)"""
         @property
+        def home(self) -> List[int]:
+            """Per operand (I, W, O) the level index of its whole tensor; -1: the SoC's home"""
+        @home.setter
+        def home(self, value: List[int]) -> None: ...
+        @property
         def nests(self) -> object:
             """Every loop nest, outermost first: {'tile': {dim: extent}, 'order': [dims],
             'double_buffer': {operand: bool}, 'level': {operand: level index or -1}}; tile,
@@ -938,10 +943,11 @@ class mappers:
     strategies: Tuple[str, ...]
 
     @staticmethod
-    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '') -> mappers.Exploration:
+    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = []) -> mappers.Exploration:
         """Maps every graph onto the SoC as `tessel explore` does and returns an Exploration.
         Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With
         `db`, the run is written there during the search (store: best | pareto | all).
+        `max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`.
         """
 
     @staticmethod

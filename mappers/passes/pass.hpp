@@ -13,6 +13,9 @@
 // layer, the schedule; later ones order, split, fuse and plan memory.
 namespace tessel::mappers {
 
+// Per operand (I, W, O), the level of a layer's whole tensor (Mapping::home).
+using Homes = std::array<std::int8_t, kNumOperands>;
+
 // What the passes of one network mapping share.
 struct NetworkState {
   const Graph& graph;
@@ -22,6 +25,12 @@ struct NetworkState {
   std::vector<int> units;           // the units layers may run on
   NetworkResult& result;            // searches, counters, and the schedule
   std::vector<std::size_t> choice;  // per layer, its entry in result.searches (unit assignment)
+  // Per layer, where its operands live (empty: the SoC's homes); set by the
+  // memory fit when weights must stream from an outer level.
+  std::vector<Homes> homes;
+  // Per layer, whether search-layers searches it (empty: every layer); the
+  // memory fit searches the layers whose homes it changed.
+  std::vector<bool> searched;
 };
 
 class NetworkPass {
@@ -48,8 +57,15 @@ NetworkSchedule build_schedule(const NetworkState& state, const std::vector<std:
 // The static memory plan of a schedule (plan_memory.cpp): adds the epilogue
 // parameters and each step's scratch to its tensors, marks in-place outputs,
 // places every tensor and sets the arenas as the schedule's memory and peak
-// bytes. Throws MappingError naming the level when an arena exceeds it.
+// bytes (fit_memory checks them against the levels).
 void plan_memory(const sim::Analytical& model, const Graph& graph, NetworkSchedule& schedule);
+// Makes the memory plan fit every level (fit_memory.cpp; docs/memory.md,
+// "Fitting"): when the weights' home overflows, streams the weights of the
+// layers that lose least per byte from the SoC's spill level, re-running
+// the passes, until the plan fits. Throws MappingError naming the level and
+// the smallest arena reached when nothing fits.
+void fit_memory(NetworkState& state);
+
 // The bytes a step's parts hold per level beyond their layers' whole tensors
 // at their home levels: the loop nests' buffers and the units' own
 // (plan_memory.cpp).

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -7,6 +8,7 @@
 #include "core/errors.hpp"
 #include "mappers/dory_tiler.hpp"
 #include "mappers/passes/pass.hpp"
+#include "mappers/staged_search.hpp"
 
 // The first network pass: the search of every (layer, unit) pair the units
 // can run, on all threads, each distinct search once (also across networks,
@@ -19,13 +21,28 @@ struct Job {
   std::string key;
   std::size_t layer = 0;  // the first layer with this key
   const sim::LayerContext* ctx = nullptr;
+  Homes home{};
+  int depth = 1;  // loop nests the operands' homes need (sim::staging)
   std::shared_ptr<const LayerResult> result;
   bool from_cache = false;  // answered by the caller's cache
 };
 
 LayerResult run_search(const sim::Analytical& model, const Job& job, const NetworkOptions& opt) {
   const auto& ctx = *job.ctx;
-  if (opt.mapper == MapperKind::dory) return dory_tiling(model, ctx, opt.search.objective);
+  if (job.depth > 1) {
+    // Staged through an outer level: the staged search, restricted as the
+    // mapper restricts its tiles (DORY keeps the input channels whole).
+    SearchOptions s = opt.search;
+    s.space.divisors_only = opt.mapper == MapperKind::divisor;
+    s.space.first_unrolling_only = opt.mapper == MapperKind::divisor;
+    s.space.whole[idx(Dim::C)] = opt.mapper == MapperKind::dory;
+    return search_staged(model, *ctx.layer, ctx.unit, job.home, s);
+  }
+  if (opt.mapper == MapperKind::dory) {
+    auto r = dory_tiling(model, ctx, opt.search.objective);
+    r.best.home = job.home;
+    return r;
+  }
   SearchOptions s = opt.search;
   if (opt.mapper == MapperKind::divisor) {
     s.space.divisors_only = true;
@@ -36,7 +53,11 @@ LayerResult run_search(const sim::Analytical& model, const Job& job, const Netwo
       opt.on_candidate(layer, m, c);
     };
   }
-  return search_layer(model, ctx, s);
+  auto r = search_layer(model, ctx, s);
+  r.best.home = job.home;
+  for (auto& p : r.pareto)
+    p.mapping.home = job.home;
+  return r;
 }
 
 class SearchLayers final : public NetworkPass {
@@ -46,6 +67,7 @@ class SearchLayers final : public NetworkPass {
     const auto& layers = st.graph.layers();
     const hw::Soc& soc = st.model.soc();
     auto& out = st.result;
+    if (st.homes.empty()) st.homes.assign(layers.size(), Mapping{}.home);
     // Contexts of every (layer, unit) pair; distinct searches by key.
     std::vector<std::vector<sim::LayerContext>> ctx(layers.size());
     std::vector<std::vector<std::string>> keys(layers.size());
@@ -54,15 +76,24 @@ class SearchLayers final : public NetworkPass {
     LayerCache local;
     LayerCache& store = st.cache ? *st.cache : local;
     for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (!st.searched.empty() && !st.searched[i]) continue;
       ctx[i].reserve(st.units.size());  // jobs keep pointers into it
+      const Homes home = st.homes.empty() ? Mapping{}.home : st.homes[i];
       for (int u : st.units) {
-        ctx[i].push_back(st.model.prepare(layers[i], u));
-        keys[i].push_back(layer_key(layers[i], u, soc.hash, st.options.mapper, st.options.search));
+        Mapping m;
+        m.unit = u;
+        m.home = home;
+        ctx[i].push_back(st.model.prepare(layers[i], m));
+        const auto route = sim::home_route(soc, u, home);
+        const auto depth = sim::staging(soc, route, has_weights(layers[i].op)).depth;
+        keys[i].push_back(fmt::format(
+            "{}|h{},{},{}", layer_key(layers[i], u, soc.hash, st.options.mapper, st.options.search),
+            home[0], home[1], home[2]));
         const auto& key = keys[i].back();
         if (job_of.count(key)) continue;
         job_of[key] = jobs.size();
         auto hit = store.find(key);
-        jobs.push_back({key, i, &ctx[i].back(), hit, hit != nullptr});
+        jobs.push_back({key, i, &ctx[i].back(), home, depth, hit, hit != nullptr});
       }
     }
     tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
@@ -77,21 +108,58 @@ class SearchLayers final : public NetworkPass {
       out.evaluated += job.result->evaluated;
       out.pruned += job.result->pruned;
     }
-    keep_runnable(st, keys, job_of, jobs);
+    const auto stuck = streamable_stuck(st, keys, job_of, jobs);
+    keep_runnable(st, keys, job_of, jobs, stuck);
+    if (stuck.empty()) return;
+    // Layers whose weights do not fit their home with any unit: their
+    // weights live at the spill level and stream in; search them again.
+    const auto mask = st.searched;
+    st.searched.assign(layers.size(), false);
+    for (auto i : stuck) {
+      st.homes[i][idx(Operand::W)] = static_cast<std::int8_t>(soc.weights_spill);
+      st.searched[i] = true;
+    }
+    run(st);
+    st.searched = mask;
   }
 
  private:
+  // The searched layers no unit can run with their weights at home, when
+  // the SoC has a level to stream them from (all of them, or none).
+  static std::vector<std::size_t> streamable_stuck(
+      NetworkState& st, const std::vector<std::vector<std::string>>& keys,
+      std::map<std::string, std::size_t>& job_of, const std::vector<Job>& jobs) {
+    const auto& layers = st.graph.layers();
+    const int spill = st.model.soc().weights_spill;
+    std::vector<std::size_t> stuck;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (!st.searched.empty() && !st.searched[i]) continue;
+      bool any = false;
+      for (const auto& key : keys[i])
+        any = any || jobs[job_of[key]].result->found;
+      if (any) continue;
+      if (spill < 0 || !has_weights(layers[i].op) ||
+          st.homes[i][idx(Operand::W)] != Mapping::kSocHome)
+        return {};
+      stuck.push_back(i);
+    }
+    return stuck;
+  }
+
   // Per layer, the units that can run it; a layer no unit runs is an error
-  // naming every unit's reason.
+  // naming every unit's reason (the `skip` layers are searched again).
   static void keep_runnable(NetworkState& st, const std::vector<std::vector<std::string>>& keys,
                             std::map<std::string, std::size_t>& job_of,
-                            const std::vector<Job>& jobs) {
+                            const std::vector<Job>& jobs, const std::vector<std::size_t>& skip) {
     const auto& layers = st.graph.layers();
     const hw::Soc& soc = st.model.soc();
     auto& out = st.result;
     std::set<std::string> counted;
     out.searches.resize(layers.size());
     for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (!st.searched.empty() && !st.searched[i]) continue;
+      if (std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
+      out.searches[i].clear();
       std::string why;
       for (std::size_t k = 0; k < st.units.size(); ++k) {
         const auto& key = keys[i][k];

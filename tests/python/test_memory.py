@@ -1,5 +1,6 @@
 """The memory plan as Python sees it: the result's plan, its tensors, the database."""
 import pandas as pd
+import pytest
 
 import tessel
 
@@ -47,3 +48,16 @@ def test_memory_plan_round_trips_through_the_database(tmp_path):
         [(t.name, t.offset, t.alias) for t in r.schedule.tensors]
     assert back.order.method == r.schedule.order.method
     assert isinstance(d.schedule_tensors, pd.DataFrame) and (d.schedule_tensors["offset"] >= 0).all()
+
+
+def test_max_memory_streams_weights_and_refuses_the_impossible(resnet8_result):
+    free = resnet8_result.memory_plan["levels"]["L2"]["arena_bytes"]
+    r = tessel.explore("resnet8", soc="gap9", max_memory={"L2": free // 2})
+    assert r.memory_plan["levels"]["L2"]["arena_bytes"] <= free // 2
+    assert r.total["cycles"] >= resnet8_result.total["cycles"]
+    streamed = r.layers[r.layers["homes"].map(lambda h: h["W"] == "L3")]
+    assert len(streamed) > 0 and (streamed["loop_nests"] >= 1).all()
+    with pytest.raises(tessel.MappingError, match="smallest plan tessel reaches needs L2"):
+        tessel.explore("resnet8", soc="gap9", max_memory={"L2": "1 KiB"})
+    with pytest.raises(tessel.ConfigError, match="no memory level 'L9'"):
+        tessel.explore("resnet8", soc="gap9", max_memory={"L9": "1 KiB"})
