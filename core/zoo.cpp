@@ -1,5 +1,6 @@
 #include "core/zoo.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -149,6 +150,55 @@ Graph autoencoder() {
   return b.finish({x});
 }
 
+// Channels of a MobileNetV2 layer at width multiplier alpha: the nearest
+// multiple of 8 (at least 8), one step up when rounding lost more than 10 %
+// (the reference implementation's rule).
+std::int64_t divisible8(double channels) {
+  auto c = std::max<std::int64_t>(8, static_cast<std::int64_t>(channels + 4) / 8 * 8);
+  if (static_cast<double>(c) < 0.9 * channels) c += 8;
+  return c;
+}
+
+// MobileNetV2 (Sandler et al., CVPR 2018, Table 2) at width multiplier alpha
+// and a square input: a 3x3 stem, 17 inverted residual blocks (1x1 expand by
+// t, 3x3 depthwise, linear 1x1 project; a residual add where the stride is 1
+// and the widths match), a 1x1 conv to 1280 channels, global average pool and
+// a 1000-way classifier. 8-bit, with synthetic weights.
+Graph mobilenetv2(const std::string& name, double alpha, std::int64_t size) {
+  GraphBuilder b(name);
+  auto x = b.input("input", {1, 3, size, size});
+  std::int64_t ch = divisible8(32 * alpha);
+  x = b.conv("conv1", x, conv3x3(ch, 2), requant_u8());
+  struct Stage {
+    int t, c, n, s;  // expansion, output channels, repeats, first stride
+  };
+  const Stage stages[] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                          {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
+  int block = 0;
+  for (const auto& st : stages) {
+    const std::int64_t out =
+        divisible8(static_cast<double>(static_cast<std::int64_t>(st.c * alpha)));
+    for (int i = 0; i < st.n; ++i) {
+      const int stride = i == 0 ? st.s : 1;
+      const auto n = fmt::format("block{}", block++);
+      auto y = x;
+      const std::int64_t hidden = ch * st.t;
+      if (st.t != 1) y = b.conv(n + ".expand", y, conv1x1(hidden, 1), requant_u8());
+      y = b.conv(n + ".dw", y, conv3x3(hidden, stride, hidden), requant_u8());
+      y = b.conv(n + ".project", y, conv1x1(out, 1), requant_u8());
+      x = stride == 1 && ch == out ? b.add(n + ".add", y, x, residual_requant()) : y;
+      ch = out;
+    }
+  }
+  x = b.conv("conv_last", x, conv1x1(1280, 1), requant_u8());
+  const std::int64_t last = (size + 31) / 32;  // the feature map after five stride-2 layers
+  PoolParams pool{OpKind::avg_pool, static_cast<int>(last), static_cast<int>(last),
+                  static_cast<int>(last), static_cast<int>(last)};
+  x = b.pool("pool", x, pool);
+  x = b.reshape(x, "flatten", {1, 1280});
+  return b.finish({b.dense("fc", x, 1000, logits(), true)});
+}
+
 struct Builtin {
   ZooEntry entry;
   std::function<Graph()> build;
@@ -161,6 +211,11 @@ const std::vector<Builtin>& builtins() {
       {{"mobilenetv1", "MobileNetV1 0.25, visual wake words (MLPerf Tiny VWW), 1x3x96x96"},
        mobilenetv1},
       {{"autoencoder", "FC autoencoder, anomaly detection (MLPerf Tiny AD), 1x640"}, autoencoder},
+      {{"mobilenetv2", "MobileNetV2 1.0, ImageNet classification, 1x3x224x224 (synthetic weights)"},
+       [] { return mobilenetv2("mobilenetv2", 1.0, 224); }},
+      {{"mobilenetv2-0.35",
+        "MobileNetV2 0.35, ImageNet classification, 1x3x96x96 (synthetic weights)"},
+       [] { return mobilenetv2("mobilenetv2-0.35", 0.35, 96); }},
   };
   return list;
 }

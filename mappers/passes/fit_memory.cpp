@@ -8,7 +8,7 @@
 
 // Fitting the memory plan (docs/memory.md, "Fitting"): a network whose
 // plan overflows the weights' home streams weights from the SoC's spill
-// level, layer by layer in order of the least loss per byte, until it fits.
+// level, the layers in order of the least loss per byte, as few as fit.
 namespace tessel::mappers {
 namespace {
 
@@ -80,8 +80,8 @@ void fit_memory(NetworkState& st) {
     loss[i] = (best_score(st, i) - resident[i]) / static_cast<double>(layers[i].weight_bytes());
   std::stable_sort(candidates.begin(), candidates.end(),
                    [&](std::size_t a, std::size_t b) { return loss[a] < loss[b]; });
-  // Stream the first k, for k = 1, 2, ...: the first plan that fits.
-  for (std::size_t k = 1; k <= candidates.size(); ++k) {
+  // Streams the first k and plans; whether the plan fits.
+  auto fits_with = [&](std::size_t k) {
     for (std::size_t j = 0; j < candidates.size(); ++j) {
       const auto i = candidates[j];
       const bool streams = j < k;
@@ -89,12 +89,21 @@ void fit_memory(NetworkState& st) {
       st.result.searches[i] = streams ? streamed_searches[i] : resident_searches[i];
     }
     remap(st);
-    over = overflowing(soc, st.result.schedule);
-    if (over < 0) return;
+    return overflowing(soc, st.result.schedule) < 0;
+  };
+  // The least k whose plan fits, by bisection: streaming more weights frees
+  // their bytes for the whole run, so the arena falls with k but for the
+  // weight buffers the streamed layers hold during their own steps.
+  if (!fits_with(candidates.size()))
+    refuse(soc, st.result.schedule, overflowing(soc, st.result.schedule),
+           fmt::format(" with the weights of every layer streamed from {}",
+                       soc.levels[static_cast<std::size_t>(spill)].name));
+  std::size_t lo = 0, hi = candidates.size();  // hi fits, lo (k = 0: none streamed) does not
+  while (hi - lo > 1) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    (fits_with(mid) ? hi : lo) = mid;
   }
-  refuse(soc, st.result.schedule, over,
-         fmt::format(" with the weights of every layer streamed from {}",
-                     soc.levels[static_cast<std::size_t>(spill)].name));
+  fits_with(hi);  // the schedule of the least k that fits
 }
 
 }  // namespace tessel::mappers

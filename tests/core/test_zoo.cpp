@@ -12,6 +12,23 @@ TEST_CASE("zoo networks have the MLPerf Tiny MAC counts", "[zoo]") {
   CHECK(zoo_model("autoencoder").total_macs() == 264'192);
 }
 
+TEST_CASE("the MobileNetV2 zoo networks have the published size", "[zoo]") {
+  // Sandler et al. 2018, Table 4: 300 M multiply-adds and 3.4 M parameters at
+  // 1.0 / 224; about 12 M multiply-adds and 1.7 M parameters at 0.35 / 96 (the
+  // reference implementation's model table).
+  const auto big = zoo_model("mobilenetv2");
+  CHECK(big.total_macs() == 300'774'272);
+  CHECK(big.total_weight_bytes() == 3'469'760);  // 8-bit weights, biases not counted
+  CHECK(big.layers().size() == 64);
+  const auto small = zoo_model("mobilenetv2-0.35");
+  CHECK(small.total_macs() == 11'934'128);
+  CHECK(small.total_weight_bytes() == 1'662'048);
+  int adds = 0;
+  for (const auto& l : big.layers())
+    adds += l.op == OpKind::add ? 1 : 0;
+  CHECK(adds == 10);  // the residual blocks of stride 1 and equal widths
+}
+
 TEST_CASE("zoo layer counts and kinds", "[zoo]") {
   const auto r = zoo_model("resnet8");
   // 9 conv, 3 residual adds, 1 average pool, 1 dense.
