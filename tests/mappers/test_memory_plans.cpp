@@ -4,6 +4,7 @@
 #include "core/zoo.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
+#include "sim/event_sim.hpp"
 
 using namespace tessel;
 
@@ -78,7 +79,8 @@ TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[p
   for (const auto& c : {Case{"gap9", "mobilenetv2-0.35"}, Case{"diana", "mobilenetv2-0.35"},
                         Case{"gap9", "mobilenetv2"}}) {
     INFO(c.model << " on " << c.soc);
-    const sim::Analytical model(hw::load_soc(c.soc));
+    const auto soc = hw::load_soc(c.soc);
+    const sim::Analytical model(soc);
     const auto g = zoo_model(c.model);
     const auto r = mappers::map_network(g, model, {});
     check_plan(g, model.soc(), r.schedule);
@@ -93,5 +95,16 @@ TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[p
       staged += p->mapping.home[idx(Operand::W)] == l3 ? 1 : 0;
     CHECK(staged > 0);
     CHECK(r.proven);
+    // The event simulator replays the staged schedule within 3 % of the model,
+    // per layer and in total.
+    const sim::EventSim es(soc);
+    const auto sim = es.simulate(g, r.schedule);
+    CHECK(sim.cycles == Approx(r.schedule.cycles).epsilon(0.03));
+    const auto parts = r.schedule.parts();
+    REQUIRE(sim.layer_cycles.size() == parts.size());
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      INFO(parts[i]->layer);
+      CHECK(sim.layer_cycles[i] == Approx(parts[i]->cost.cycles).epsilon(0.03));
+    }
   }
 }
