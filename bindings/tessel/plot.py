@@ -12,13 +12,13 @@ from typing import Dict, List, Optional, Union
 
 import matplotlib
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 import numpy as np
 import pandas as pd
 
 from ._explore import ExploreResult
 
-__all__ = ["latency_breakdown", "pareto_front", "roofline"]
+__all__ = ["latency_breakdown", "memory_plan", "pareto_front", "roofline"]
 
 _HATCHES = ["", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---"]
 _PARTS = [("compute_cycles", "compute", "#4C72B0"), ("dma_cycles", "DMA (exposed)", "#DD8452"),
@@ -204,3 +204,78 @@ def roofline(result: ExploreResult, path: Optional[Union[str, "os.PathLike[str]"
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, loc="lower right")
     return _save(fig, path)
+
+
+_ROLE_COLOURS = {"activation": "#4C72B0", "weights": "#DD8452", "params": "#C44E52",
+                 "scratch": "#55A868"}
+
+
+def memory_plan(plan: Union[ExploreResult, Dict], network: Optional[str] = None,
+                levels: Optional[List[str]] = None,
+                path: Optional[Union[str, "os.PathLike[str]"]] = None) -> Figure:
+    """The static memory plan over time: one panel per memory level (those with an
+    arena, or ``levels``), one rectangle per tensor from its first to its last step
+    (x) at its offset and size in the level's arena (y), coloured by role; the arena
+    and its lower bound as lines. ``plan`` is an :class:`ExploreResult` or a
+    ``memory_plan`` dict as ``tessel explore --json`` prints it; ``network`` picks one
+    network when the plan has several (default: the first)."""
+    data = plan.memory_plan if isinstance(plan, ExploreResult) else plan
+    tensors = pd.DataFrame(data["tensors"])
+    if tensors.empty:
+        raise ValueError("the memory plan has no tensors")
+    nets = list(dict.fromkeys(tensors["network"]))
+    net = nets[0] if network is None else network
+    if net not in nets:
+        raise ValueError(f"no network {net!r} in the plan (networks: {', '.join(nets)})")
+    tensors = tensors[tensors["network"] == net]
+    arenas = data["levels"]
+    names = levels or [n for n in arenas if arenas[n]["arena_bytes"] > 0]
+    unknown = [n for n in names if n not in arenas]
+    if unknown:
+        raise ValueError(f"no level {unknown[0]!r} in the plan (levels: {', '.join(arenas)})")
+    fig = Figure(figsize=(10, 2.6 * len(names)))
+    steps = int(tensors["last_step"].max()) + 1
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(len(names), 1, k + 1)
+        at = tensors[tensors["level"] == name]
+        for _, t in at.iterrows():
+            ax.add_patch(Rectangle(
+                (t["first_step"], t["offset"]), t["last_step"] + 1 - t["first_step"], t["bytes"],
+                facecolor=_ROLE_COLOURS.get(t["role"], "#8C8C8C"), edgecolor="black",
+                linewidth=0.3, alpha=0.85))
+        arena = arenas[name]["arena_bytes"]
+        bound = arenas[name]["lower_bound_bytes"]
+        ax.axhline(arena, color="black", linewidth=1, label=f"arena {arena:,} B")
+        if bound != arena:
+            ax.axhline(bound, color="firebrick", linewidth=1, linestyle="--",
+                       label=f"lower bound {bound:,} B")
+        ax.set_xlim(0, steps)
+        ax.set_ylim(0, max(arena, 1) * 1.05)
+        ax.set_ylabel(f"{name} offset (B)")
+        ax.set_title(f"{net}: {name}", fontsize=10)
+        handles = [Patch(facecolor=c, label=r) for r, c in _ROLE_COLOURS.items()
+                   if r in set(at["role"])]
+        ax.legend(handles=handles + ax.get_legend_handles_labels()[0], fontsize=7,
+                  loc="upper right")
+    fig.axes[-1].set_xlabel("step")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _main(argv: List[str]) -> int:
+    """``python -m tessel.plot memory-plan PLAN.json PNG [NETWORK]``: what ``tessel plan
+    --png`` runs."""
+    import json
+    import sys
+    if len(argv) not in (3, 4) or argv[0] != "memory-plan":
+        sys.stderr.write("usage: python -m tessel.plot memory-plan PLAN.json PNG [NETWORK]\n")
+        return 2
+    with open(argv[1], encoding="utf-8") as f:
+        plan = json.load(f)
+    memory_plan(plan, network=argv[3] if len(argv) == 4 else None, path=argv[2])
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(_main(sys.argv[1:]))

@@ -49,3 +49,18 @@ def test_roofline(tmp_path, mlperf_result):
 
 def test_plot_is_lazy_attribute():
     assert tessel.plot is tp
+
+
+def test_memory_plan(tmp_path, resnet8_result, mlperf_result):
+    fig = tp.memory_plan(resnet8_result, path=tmp_path / "plan.png")
+    # One panel per level with an arena (gap9: L2 and L1), one rectangle per tensor there.
+    assert [ax.get_title() for ax in fig.axes] == ["resnet8: L2", "resnet8: L1"]
+    l2 = [t for t in resnet8_result.schedule.tensors if t.level == 1]
+    assert len(fig.axes[0].patches) == len(l2)
+    check_png(tmp_path / "plan.png")
+    two = tp.memory_plan(mlperf_result.memory_plan, network="dscnn", levels=["L1"])
+    assert [ax.get_title() for ax in two.axes] == ["dscnn: L1"]
+    with pytest.raises(ValueError, match="no network"):
+        tp.memory_plan(mlperf_result, network="nope")
+    with pytest.raises(ValueError, match="no level"):
+        tp.memory_plan(mlperf_result, levels=["L9"])
