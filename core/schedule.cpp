@@ -111,25 +111,28 @@ std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkS
                                               int activations_home, int weights_home) {
   const auto& layers = graph.layers();
   std::vector<std::size_t> step_of(layers.size(), 0);
-  std::vector<int> weights_at(layers.size(), weights_home);  // a part's mapping may move them
+  // Per layer and operand, where its part's mapping says the tensor lives.
+  std::vector<std::array<int, kNumOperands>> at(layers.size(),
+                                                {activations_home, weights_home, activations_home});
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     for (const auto& p : s.steps[i].parts) {
       if (p.index >= layers.size()) continue;
       step_of[p.index] = i;
-      const auto w = p.mapping.home[idx(Operand::W)];
-      if (w != Mapping::kSocHome) weights_at[p.index] = w;
+      for (std::size_t o = 0; o < kNumOperands; ++o) {
+        if (p.mapping.home[o] != Mapping::kSocHome) at[p.index][o] = p.mapping.home[o];
+      }
     }
   }
   const std::size_t last = s.steps.empty() ? 0 : s.steps.size() - 1;
   std::vector<TensorPlacement> out;
   std::map<std::string, std::size_t> activation;  // tensor name -> index in out
-  auto use = [&](const std::string& name, std::int64_t bytes, std::size_t step) {
+  auto use = [&](const std::string& name, std::int64_t bytes, std::size_t step, int level) {
     auto [it, fresh] = activation.try_emplace(name, out.size());
     if (fresh) {
       TensorPlacement t;
       t.name = name;
       t.bytes = bytes;
-      t.level = activations_home;
+      t.level = level;
       t.first_step = 0;  // a graph input: live from the start
       out.push_back(t);
     }
@@ -139,16 +142,17 @@ std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkS
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Layer& l = layers[i];
     for (const auto& in : l.inputs)
-      use(in, l.input_bytes() / l.num_inputs(), step_of[i]);
-    use(l.output, l.output_bytes(), step_of[i]);
+      use(in, l.input_bytes() / l.num_inputs(), step_of[i], at[i][idx(Operand::I)]);
+    use(l.output, l.output_bytes(), step_of[i], at[i][idx(Operand::O)]);
     auto& o = out[activation[l.output]];
     o.first_step = step_of[i];
+    o.level = at[i][idx(Operand::O)];  // where its producer writes it
     if (!l.weights.empty()) {
       TensorPlacement w;
       w.name = l.weights;
       w.role = TensorPlacement::Role::weights;
       w.bytes = l.weight_bytes();
-      w.level = weights_at[i];
+      w.level = at[i][idx(Operand::W)];
       w.first_step = 0;  // read-only and never loaded: resident for the whole run
       w.last_step = last;
       out.push_back(w);

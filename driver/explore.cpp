@@ -69,39 +69,47 @@ std::shared_ptr<const hw::Soc> limit_memory(std::shared_ptr<const hw::Soc> soc,
 
 namespace {
 
-// The refusal of a network that fits no plan within the memory limits: the
-// smallest plan tessel reaches without them, every weight streamed.
+// The refusal of a network that fits no plan within the memory limits,
+// with the smallest limits tessel finds to fit to within a factor of two:
+// the limited levels doubled until a plan fits (or they reach capacity).
 [[noreturn]] void refuse_limits(const Graph& g, const ExplorationOptions& o, const hw::Soc& limited,
                                 const MappingError& why) {
   auto opt = o.network;
-  opt.stream_weights = true;
   opt.on_candidate = nullptr;
-  std::string reached;
-  try {
-    const sim::Analytical free(o.unlimited);
-    const auto r = mappers::map_network(g, free, opt);
-    for (const auto& a : r.schedule.memory) {
-      const auto& name = limited.levels[static_cast<std::size_t>(a.level)].name;
-      if (limited.levels[static_cast<std::size_t>(a.level)].capacity ==
-          o.unlimited->levels[static_cast<std::size_t>(a.level)].capacity)
-        continue;
-      reached += fmt::format("{}{} {} B (at least {} B live at once)", reached.empty() ? "" : ", ",
-                             name, a.arena_bytes, a.lower_bound_bytes);
-    }
-  } catch (const MappingError&) {
-    throw why;
-  }
   std::string limits;
   for (const auto& l : o.limits)
     limits += (limits.empty() ? "" : " ") + l;
-  const int spill = o.unlimited->weights_spill;
-  throw MappingError(fmt::format(
-      "network '{}' fits no memory plan within --max-memory {}: the smallest plan tessel "
-      "reaches needs {}{}",
-      g.name(), limits, reached,
-      spill < 0 ? ""
-                : fmt::format(", every layer's weights streamed from {}",
-                              o.unlimited->levels[static_cast<std::size_t>(spill)].name)));
+  std::map<std::size_t, std::int64_t> size;  // the limited levels
+  for (std::size_t l = 0; l < limited.levels.size(); ++l) {
+    if (limited.levels[l].capacity < o.unlimited->levels[l].capacity)
+      size[l] = limited.levels[l].capacity;
+  }
+  while (true) {
+    std::vector<std::string> tried;
+    bool grew = false;
+    for (auto& [l, bytes] : size) {
+      const auto cap = o.unlimited->levels[l].capacity;
+      grew = grew || bytes < cap;
+      bytes = std::min(bytes * 2, cap);
+      tried.push_back(fmt::format("{}={}B", o.unlimited->levels[l].name, bytes));
+    }
+    if (!grew) throw why;
+    std::string reached;
+    try {
+      const sim::Analytical model(limit_memory(o.unlimited, tried));
+      const auto r = mappers::map_network(g, model, opt);
+      for (const auto& [l, bytes] : size)
+        reached +=
+            fmt::format("{}{} = {} B (its plan: {} B)", reached.empty() ? "" : ", ",
+                        o.unlimited->levels[l].name, bytes, r.schedule.memory[l].arena_bytes);
+    } catch (const MappingError&) {
+      continue;  // still too small: double again
+    }
+    throw MappingError(fmt::format(
+        "network '{}' fits no memory plan within --max-memory {} ({}); the smallest limits "
+        "tessel finds to fit, doubling them: {}",
+        g.name(), limits, why.what(), reached));
+  }
 }
 
 }  // namespace

@@ -98,6 +98,9 @@ struct Soc {
   // DMA (docs/memory.md): one that holds weights and has a DMA link to the
   // weights home, the largest if several; -1 when there is none.
   int weights_spill = -1;
+  // The same for activations that do not fit theirs: a writable level that
+  // holds activations, linked both ways to the activations home.
+  int activations_spill = -1;
   // Cost of converting an activation tensor between unit layouts, per byte.
   double conversion_cycles = 0.0;  // cycles per byte
   double conversion_energy = 0.0;  // pJ per byte

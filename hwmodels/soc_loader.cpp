@@ -143,7 +143,7 @@ class SocParser {
   void parse_home(const Entry& e);
   // A memory's `holds` and `read_only`.
   void parse_roles(const MapView& m, const std::string& path, MemoryLevel& l) const;
-  // Homes hold their roles; the weights' spill level (Soc::weights_spill).
+  // Homes hold their roles; the spill levels (Soc::weights_spill, activations_spill).
   void set_spill();
   void parse_conversion(const Entry& e);
   void parse_dmas(const Entry& e);
@@ -400,8 +400,19 @@ void SocParser::parse_roles(const MapView& m, const std::string& path, MemoryLev
 
 void SocParser::set_spill() {
   const auto w = static_cast<std::size_t>(soc_.weights_home);
+  const int a = soc_.activations_home;
   soc_.levels[w].holds_weights = true;
-  soc_.levels[static_cast<std::size_t>(soc_.activations_home)].holds_activations = true;
+  soc_.levels[static_cast<std::size_t>(a)].holds_activations = true;
+  for (std::size_t l = 0; l < soc_.levels.size(); ++l) {
+    const auto& lvl = soc_.levels[l];
+    const int li = static_cast<int>(l);
+    if (li == a || !lvl.holds_activations || lvl.read_only || !soc_.dma_for(li, a) ||
+        !soc_.dma_for(a, li))
+      continue;
+    if (soc_.activations_spill < 0 ||
+        lvl.capacity > soc_.levels[static_cast<std::size_t>(soc_.activations_spill)].capacity)
+      soc_.activations_spill = li;
+  }
   for (std::size_t l = 0; l < soc_.levels.size(); ++l) {
     const auto& lvl = soc_.levels[l];
     if (l == w || !lvl.holds_weights || !soc_.dma_for(static_cast<int>(l), soc_.weights_home))

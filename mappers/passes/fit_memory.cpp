@@ -45,12 +45,10 @@ void remap(NetworkState& st) {
     pass->run(st);
 }
 
-}  // namespace
-
-void fit_memory(NetworkState& st) {
+// Phase 1: streams the weights of the layers that lose least per byte, as
+// few as fit; all of them when nothing fits. Whether the plan fits.
+bool stream_weights(NetworkState& st) {
   const hw::Soc& soc = st.model.soc();
-  int over = overflowing(soc, st.result.schedule);
-  if (over < 0) return;
   const auto& layers = st.graph.layers();
   const int spill = soc.weights_spill;
   std::vector<std::size_t> candidates;
@@ -58,9 +56,8 @@ void fit_memory(NetworkState& st) {
     if (has_weights(layers[i].op) && st.homes[i][idx(Operand::W)] == Mapping::kSocHome)
       candidates.push_back(i);
   }
-  if (over != soc.weights_home || spill < 0 || candidates.empty())
-    refuse(soc, st.result.schedule, over,
-           spill < 0 ? "; the SoC has no level to stream weights from (memories[].holds)" : "");
+  if (overflowing(soc, st.result.schedule) != soc.weights_home || spill < 0 || candidates.empty())
+    return false;
   // The resident results, then every candidate searched with its weights streamed.
   std::vector<double> resident(layers.size());
   for (auto i : candidates)
@@ -94,16 +91,101 @@ void fit_memory(NetworkState& st) {
   // The least k whose plan fits, by bisection: streaming more weights frees
   // their bytes for the whole run, so the arena falls with k but for the
   // weight buffers the streamed layers hold during their own steps.
-  if (!fits_with(candidates.size()))
-    refuse(soc, st.result.schedule, overflowing(soc, st.result.schedule),
-           fmt::format(" with the weights of every layer streamed from {}",
-                       soc.levels[static_cast<std::size_t>(spill)].name));
+  if (!fits_with(candidates.size())) return false;
   std::size_t lo = 0, hi = candidates.size();  // hi fits, lo (k = 0: none streamed) does not
   while (hi - lo > 1) {
     const std::size_t mid = lo + (hi - lo) / 2;
     (fits_with(mid) ? hi : lo) = mid;
   }
-  fits_with(hi);  // the schedule of the least k that fits
+  return fits_with(hi);
+}
+
+// The largest activation at `level` live at the step where the level's live
+// bytes peak (nullptr when none is).
+const TensorPlacement* peak_activation(const NetworkSchedule& s, int level) {
+  std::size_t peak_step = 0;
+  std::int64_t peak = -1;
+  for (std::size_t k = 0; k < s.steps.size(); ++k) {
+    std::int64_t live = 0;
+    for (const auto& t : s.tensors) {
+      if (t.level == level && t.lives_at(k)) live += t.bytes;
+    }
+    if (live > peak) {
+      peak = live;
+      peak_step = k;
+    }
+  }
+  const TensorPlacement* best = nullptr;
+  for (const auto& t : s.tensors) {
+    if (t.role == TensorPlacement::Role::activation && t.level == level && t.lives_at(peak_step) &&
+        (!best || t.bytes > best->bytes))
+      best = &t;
+  }
+  return best;
+}
+
+// Phase 2: moves activations to the SoC's activation spill level, the
+// largest live at the peak first, until the plan fits. Whether it does.
+bool spill_activations(NetworkState& st) {
+  const hw::Soc& soc = st.model.soc();
+  const int home = soc.activations_home;
+  const auto spill = static_cast<std::int8_t>(soc.activations_spill);
+  for (std::size_t round = 0; round <= st.graph.layers().size(); ++round) {
+    const int over = overflowing(soc, st.result.schedule);
+    if (over < 0) return true;
+    if (over != home || spill < 0) return false;
+    const auto* t = peak_activation(st.result.schedule, home);
+    if (!t) return false;
+    st.searched.assign(st.graph.layers().size(), false);
+    move_activation(st, t->name, spill, st.searched);
+    search_layers_pass()->run(st);
+    st.searched.clear();
+    remap(st);
+  }
+  return overflowing(soc, st.result.schedule) < 0;
+}
+
+}  // namespace
+
+void move_activation(NetworkState& st, const std::string& name, std::int8_t spill,
+                     std::vector<bool>& touched) {
+  const auto& layers = st.graph.layers();
+  std::vector<std::string> todo = {name};
+  std::vector<std::string> moved;
+  while (!todo.empty()) {
+    const auto x = todo.back();
+    todo.pop_back();
+    if (std::find(moved.begin(), moved.end(), x) != moved.end()) continue;
+    moved.push_back(x);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const Layer& l = layers[i];
+      if (l.output == x) {
+        st.homes[i][idx(Operand::O)] = spill;
+        touched[i] = true;
+      }
+      if (std::find(l.inputs.begin(), l.inputs.end(), x) == l.inputs.end()) continue;
+      st.homes[i][idx(Operand::I)] = spill;
+      touched[i] = true;
+      for (const auto& other : l.inputs)
+        todo.push_back(other);
+    }
+  }
+}
+
+void fit_memory(NetworkState& st) {
+  const hw::Soc& soc = st.model.soc();
+  if (overflowing(soc, st.result.schedule) < 0) return;
+  if (stream_weights(st) || spill_activations(st)) return;
+  const int over = overflowing(soc, st.result.schedule);
+  std::string tried;
+  if (soc.weights_spill >= 0)
+    tried += fmt::format(" with the weights streamed from {}",
+                         soc.levels[static_cast<std::size_t>(soc.weights_spill)].name);
+  if (soc.activations_spill >= 0)
+    tried += fmt::format("{} activations moved to {}", tried.empty() ? " with" : " and",
+                         soc.levels[static_cast<std::size_t>(soc.activations_spill)].name);
+  if (tried.empty()) tried = "; the SoC has no level to stream from (memories[].holds)";
+  refuse(soc, st.result.schedule, over, tried);
 }
 
 }  // namespace tessel::mappers

@@ -26,10 +26,16 @@ OrderProblem order_problem(const sim::Analytical& model, const Graph& g, const N
     for (const auto& part : s.steps[i].parts)
       step_of[part.index] = static_cast<int>(i);
   }
+  std::map<std::string, int> level_of;  // activation name -> its level (build-schedule's)
+  for (const auto& t : s.tensors) {
+    if (t.role == TensorPlacement::Role::activation) level_of[t.name] = t.level;
+  }
   std::map<std::string, int> tensor;  // activation name -> index in p.tensors
   auto use = [&](const std::string& name, std::int64_t bytes) {
     auto [it, fresh] = tensor.try_emplace(name, static_cast<int>(p.tensors.size()));
-    if (fresh) p.tensors.push_back({-1, {}, bytes, false});
+    const auto lv = level_of.find(name);
+    const bool here = lv == level_of.end() || lv->second == level;
+    if (fresh) p.tensors.push_back({-1, {}, here ? bytes : 0, false});
     return static_cast<std::size_t>(it->second);
   };
   for (std::size_t j = 0; j < g.layers().size(); ++j) {

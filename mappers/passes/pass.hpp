@@ -65,6 +65,11 @@ void plan_memory(const sim::Analytical& model, const Graph& graph, NetworkSchedu
 // the passes, until the plan fits. Throws MappingError naming the level and
 // the smallest arena reached when nothing fits.
 void fit_memory(NetworkState& state);
+// Moves activation `tensor` to `level` (fit_memory.cpp): its producer writes
+// it there and its readers read it there (both inputs of an add live at one
+// level, so the other input moves too); marks those layers in `touched`.
+void move_activation(NetworkState& state, const std::string& tensor, std::int8_t level,
+                     std::vector<bool>& touched);
 
 // The bytes a step's parts hold per level beyond their layers' whole tensors
 // at their home levels: the loop nests' buffers and the units' own

@@ -108,42 +108,59 @@ class SearchLayers final : public NetworkPass {
       out.evaluated += job.result->evaluated;
       out.pruned += job.result->pruned;
     }
-    const auto stuck = streamable_stuck(st, keys, job_of, jobs);
-    keep_runnable(st, keys, job_of, jobs, stuck);
-    if (stuck.empty()) return;
-    // Layers whose weights do not fit their home with any unit: their
-    // weights live at the spill level and stream in; search them again.
-    const auto mask = st.searched;
-    st.searched.assign(layers.size(), false);
-    for (auto i : stuck) {
-      st.homes[i][idx(Operand::W)] = static_cast<std::int8_t>(soc.weights_spill);
-      st.searched[i] = true;
+    // Layers no unit can run with their tensors where they are: their
+    // weights stream from the spill level or, once streamed, their larger
+    // activation moves to the activations' spill level; those layers (and
+    // the ones sharing a moved tensor) are searched again.
+    std::vector<bool> again(layers.size(), false);
+    for (auto i : stuck_layers(st, keys, job_of, jobs))
+      relocate(st, i, again);
+    std::vector<std::size_t> skip;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (again[i]) skip.push_back(i);
     }
+    keep_runnable(st, keys, job_of, jobs, skip);
+    if (skip.empty()) return;
+    const auto mask = st.searched;
+    st.searched = again;
     run(st);
     st.searched = mask;
   }
 
  private:
-  // The searched layers no unit can run with their weights at home, when
-  // the SoC has a level to stream them from (all of them, or none).
-  static std::vector<std::size_t> streamable_stuck(
-      NetworkState& st, const std::vector<std::vector<std::string>>& keys,
-      std::map<std::string, std::size_t>& job_of, const std::vector<Job>& jobs) {
-    const auto& layers = st.graph.layers();
-    const int spill = st.model.soc().weights_spill;
+  // The searched layers with no unit that can run them.
+  static std::vector<std::size_t> stuck_layers(NetworkState& st,
+                                               const std::vector<std::vector<std::string>>& keys,
+                                               std::map<std::string, std::size_t>& job_of,
+                                               const std::vector<Job>& jobs) {
     std::vector<std::size_t> stuck;
-    for (std::size_t i = 0; i < layers.size(); ++i) {
+    for (std::size_t i = 0; i < st.graph.layers().size(); ++i) {
       if (!st.searched.empty() && !st.searched[i]) continue;
       bool any = false;
       for (const auto& key : keys[i])
         any = any || jobs[job_of[key]].result->found;
-      if (any) continue;
-      if (spill < 0 || !has_weights(layers[i].op) ||
-          st.homes[i][idx(Operand::W)] != Mapping::kSocHome)
-        return {};
-      stuck.push_back(i);
+      if (!any) stuck.push_back(i);
     }
     return stuck;
+  }
+
+  // Moves a stuck layer's weights, else its larger activation still at
+  // home, to the SoC's spill level (nothing when there is none).
+  static void relocate(NetworkState& st, std::size_t i, std::vector<bool>& again) {
+    const hw::Soc& soc = st.model.soc();
+    const Layer& l = st.graph.layer(i);
+    auto& h = st.homes[i];
+    if (has_weights(l.op) && h[idx(Operand::W)] == Mapping::kSocHome && soc.weights_spill >= 0) {
+      h[idx(Operand::W)] = static_cast<std::int8_t>(soc.weights_spill);
+      again[i] = true;
+      return;
+    }
+    const bool out_home = h[idx(Operand::O)] == Mapping::kSocHome;
+    const bool in_home = h[idx(Operand::I)] == Mapping::kSocHome;
+    if (soc.activations_spill < 0 || (!out_home && !in_home)) return;
+    const bool out_first = out_home && (!in_home || l.output_bytes() >= l.input_bytes());
+    move_activation(st, out_first ? l.output : l.inputs[0],
+                    static_cast<std::int8_t>(soc.activations_spill), again);
   }
 
   // Per layer, the units that can run it; a layer no unit runs is an error

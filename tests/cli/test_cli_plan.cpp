@@ -26,7 +26,7 @@ TEST_CASE("tessel plan prints, writes as JSON and draws the memory plan", "[cli]
   char magic[4] = {};
   in.read(magic, 4);
   CHECK(std::string(magic + 1, 3) == "PNG");
-  const auto bad = run_tessel("plan --model resnet8 --max-memory L2=1KiB");
+  const auto bad = run_tessel("plan --model resnet8 --max-memory L2=64B");
   CHECK(bad.status == 2);
   CHECK(bad.err.find("fits no memory plan") != std::string::npos);
 }

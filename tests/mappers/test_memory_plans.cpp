@@ -72,12 +72,17 @@ TEST_CASE("ResNet8's adds run in place", "[plan]") {
 }
 
 TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[plan][staged]") {
+  // On diana, MobileNetV2 1.0's activations do not fit L2 either: some move to
+  // L3 and their layers are staged over rows, where the outer tiles' remainder
+  // shapes have different inner optima, so those searches are not proven.
   struct Case {
     const char* soc;
     const char* model;
+    bool proven;
   };
-  for (const auto& c : {Case{"gap9", "mobilenetv2-0.35"}, Case{"diana", "mobilenetv2-0.35"},
-                        Case{"gap9", "mobilenetv2"}}) {
+  for (const auto& c :
+       {Case{"gap9", "mobilenetv2-0.35", true}, Case{"diana", "mobilenetv2-0.35", true},
+        Case{"gap9", "mobilenetv2", true}, Case{"diana", "mobilenetv2", false}}) {
     INFO(c.model << " on " << c.soc);
     const auto soc = hw::load_soc(c.soc);
     const sim::Analytical model(soc);
@@ -94,7 +99,7 @@ TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[p
     for (const auto* p : r.schedule.parts())
       staged += p->mapping.home[idx(Operand::W)] == l3 ? 1 : 0;
     CHECK(staged > 0);
-    CHECK(r.proven);
+    CHECK(r.proven == c.proven);
     // The event simulator replays the staged schedule within 3 % of the model,
     // per layer and in total.
     const sim::EventSim es(soc);

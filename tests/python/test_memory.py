@@ -57,7 +57,7 @@ def test_max_memory_streams_weights_and_refuses_the_impossible(resnet8_result):
     assert r.total["cycles"] >= resnet8_result.total["cycles"]
     streamed = r.layers[r.layers["homes"].map(lambda h: h["W"] == "L3")]
     assert len(streamed) > 0 and (streamed["loop_nests"] >= 1).all()
-    with pytest.raises(tessel.MappingError, match="smallest plan tessel reaches needs L2"):
-        tessel.explore("resnet8", soc="gap9", max_memory={"L2": "1 KiB"})
+    with pytest.raises(tessel.MappingError, match="smallest limits tessel finds to fit"):
+        tessel.explore("resnet8", soc="gap9", max_memory={"L2": 64})
     with pytest.raises(tessel.ConfigError, match="no memory level 'L9'"):
         tessel.explore("resnet8", soc="gap9", max_memory={"L9": "1 KiB"})
