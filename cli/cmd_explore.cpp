@@ -86,14 +86,9 @@ std::string memory_line(const NetworkSchedule& s) {
   std::string out = "memory plan:";
   for (const auto& a : s.memory) {
     if (a.arena_bytes == 0) continue;
-    const double gap = a.lower_bound_bytes > 0
-                           ? 100.0 * (static_cast<double>(a.arena_bytes) /
-                                          static_cast<double>(a.lower_bound_bytes) -
-                                      1.0)
-                           : 0.0;
     out += fmt::format(" {} {} B (bound {} B, +{:.1f} %);",
                        s.level_names[static_cast<std::size_t>(a.level)], thousands(a.arena_bytes),
-                       thousands(a.lower_bound_bytes), gap);
+                       thousands(a.lower_bound_bytes), gap_percent(a));
   }
   return out + fmt::format(" step order {}\n", s.order.method);
 }

@@ -78,12 +78,8 @@ std::string plan_text(const NetworkSchedule& s) {
                                 s.soc, s.order.method, s.steps.size());
   Table levels({"level", "arena B", "lower bound B", "gap"}, {false, true, true, true});
   for (const auto& a : s.memory) {
-    const double gap = a.lower_bound_bytes > 0
-                           ? 100.0 * static_cast<double>(a.arena_bytes - a.lower_bound_bytes) /
-                                 static_cast<double>(a.lower_bound_bytes)
-                           : 0.0;
     levels.row({s.level_names[static_cast<std::size_t>(a.level)], thousands(a.arena_bytes),
-                thousands(a.lower_bound_bytes), fmt::format("{:.1f} %", gap)});
+                thousands(a.lower_bound_bytes), fmt::format("{:.1f} %", gap_percent(a))});
   }
   Table tensors({"tensor", "role", "level", "offset", "bytes", "steps", "reuses"},
                 {false, false, false, true, true, false, false});

@@ -212,6 +212,22 @@ std::optional<std::string> plan_violation(const std::vector<TensorPlacement>& te
   return std::nullopt;
 }
 
+nlohmann::ordered_json step_order_json(const NetworkSchedule& s) {
+  using J = nlohmann::ordered_json;
+  const auto& o = s.order;
+  const bool known = o.level >= 0 && static_cast<std::size_t>(o.level) < s.level_names.size();
+  return {{"method", o.method},
+          {"level", known ? J(s.level_names[static_cast<std::size_t>(o.level)]) : J(nullptr)},
+          {"peak_bytes", o.peak},
+          {"lower_bound_bytes", o.lower_bound}};
+}
+
+double gap_percent(const LevelArena& a) {
+  if (a.lower_bound_bytes <= 0) return 0.0;
+  return 100.0 * static_cast<double>(a.arena_bytes - a.lower_bound_bytes) /
+         static_cast<double>(a.lower_bound_bytes);
+}
+
 nlohmann::ordered_json memory_plan_json(const std::vector<const NetworkSchedule*>& schedules) {
   using J = nlohmann::ordered_json;
   J levels = J::object(), tensors = J::array();
@@ -238,13 +254,7 @@ nlohmann::ordered_json memory_plan_json(const std::vector<const NetworkSchedule*
   }
   J out = {{"levels", levels}};
   if (schedules.size() == 1) {
-    const auto& o = schedules[0]->order;
-    out["order"] = {
-        {"method", o.method},
-        {"level", o.level >= 0 ? J(schedules[0]->level_names.at(static_cast<std::size_t>(o.level)))
-                               : J(nullptr)},
-        {"peak_bytes", o.peak},
-        {"lower_bound_bytes", o.lower_bound}};
+    out["order"] = step_order_json(*schedules[0]);
   }
   out["tensors"] = tensors;
   return out;

@@ -43,6 +43,14 @@ std::vector<std::int64_t> live_lower_bound(const std::vector<TensorPlacement>& t
 std::optional<std::string> plan_violation(const std::vector<TensorPlacement>& tensors,
                                           const std::vector<LevelArena>& arenas);
 
+// How the schedule's step order was chosen, as JSON: {"method", "level",
+// "peak_bytes", "lower_bound_bytes"} (the database's schedules.step_order
+// holds the same).
+nlohmann::ordered_json step_order_json(const NetworkSchedule& s);
+
+// How far a level's arena lies above its lower bound, in percent.
+double gap_percent(const LevelArena& a);
+
 // The memory plan of schedules as `tessel explore --json` prints it
 // (docs/cli.md): {"levels": {level: {"arena_bytes", "lower_bound_bytes"}},
 // "order": {...}, "tensors": [{"network", "tensor", "role", "level",

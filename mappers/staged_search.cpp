@@ -7,6 +7,7 @@
 
 #include "mappers/mapspace.hpp"
 #include "sim/nests.hpp"
+#include "sim/stages.hpp"
 
 // The search of staged mappings (staged_search.hpp; docs/memory.md,
 // "Multi-level tiling").
@@ -24,17 +25,6 @@ struct InnerSearch {
   LayerResult result;
 };
 
-// A candidate tile count: the grid of `tile` over the layer's extents.
-hw::TileGrid grid_of(const Layer& l, const DimArray& tile) {
-  hw::TileGrid g{};
-  for (std::size_t d = 0; d < kNumDims; ++d) {
-    g.tile[d] = std::min(tile[d], l.dims[d]);
-    g.count[d] = (l.dims[d] + g.tile[d] - 1) / g.tile[d];
-    g.last[d] = l.dims[d] - (g.count[d] - 1) * g.tile[d];
-  }
-  return g;
-}
-
 class StagedSearch {
  public:
   StagedSearch(const sim::Analytical& model, const Layer& layer, int unit,
@@ -48,11 +38,7 @@ class StagedSearch {
   LayerResult run(const sim::LayerContext& top, const sim::Staging& st) {
     top_ = &top;
     st_ = &st;
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      const auto at = st.level[0][o];
-      inner_route_.from[o] = at != LoopNest::kNoMove ? at : top.home[o];
-      inner_route_.to[o] = top.level[o];
-    }
+    inner_route_ = sim::inner_route({top.home, top.level}, st);
     for_each_outer_tile([&](const DimArray& tile) { try_tile(tile); });
     return finish();
   }
@@ -125,7 +111,9 @@ class StagedSearch {
 
   // Every order and buffering of one outer tile, each bounded first.
   void try_tile(const DimArray& tile) {
-    const auto g = grid_of(layer_, tile);
+    sim::TileTerms grid;  // the outer grid (never tiling the window: no reason to check)
+    sim::stages::make_grid(layer_, tile, grid);
+    const auto& g = grid.grid;
     std::vector<const InnerSearch*> shapes;
     double inner_space = 0;
     bool found = true;

@@ -192,6 +192,16 @@ Staging staging(const hw::Soc& soc, const Route& route, bool has_weights) {
   return s;
 }
 
+Route inner_route(const Route& route, const Staging& st) {
+  Route r;
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    const auto at = st.level[0][o];
+    r.from[o] = at != LoopNest::kNoMove ? at : route.from[o];
+    r.to[o] = route.to[o];
+  }
+  return r;
+}
+
 LayerContext make_context(const hw::Soc& soc, const Layer& layer, int unit, const Route& route) {
   LayerContext c;
   c.layer = &layer;

@@ -46,6 +46,9 @@ struct Staging {
   const char* why = nullptr;
 };
 Staging staging(const hw::Soc& soc, const Route& route, bool has_weights);
+// The route of the second nest of a staging: each operand from where the
+// first nest leaves it (where it was when that nest does not move it).
+Route inner_route(const Route& route, const Staging& st);
 
 // Everything about one (layer, unit) pair that does not depend on the
 // mapping, resolved once so that evaluate() touches no strings, maps or

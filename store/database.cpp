@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/memory_plan.hpp"
 #include "core/version.hpp"
 #include "store/mapping_columns.hpp"
 
@@ -280,7 +281,7 @@ std::int64_t Database::put_result(std::int64_t run, std::int64_t network, std::i
   st.bind(10, static_cast<std::int64_t>(result.evaluated));
   st.bind(11, static_cast<std::int64_t>(result.pruned));
   st.bind(12, peak.dump());
-  st.bind(13, order_json(s).dump());
+  st.bind(13, step_order_json(s).dump());
   st.exec();
   const auto schedule = db_->getLastInsertRowid();
 

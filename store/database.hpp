@@ -43,9 +43,8 @@ struct RunInfo {
 // and turns on WAL. Writes are batched in transactions with prepared
 // statements. One writer at a time; not thread-safe (the streaming sink
 // serialises its own writes).
-// A schedule's step order as the schedules.step_order column holds it
-// (JSON), and back (schedule_rows.cpp).
-nlohmann::ordered_json order_json(const NetworkSchedule& s);
+// A schedule's step order from the schedules.step_order column (JSON of
+// step_order_json, core/memory_plan.hpp; schedule_rows.cpp).
 StepOrder parse_order(const std::string& text, const std::vector<std::string>& levels);
 
 class Database {

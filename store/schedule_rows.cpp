@@ -40,17 +40,6 @@ ScheduleStep::Kind parse_step_kind(const std::string& text) {
 
 }  // namespace
 
-nlohmann::ordered_json order_json(const NetworkSchedule& s) {
-  const bool known =
-      s.order.level >= 0 && static_cast<std::size_t>(s.order.level) < s.level_names.size();
-  return {{"method", s.order.method},
-          {"level",
-           known ? nlohmann::ordered_json(s.level_names[static_cast<std::size_t>(s.order.level)])
-                 : nlohmann::ordered_json(nullptr)},
-          {"peak_bytes", s.order.peak},
-          {"lower_bound_bytes", s.order.lower_bound}};
-}
-
 StepOrder parse_order(const std::string& text, const std::vector<std::string>& levels) {
   StepOrder o;
   const auto j = nlohmann::json::parse(text);

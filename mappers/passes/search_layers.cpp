@@ -84,7 +84,7 @@ class SearchLayers final : public NetworkPass {
         m.unit = u;
         m.home = home;
         ctx[i].push_back(st.model.prepare(layers[i], m));
-        const auto route = sim::home_route(soc, u, home);
+        const sim::Route route{ctx[i].back().home, ctx[i].back().level};  // the pair's own route
         const auto depth = sim::staging(soc, route, has_weights(layers[i].op)).depth;
         keys[i].push_back(fmt::format(
             "{}|h{},{},{}", layer_key(layers[i], u, soc.hash, st.options.mapper, st.options.search),

@@ -29,12 +29,7 @@ double brute_force(const sim::Analytical& model, const Layer& l, int unit) {
     DimArray outer = l.dims;
     outer[idx(Dim::K)] = k;
     const Layer part = sim::sub_layer(l, outer);
-    sim::Route inner_route;
-    for (std::size_t o = 0; o < kNumOperands; ++o) {
-      inner_route.from[o] = st.level[0][o] != LoopNest::kNoMove ? st.level[0][o] : top.home[o];
-      inner_route.to[o] = top.level[o];
-    }
-    const auto ictx = sim::make_context(soc, part, unit, inner_route);
+    const auto ictx = sim::make_context(soc, part, unit, sim::inner_route(route, st));
     const mappers::LayerMapSpace space(ictx);
     std::vector<std::array<Dim, kNumDims>> orders;
     for (std::uint64_t t = 0; t < space.tile_combos(); ++t) {
