@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
+#include "core/mapping_json.hpp"
 #include "core/memory_plan.hpp"
 #include "core/zoo.hpp"
 #include "driver/explore.hpp"
@@ -50,7 +51,7 @@ std::string unit_bytes_str(const hw::Soc& soc, const SchedulePart& ls) {
 
 nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const PartRow& row) {
   const SchedulePart& ls = *row.part;
-  const Layer& l = g.layer(ls.index);
+  const Layer l = part_layer(g, ls);
   const auto lvl =
       static_cast<std::size_t>(soc.units[static_cast<std::size_t>(ls.unit)].operand_level[0]);
   const auto& unrollings = soc.model(ls.unit).unrollings();
@@ -62,6 +63,7 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
   return {{"network", g.name()},
           {"step", row.step},
           {"layer", ls.layer},
+          {"slice", nlohmann::ordered_json::parse(slice_to_json(ls.slice))},
           {"op", op_name(l.op)},
           {"unit", ls.unit_name},
           {"tile", tile_string(l, ls.mapping)},
@@ -178,7 +180,7 @@ std::string explore_text(const ExploreOptions& o, const hw::Soc& soc,
             {false, false, false, false, false, true, true, true, true, true, true});
     for (const auto& row : part_rows(s)) {
       const SchedulePart& ls = *row.part;
-      const Layer& l = e.graph.layer(ls.index);
+      const Layer l = part_layer(e.graph, ls);
       t.row({ls.layer, std::string(op_name(l.op)), ls.unit_name, tile_string(l, ls.mapping),
              order_string(l, ls.mapping),
              thousands(std::llround(ls.cost.cycles + row.transition_cycles)),
@@ -282,6 +284,9 @@ void add_explore_command(CLI::App& app, Action& action) {
   cmd->add_option("--max-memory", o->settings.max_memory,
                   "Memory limit LEVEL=SIZE (e.g. L2=256KiB), repeatable: the fastest schedule "
                   "whose memory plan fits (default: the levels' capacities)");
+  cmd->add_flag(
+      "!--no-partial-execution", o->settings.partial_execution,
+      "Never run chains (expand -> depthwise -> project) in channel slices to fit memory");
   cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
       ->delimiter(',');
   cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")

@@ -140,6 +140,8 @@ void add_plan_command(CLI::App& app, Action& action) {
   cmd->add_option("--mapper", o->settings.mapper, "tessel | dory | divisor")->capture_default_str();
   cmd->add_option("--max-memory", o->settings.max_memory,
                   "Memory limit LEVEL=SIZE (e.g. L2=256KiB), repeatable, as for explore");
+  cmd->add_flag("!--no-partial-execution", o->settings.partial_execution,
+                "Never run chains in channel slices to fit memory, as for explore");
   cmd->add_option("--png", o->png,
                   "Draw the plan of the first network into this PNG (needs the tessel Python "
                   "package and matplotlib)");

@@ -133,6 +133,11 @@ struct Layer {
   // Dense weights stored as [C][K] (ONNX MatMul) rather than [K][C] (Gemm, conv order).
   bool weights_ck = false;
   std::string output;  // tensor written
+  // The output starts from partial sums that earlier slices of the same
+  // layer left at the output's home at accumulator width (a later slice of a
+  // layer split over C, docs/memory.md "Partial execution"): every visit of
+  // an output tile reads them back first.
+  bool accumulates = false;
 
   std::int64_t dim(Dim d) const { return dims[idx(d)]; }
   std::int64_t& dim(Dim d) { return dims[idx(d)]; }

@@ -56,4 +56,26 @@ void nests_from_json(const std::string& text, Mapping& m) {
   }
 }
 
+std::string slice_to_json(const LayerSlice& slice) {
+  if (slice.whole()) return "null";
+  return nlohmann::json{{"dim", dim_name(slice.dim)}, {"begin", slice.begin}, {"end", slice.end}}
+      .dump();
+}
+
+LayerSlice slice_from_json(const std::string& text) {
+  LayerSlice slice;
+  try {
+    const auto j = nlohmann::json::parse(text);
+    if (j.is_null()) return slice;
+    const auto dim = parse_dim(j.at("dim").get<std::string>());
+    if (!dim) throw ConfigError(fmt::format("slice: unknown dimension in {}", text));
+    slice.dim = *dim;
+    slice.begin = j.at("begin").get<std::int64_t>();
+    slice.end = j.at("end").get<std::int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(fmt::format("slice: {}", e.what()));
+  }
+  return slice;
+}
+
 }  // namespace tessel

@@ -22,6 +22,30 @@ std::string_view step_kind_name(ScheduleStep::Kind k) {
   return "fused";
 }
 
+Layer slice_layer(const Layer& l, const LayerSlice& slice) {
+  if (slice.whole()) return l;
+  const std::int64_t full = l.dim(slice.dim);
+  if (slice.begin < 0 || slice.end > full || slice.begin >= slice.end)
+    throw std::invalid_argument(fmt::format("slice [{}, {}) of {} is outside layer '{}' ({} = {})",
+                                            slice.begin, slice.end, dim_name(slice.dim), l.name,
+                                            dim_name(slice.dim), full));
+  Layer out = l;
+  out.dim(slice.dim) = slice.end - slice.begin;
+  if (slice.dim == Dim::C) {
+    out.accumulates = l.accumulates || slice.begin > 0;
+    if (slice.end < full) {  // raw partial sums for a later slice
+      out.bits.output = l.bits.accumulator;
+      out.bits.output_signed = true;
+      out.epilogue = Epilogue{};
+    }
+  }
+  return out;
+}
+
+Layer part_layer(const Graph& graph, const SchedulePart& part) {
+  return slice_layer(graph.layer(part.index), part.slice);
+}
+
 std::string_view role_name(TensorPlacement::Role r) {
   switch (r) {
     case TensorPlacement::Role::activation:
@@ -107,6 +131,40 @@ void total_schedule(NetworkSchedule& s) {
   }
 }
 
+namespace {
+
+// The tensors of sliced parts (docs/memory.md, "Partial execution"): an
+// intermediate that a sliced layer writes and that only its own step reads
+// is held one slice at a time; a layer sliced over C keeps its partial sums
+// (its whole output at accumulator width) over the step.
+void hold_slices(const Graph& graph, const NetworkSchedule& s,
+                 const std::vector<std::array<int, kNumOperands>>& at,
+                 std::vector<TensorPlacement>& out) {
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    for (const auto& p : s.steps[i].parts) {
+      if (p.slice.whole() || p.slice.begin != 0) continue;  // each sliced layer once
+      const Layer& l = graph.layer(p.index);
+      if (p.slice.dim == Dim::C) {
+        TensorPlacement t;
+        t.name = l.output + ".partial_sums";
+        t.role = TensorPlacement::Role::scratch;
+        t.bytes = bytes_of(l.output_elems(), l.bits.accumulator);
+        t.level = at[p.index][idx(Operand::O)];
+        t.first_step = t.last_step = i;
+        out.push_back(t);
+        continue;
+      }
+      for (auto& t : out) {
+        if (t.role == TensorPlacement::Role::activation && t.name == l.output &&
+            t.first_step == i && t.last_step == i)
+          t.bytes = part_layer(graph, p).output_bytes();
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkSchedule& s,
                                               int activations_home, int weights_home) {
   const auto& layers = graph.layers();
@@ -162,6 +220,7 @@ std::vector<TensorPlacement> schedule_tensors(const Graph& graph, const NetworkS
     auto it = activation.find(name);
     if (it != activation.end()) out[it->second].last_step = last;
   }
+  hold_slices(graph, s, at, out);
   return out;
 }
 

@@ -14,6 +14,7 @@
 namespace tessel {
 
 class Graph;
+struct Layer;
 
 // The part of a layer a schedule part runs: the range [begin, end) of one of
 // its dimensions (the whole layer when end is kWhole). A split layer's
@@ -28,6 +29,15 @@ struct LayerSlice {
   bool operator==(const LayerSlice&) const = default;
 };
 
+// The layer a slice of `l` runs: `l` with the slice's dimension cut to
+// [begin, end) (itself when the slice is whole). A slice over the reduction
+// C is a partial execution (docs/memory.md, "Partial execution"): every
+// slice after the first accumulates into the partial sums the earlier ones
+// left (Layer::accumulates), and every slice but the last writes raw
+// accumulators (its output at accumulator width, no epilogue). Throws
+// std::invalid_argument on a range outside the dimension.
+Layer slice_layer(const Layer& l, const LayerSlice& slice);
+
 // One part of a step: a layer (or a slice of it) on one unit, its mapping
 // and its predicted cost.
 struct SchedulePart {
@@ -39,6 +49,9 @@ struct SchedulePart {
   Mapping mapping;
   Cost cost;
 };
+
+// The layer a part runs: its graph layer cut to its slice (slice_layer).
+Layer part_layer(const Graph& graph, const SchedulePart& part);
 
 // One step of a schedule, after the layout conversion its inputs need:
 //   single      one part, a layer on its own;

@@ -27,6 +27,7 @@ mappers::NetworkOptions network_options(const ExploreSettings& s, const hw::Soc&
   opt.search.budget = s.budget;
   opt.search.seed = s.seed;
   opt.units = s.units;
+  opt.partial_execution = s.partial_execution;
   for (const auto& u : s.units) {
     if (soc.find_unit(u)) continue;
     std::string names;

@@ -34,6 +34,9 @@ struct ExploreSettings {
   // Memory limits "LEVEL=SIZE" (`--max-memory L2=256KiB`): the plan and the
   // searches treat the level as that large (at most its capacity).
   std::vector<std::string> max_memory;
+  // The memory fit may run chains in channel slices (docs/memory.md,
+  // "Partial execution"); `--no-partial-execution` turns it off.
+  bool partial_execution = true;
 };
 
 // The SoC with the limits of `max_memory` as its levels' sizes (the same

@@ -46,11 +46,11 @@ std::string layer_key(const Layer& l, int unit, std::uint64_t soc_hash, MapperKi
   for (auto d : l.dims)
     dims += fmt::format("{},", d);
   return fmt::format(
-      "{}|{}|{}x{}|s{}x{}|d{}x{}|p{},{},{},{}|b{},{},{},{}|ck{}|u{}|soc{:016x}|{}|{}|{}|{}|{}|{}|"
-      "{}",
+      "{}|{}|{}x{}|s{}x{}|d{}x{}|p{},{},{},{}|b{},{},{},{}|ck{}|a{}|u{}|soc{:016x}|{}|{}|{}|{}|{}|"
+      "{}|{}",
       op_name(l.op), dims, l.in_y, l.in_x, l.stride_y, l.stride_x, l.dilation_y, l.dilation_x,
       l.pad_top, l.pad_left, l.pad_bottom, l.pad_right, l.bits.input, l.bits.weight, l.bits.output,
-      l.bits.accumulator, l.weights_ck, unit, soc_hash, mapper_name(mapper),
+      l.bits.accumulator, l.weights_ck, l.accumulates, unit, soc_hash, mapper_name(mapper),
       objective_name(s.objective), s.strategy, s.budget, s.seed, s.exact_pareto,
       s.exhaustive_limit);
 }
@@ -60,7 +60,8 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
   const auto start = std::chrono::steady_clock::now();
   const hw::Soc& soc = model.soc();
   NetworkResult out;
-  NetworkState state{graph, model, opt, cache, {}, out, {}, {}, {}};
+  LayerCache local;  // the slices the memory fit tries are searched again on every refit
+  NetworkState state{graph, model, opt, cache ? cache : &local, {}, out, {}, {}, {}, {}};
   if (opt.units.empty()) {
     for (int u = 0; u < static_cast<int>(soc.units.size()); ++u)
       state.units.push_back(u);
@@ -78,8 +79,8 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
         state.homes[i][idx(Operand::W)] = static_cast<std::int8_t>(soc.weights_spill);
     }
   }
-  for (const auto& pass : {search_layers_pass(), assign_units_pass(), build_schedule_pass(),
-                           order_steps_pass(), plan_memory_pass()})
+  for (const auto& pass : {search_layers_pass(), slice_chains_pass(), assign_units_pass(),
+                           build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
     pass->run(state);
   fit_memory(state);
   out.wall_seconds =

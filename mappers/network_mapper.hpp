@@ -33,6 +33,9 @@ struct NetworkOptions {
   // Every layer's weights live at the SoC's spill level and stream in
   // (Soc::weights_spill), as when the plan needs it for all of them.
   bool stream_weights = false;
+  // The memory fit may run chains in channel slices (docs/memory.md,
+  // "Partial execution").
+  bool partial_execution = true;
   // Called with every evaluated legal candidate of every search, with the
   // index of the (first) layer it was searched for; from worker threads, one
   // call at a time. For `--store all`.

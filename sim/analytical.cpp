@@ -210,7 +210,7 @@ Cost Analytical::finish(const LayerContext& ctx, const TileTerms& tt, const Mapp
     return cost;
   }
   const LoopLevels lv(ctx, tt.grid.count, nest.order);
-  if (ctx.moved[kO] && lv.count[kO] > lv.distinct_o && !ctx.engine_in[kO]) {
+  if (stages::reads_back(ctx, lv) && !ctx.engine_in[kO]) {
     cost = Cost{};
     cost.reason = "partial sums would need reading back, but no DMA engine moves them in";
     return cost;

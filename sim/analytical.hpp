@@ -31,6 +31,7 @@ struct TileTerms {
   double first_in = 0;  // DMA cycles of the first fetch of I and W (prologue), per engine sum
   double first_i = 0, first_w = 0;  // the same per operand
   double last_wb = 0;               // DMA cycles of the last output write-back (epilogue)
+  double first_rb = 0;  // DMA cycles of the first output tile's read-back (accumulating layer)
   std::array<std::int64_t, kNumOperands> bytes{};  // one buffer of each operand's tile at its level
   std::int64_t extra_bytes = 0;                    // unit scratch at its input level
   // Bytes held per level with every operand single-buffered: the layer's

@@ -222,6 +222,7 @@ LayerContext make_context(const hw::Soc& soc, const Layer& layer, int unit, cons
   c.elem_bytes[kW] = layer.bits.weight / 8.0;
   c.elem_bytes[kO] = layer.bits.output / 8.0;
   c.acc_bytes = layer.bits.accumulator / 8.0;
+  c.accumulates = layer.accumulates;
   c.home = route.from;
   c.level = route.to;
   resolve_engines(soc, c);

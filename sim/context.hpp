@@ -78,7 +78,8 @@ struct LayerContext {
   std::array<double, kNumOperands> byte_cycles_out{};
   std::array<double, kNumOperands> elem_bytes{};  // bytes per element (bits / 8)
   double acc_bytes = 4.0;                         // bytes per partial-sum element
-  int input_tensors = 1;                          // 2 for an element-wise add
+  bool accumulates = false;  // every output tile is read back first (Layer::accumulates)
+  int input_tensors = 1;     // 2 for an element-wise add
 
   double launch_cycles = 0.0;
   double tile_overhead = 0.0;

@@ -207,6 +207,7 @@ struct JobGraph::NestReplay {
     for (std::size_t o : {kI, kW}) {
       if (steps.list[0].changes[o]) fetch(o, 0);
     }
+    readback(0);  // an accumulating layer's first partial sums
     for (std::uint64_t s = 0; s < steps.list.size(); ++s)
       step(s);
     return out;
@@ -253,9 +254,16 @@ struct JobGraph::NestReplay {
     return v > buffers[kO] ? wb_of[static_cast<std::size_t>(v - buffers[kO] - 1)] : kNoJob;
   }
 
+  // The latest write-back of an output tile (none before its first visit).
+  int written_back(std::uint64_t tile) const {
+    const auto it = last_tile_wb.find(tile);
+    return it == last_tile_wb.end() ? kNoJob : it->second;
+  }
+
   void readback(std::uint64_t s) {
     const auto& st = steps.list[s];
-    if (!st.changes[kO] || st.o_visit <= 1 || !ctx.moved[kO] || !ctx.engine_in[kO]) return;
+    const bool first_visit = st.o_visit <= 1 && !ctx.accumulates;  // nothing to read back yet
+    if (!st.changes[kO] || first_visit || !ctx.moved[kO] || !ctx.engine_in[kO]) return;
     const auto tr = traffic(kO, st.e);
     const double bytes = tr.elems * ctx.acc_bytes;
     const int rb =
@@ -263,7 +271,7 @@ struct JobGraph::NestReplay {
                static_cast<std::uint32_t>(s), static_cast<std::uint8_t>(kO), bytes, 0, 0},
               transfer_cycles(ctx.engine_in[kO], ctx.byte_cycles_in[kO], bytes, tr),
               {level_res(ctx.home[kO]), level_res(ctx.level[kO]), kNoJob},
-              {last_tile_wb[st.o_tile], o_slot_free(st.ver[kO])});
+              {written_back(st.o_tile), o_slot_free(st.ver[kO])});
     b.jobs[static_cast<std::size_t>(rb)].cause = StallCause::buffer_busy;
     readback_of[s] = rb;
     out.last_read[kO] = rb;

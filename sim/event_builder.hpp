@@ -55,6 +55,7 @@ struct JobGraph {
   std::vector<ResourceUse> resources;
   int engine_base = 0, unit_base = 0, level_base = 0;
   std::vector<std::uint32_t> layer_first;  // first job of each layer
+  std::vector<std::uint32_t> step_first;   // first layer of each schedule step
   std::vector<int> after;                  // the jobs the next layer's launch waits for
   std::uint32_t program = 0;               // program of the jobs being added
   std::uint32_t programs = 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <queue>
@@ -115,11 +116,13 @@ SimResult EventSim::simulate_concurrent(
 SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule) const {
   JobGraph b(*soc_);
   std::uint32_t layer_index = 0;
+  std::deque<Layer> sliced;  // the layers of sliced parts, alive while their jobs are built
   for (const auto& step : schedule.steps) {
     // The parts of a step start together, each from its own program, after
     // everything before the step; a concurrent step ends with their
     // synchronisation.
     const auto before = b.after;
+    b.step_first.push_back(layer_index);
     std::vector<int> ends;
     b.programs = std::max(b.programs, static_cast<std::uint32_t>(step.parts.size()));
     for (std::size_t k = 0; k < step.parts.size(); ++k) {
@@ -127,9 +130,11 @@ SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule
       if (part.index >= graph.layers().size())
         throw MappingError(fmt::format("schedule of '{}' names layer {} of {}", schedule.network,
                                        part.index, graph.layers().size()));
-      const auto ctx = model_.prepare(graph.layer(part.index), part.mapping);
+      const Layer& layer = part.slice.whole() ? graph.layer(part.index)
+                                              : sliced.emplace_back(part_layer(graph, part));
+      const auto ctx = model_.prepare(layer, part.mapping);
       NestChain chain;
-      if (!part.slice.whole() || !replayable(model_, chain, ctx, part.mapping))
+      if (!replayable(model_, chain, ctx, part.mapping))
         throw MappingError(
             fmt::format("schedule of '{}': layer '{}' cannot run as scheduled on "
                         "unit '{}'",
@@ -373,16 +378,29 @@ class Simulation {
     res_.cycles = now_;
     for (auto& u : res_.resources)
       u.utilisation = res_.cycles > 0 ? u.busy / res_.cycles : 0;
-    res_.layer_cycles.assign(b_.layer_first.size(), 0);
-    for (std::size_t li = 0; li < b_.layer_first.size(); ++li) {
+    const auto layers = b_.layer_first.size();
+    res_.layer_cycles.assign(layers, 0);
+    std::vector<double> starts(layers), ends(layers);
+    for (std::size_t li = 0; li < layers; ++li) {
       const std::size_t first = b_.layer_first[li];
-      const std::size_t last = li + 1 < b_.layer_first.size() ? b_.layer_first[li + 1] : nj_;
-      double start = jobs_[first].info.start, end = 0;
+      const std::size_t last = li + 1 < layers ? b_.layer_first[li + 1] : nj_;
+      starts[li] = jobs_[first].info.start;
       for (std::size_t k = first; k < last; ++k) {
-        start = std::min(start, jobs_[k].info.start);
-        end = std::max(end, jobs_[k].info.end);
+        starts[li] = std::min(starts[li], jobs_[k].info.start);
+        ends[li] = std::max(ends[li], jobs_[k].info.end);
       }
-      res_.layer_cycles[li] = end - start;
+      res_.layer_cycles[li] = ends[li] - starts[li];
+    }
+    res_.step_cycles.assign(b_.step_first.size(), 0);
+    for (std::size_t k = 0; k < b_.step_first.size(); ++k) {
+      const std::size_t first = b_.step_first[k];
+      const std::size_t last = k + 1 < b_.step_first.size() ? b_.step_first[k + 1] : layers;
+      if (first >= last) continue;
+      const double start = *std::min_element(starts.begin() + static_cast<std::ptrdiff_t>(first),
+                                             starts.begin() + static_cast<std::ptrdiff_t>(last));
+      const double end = *std::max_element(ends.begin() + static_cast<std::ptrdiff_t>(first),
+                                           ends.begin() + static_cast<std::ptrdiff_t>(last));
+      res_.step_cycles[k] = end - start;
     }
     if (keep_jobs) {
       res_.jobs.reserve(nj_);

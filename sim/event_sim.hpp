@@ -57,8 +57,13 @@ struct SimResult {
   std::vector<ResourceUse> resources;
   std::array<double, static_cast<std::size_t>(StallCause::count_)> stalls{};  // cycles per cause
   std::vector<double> layer_cycles;  // per layer of the schedule (end - start)
-  std::vector<SimJob> jobs;          // every job, when the options keep them
-  std::uint64_t events = 0;          // job starts and ends processed
+  // Per step of a replayed schedule (end - start over its layers' jobs): the
+  // parts of a fused step overlap at their seams (a part's first fetch waits
+  // for the write-back tail of the one before), so its layers' cycles do not
+  // add up to it.
+  std::vector<double> step_cycles;
+  std::vector<SimJob> jobs;  // every job, when the options keep them
+  std::uint64_t events = 0;  // job starts and ends processed
 };
 
 struct EventSimOptions {

@@ -139,7 +139,7 @@ class NestedEvaluation {
       lay[o] = traffic_layout(l, NestChain::layout_counts(cuts, o, tt.grid.count));
     stages::sum_traffic(c, tt, lay[kI], lay[kW], lay[kO]);
     const LoopLevels lv(c, tt.grid.count, m_.nest(j).order);
-    if (c.moved[kO] && lv.count[kO] > lv.distinct_o && !c.engine_in[kO])
+    if (stages::reads_back(c, lv) && !c.engine_in[kO])
       return fail("partial sums would need reading back, but no DMA engine moves them in");
     const auto tr = stages::nest_transfers(c, tt, lv);
     const double work = work_sum / tt.steps;

@@ -51,6 +51,31 @@ inline const char* make_grid(const Layer& l, const DimArray& tile, TileTerms& tt
   return nullptr;
 }
 
+// DMA cycles of reading the first output tile's partial sums back (at
+// accumulator width) before an accumulating layer's first step.
+inline double first_readback(const LayerContext& ctx, const TrafficLayout& lay_o,
+                             const traffic::OneTile& first) {
+  const TileTraffic t = traffic::output(ctx, lay_o, first);
+  return transfer_cycles(ctx.engine_in[kO], ctx.byte_cycles_in[kO], t.elems * ctx.acc_bytes, t);
+}
+
+// The prologue's DMA cycles: the first fetches of I and W (and the first
+// read-back of an accumulating layer), with nothing to overlap: serial on a
+// shared engine, in parallel on distinct ones (a missing transfer costs 0).
+inline double first_fetches(const LayerContext& ctx, const TileTerms& tt) {
+  if (!ctx.accumulates)  // the common case, on the hot path: I and W only
+    return ctx.slot_in[kI] == ctx.slot_in[kW] ? tt.first_i + tt.first_w
+                                              : dmax(tt.first_i, tt.first_w);
+  std::array<double, LayerContext::kEngineSlots + 1> on{};
+  on[static_cast<std::size_t>(ctx.slot_in[kI])] += tt.first_i;
+  on[static_cast<std::size_t>(ctx.slot_in[kW])] += tt.first_w;
+  on[static_cast<std::size_t>(ctx.slot_in[kO])] += tt.first_rb;
+  double longest = 0;
+  for (double c : on)
+    longest = dmax(longest, c);
+  return longest;
+}
+
 // Traffic sums over every tile step (the per-operand formulas of
 // traffic.hpp summed over the grid), the first fetches (prologue) and the
 // last write-back (epilogue).
@@ -78,10 +103,14 @@ inline void sum_traffic(const LayerContext& ctx, TileTerms& tt, const TrafficLay
   if (ctx.moved[kI]) tt.first_i = move(kI, true, traffic::input(ctx, lay_i, first));
   if (ctx.moved[kW]) tt.first_w = move(kW, true, traffic::weights(ctx, lay_w, first));
   if (ctx.moved[kO]) tt.last_wb = move(kO, false, traffic::output(ctx, lay_o, last));
-  // The first fetches of I and W, with nothing to overlap: serial on a shared
-  // engine, in parallel on two (a missing transfer costs 0).
-  tt.first_in =
-      ctx.slot_in[kI] == ctx.slot_in[kW] ? tt.first_i + tt.first_w : dmax(tt.first_i, tt.first_w);
+  if (ctx.moved[kO] && ctx.accumulates) tt.first_rb = first_readback(ctx, lay_o, first);
+  tt.first_in = first_fetches(ctx, tt);
+}
+
+// Whether a nest reads partial sums back: its output tiles are visited more
+// than once (C tiled outside them) or the layer accumulates.
+inline bool reads_back(const LayerContext& ctx, const LoopLevels& lv) {
+  return ctx.moved[kO] && (lv.count[kO] > lv.distinct_o || ctx.accumulates);
 }
 
 // What one nest moves, per operand: bytes and DMA cycles over all its
@@ -109,7 +138,10 @@ inline NestTransfers nest_transfers(const LayerContext& ctx, const TileTerms& tt
   const double final_frac = lv.distinct_o / visits;
   NestTransfers t;
   t.o_wb_bytes = mv_o.elems * (final_frac * ctx.elem_bytes[kO] + (1 - final_frac) * ctx.acc_bytes);
-  const TileTraffic readback = mv_o * (1 - final_frac);
+  // Visits that read partial sums back: all but each tile's first, or all
+  // of them when the layer accumulates.
+  const double readback_frac = ctx.accumulates ? 1.0 : 1 - final_frac;
+  const TileTraffic readback = mv_o * readback_frac;
   t.readback_bytes = readback.elems * ctx.acc_bytes;
   t.i_bytes = mv_i.elems * ctx.elem_bytes[kI];
   t.w_bytes = mv_w.elems * ctx.elem_bytes[kW];
@@ -130,7 +162,7 @@ inline NestTransfers nest_transfers(const LayerContext& ctx, const TileTerms& tt
   t.avg.fetch_i = avg(total_i, tt.first_i, lv.count[kI]);
   t.avg.fetch_w = avg(total_w, tt.first_w, lv.count[kW]);
   t.avg.writeback = avg(total_wb, tt.last_wb, visits);
-  t.avg.readback = visits > 1 ? total_rb / (visits - 1) : 0.0;
+  t.avg.readback = visits > 1 ? (total_rb - tt.first_rb) / (visits - 1) : 0.0;
   t.dma_busy = total_i + total_w + total_wb + total_rb;
   return t;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/mapping_json.hpp"
 #include "store/database.hpp"
 #include "store/mapping_columns.hpp"
 
@@ -13,22 +14,6 @@
 namespace tessel::store {
 
 namespace {
-
-std::string slice_json(const LayerSlice& slice) {
-  if (slice.whole()) return "null";
-  return nlohmann::json{{"dim", dim_name(slice.dim)}, {"begin", slice.begin}, {"end", slice.end}}
-      .dump();
-}
-
-LayerSlice parse_slice(const std::string& text) {
-  LayerSlice slice;
-  const auto j = nlohmann::json::parse(text);
-  if (j.is_null()) return slice;
-  slice.dim = parse_dim(j.at("dim").get<std::string>()).value_or(Dim::K);
-  slice.begin = j.at("begin").get<std::int64_t>();
-  slice.end = j.at("end").get<std::int64_t>();
-  return slice;
-}
 
 ScheduleStep::Kind parse_step_kind(const std::string& text) {
   for (auto k :
@@ -68,7 +53,7 @@ void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const Networ
       sl.bind(4, static_cast<std::int64_t>(k));
       sl.bind(5, static_cast<std::int64_t>(p));
       sl.bind(6, std::string(step_kind_name(step.kind)));
-      sl.bind(7, slice_json(part.slice));
+      sl.bind(7, slice_to_json(part.slice));
       sl.bind(8, first ? step.transition_cycles : 0.0);
       sl.bind(9, first ? step.transition_energy : 0.0);
       sl.bind(10, first ? step.sync_cycles : 0.0);
@@ -127,7 +112,7 @@ void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
     SchedulePart part;
     part.index = static_cast<std::size_t>(ls.getColumn(0).getInt64());
     part.layer = ls.getColumn(1).getString();
-    part.slice = parse_slice(ls.getColumn(4).getString());
+    part.slice = slice_from_json(ls.getColumn(4).getString());
     part.unit_name = ls.getColumn(kMapping).getString();
     read_mapping(ls, kMapping, part.mapping, part.cost);
     s.steps[step].parts.push_back(std::move(part));

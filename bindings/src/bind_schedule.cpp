@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "core/graph.hpp"
 #include "core/memory_plan.hpp"
 #include "core/schedule.hpp"
 
@@ -20,7 +21,15 @@ void bind_schedule(py::module_& m) {
                              [](const LayerSlice& s) { return std::string(dim_name(s.dim)); })
       .def_readonly("begin", &LayerSlice::begin)
       .def_readonly("end", &LayerSlice::end, "-1: to the end of the dimension")
-      .def_property_readonly("whole", &LayerSlice::whole);
+      .def_property_readonly("whole", &LayerSlice::whole)
+      .def("__repr__", [](const LayerSlice& s) {
+        return s.whole() ? std::string("LayerSlice(whole)")
+                         : fmt::format("LayerSlice({}[{}:{}])", dim_name(s.dim), s.begin, s.end);
+      });
+  m.def("part_layer", &part_layer, py::arg("graph"), py::arg("part"),
+        "The layer a schedule part runs: its graph layer cut to the part's slice (a slice "
+        "over C after the first accumulates; all but the last write raw 32-bit partial "
+        "sums).");
 
   py::class_<SchedulePart>(m, "SchedulePart",
                            "One part of a schedule step: a layer (or a slice of it) on one "

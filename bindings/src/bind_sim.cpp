@@ -103,6 +103,8 @@ void bind_sim(py::module_& m) {
       .def_readonly("cycles", &sim::SimResult::cycles)
       .def_readonly("layer_cycles", &sim::SimResult::layer_cycles,
                     "cycles of each replayed layer (first job start to last job end)")
+      .def_readonly("step_cycles", &sim::SimResult::step_cycles,
+                    "cycles of each replayed schedule step (first job start to last job end)")
       .def_readonly("resources", &sim::SimResult::resources)
       .def_property_readonly(
           "stalls",

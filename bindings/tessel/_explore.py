@@ -69,7 +69,8 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
             threads: Optional[int] = None, strategy: str = "auto", budget: int = 200000,
             units: Union[None, str, Sequence[str]] = None, db: Optional[str] = None,
             store: str = "pareto", seed: int = 1,
-            max_memory: Optional[Dict[str, Union[int, str]]] = None) -> "ExploreResult":
+            max_memory: Optional[Dict[str, Union[int, str]]] = None,
+            partial_execution: bool = True) -> "ExploreResult":
     """Maps every layer of every network onto the SoC, as ``tessel explore`` does.
 
     model
@@ -100,6 +101,9 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
         --max-memory L2=256KiB``: the fastest schedule tessel finds whose memory plan fits;
         :class:`tessel.MappingError` naming the level and the smallest plan tessel reaches
         when none does. None: the levels' capacities.
+    partial_execution
+        False forbids the memory fit to run chains (expand -> depthwise -> project) in
+        channel slices, as ``tessel explore --no-partial-execution``.
 
     The search runs without the GIL; Ctrl-C (or a Jupyter interrupt) stops it and
     raises KeyboardInterrupt, leaving nothing of the run in ``db``. Bad input raises
@@ -126,7 +130,8 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
     native = _tessel.mappers.explore(
         [m.native for m in models], the_soc.native, objective=objective, mapper=mapper,
         strategy=strategy, budget=budget, seed=seed, units=unit_list, threads=nthreads,
-        db=db_path, store=store, command=command, max_memory=limits)
+        db=db_path, store=store, command=command, max_memory=limits,
+        partial_execution=bool(partial_execution))
     return ExploreResult(native, models, the_soc)
 
 
@@ -141,7 +146,7 @@ def _command(models, soc, objective, mapper, strategy, budget, units, store) -> 
 
 
 _LAYER_COLUMNS = [
-    "network", "step", "layer", "index", "op", "unit", "tile", "loop_order", "double_buffer",
+    "network", "step", "layer", "slice", "index", "op", "unit", "tile", "loop_order", "double_buffer",
     "unrolling", "loop_nests", "homes", "cycles", "compute_cycles", "dma_cycles", "overhead_cycles", "stall_cycles",
     "transition_cycles", "energy_uj", "unit_level", "unit_level_bytes", "macs",
     "bytes_moved", "bytes_moved_I", "bytes_moved_W", "bytes_moved_O", "dma_busy_cycles",
@@ -271,7 +276,10 @@ class ExploreResult:
     # --- per layer -----------------------------------------------------------
     @property
     def layers(self) -> pd.DataFrame:
-        """One row per layer of every network, in execution order: network, layer, op,
+        """One row per layer of every network, in execution order: network, layer, slice
+        (``"K[0:48]"`` for a part of a chain run in channel slices, None for a whole
+        layer; a slice's row has the slice's MACs and tile, and its ``proven`` is the
+        network's), op,
         unit, tile, loop_order, double_buffer, unrolling, cycles (including the layout
         conversion before the layer, ``transition_cycles``), compute / dma / overhead /
         stall cycles, energy_uj, the unit's level and the bytes held there, MACs, bytes
@@ -297,17 +305,21 @@ class ExploreResult:
     def _part_row(soc, g, r, step_index: int, ls, transition: float,
                   transition_energy: float) -> dict:
         """One row of :attr:`layers`: a schedule part and its step's layout conversion."""
-        layer = g.layers[ls.index]
+        layer = _core.part_layer(g, ls)
         c = ls.cost
         lvl = soc.units[ls.unit].operand_level[0]
         unrollings = soc.models[ls.unit].unrollings
-        search = next(us for us in r.searches[ls.index] if us.unit == ls.unit)
+        # A slice's proof and reuse are its chain's, not the whole layer's search.
+        search = next((us for us in r.searches[ls.index] if us.unit == ls.unit), None)
+        whole = ls.slice.whole
         moved = c.bytes_moved
         default = [soc.activations_home, soc.weights_home, soc.activations_home]
         homes = {op: soc.levels[h if h >= 0 else d].name
                  for op, h, d in zip("IWO", ls.mapping.home, default)}
         return {
-            "network": g.name, "step": step_index, "layer": ls.layer, "index": ls.index,
+            "network": g.name, "step": step_index, "layer": ls.layer,
+            "slice": None if whole else f"{ls.slice.dim}[{ls.slice.begin}:{ls.slice.end}]",
+            "index": ls.index,
             "op": layer.op, "unit": ls.unit_name, "tile": _core.tile_string(layer, ls.mapping),
             "loop_order": _core.order_string(layer, ls.mapping),
             "double_buffer": _core.buffering_string(ls.mapping),
@@ -320,7 +332,9 @@ class ExploreResult:
             "macs": layer.macs, "bytes_moved": sum(moved.values()),
             "bytes_moved_I": moved["I"], "bytes_moved_W": moved["W"],
             "bytes_moved_O": moved["O"], "dma_busy_cycles": c.dma_busy_cycles,
-            "tiles": c.tiles, "proven": search.result.proven, "cached": search.cached}
+            "tiles": c.tiles,
+            "proven": search.result.proven if whole and search else r.proven,
+            "cached": search.cached if whole and search else False}
 
     def _locate(self, layer: Union[int, str], network: Optional[str]):
         """(graph index, layer index) of a layer given by row of .layers or by name."""

@@ -205,6 +205,7 @@ class core:
             """-1: to the end of the dimension"""
         @property
         def whole(self) -> bool: ...
+        def __repr__(self) -> str: ...
 
     class LevelArena:
         """One memory level of a memory plan: the arena and the lower bound (largest bytes live
@@ -465,6 +466,12 @@ class core:
     def parse_quantity(text: str, quantity: str) -> float:
         """'128 KiB' -> 131072.0 for quantity 'bytes' (also frequency, bandwidth, energy,
         energy_per_byte, power, cycles, count, real). ConfigError on a bad value or unit.
+        """
+
+    @staticmethod
+    def part_layer(graph: core.Graph, part: tessel::SchedulePart) -> core.Layer:
+        """The layer a schedule part runs: its graph layer cut to the part's slice (a slice
+        over C after the first accumulates; all but the last write raw 32-bit partial sums).
         """
 
     @staticmethod
@@ -787,6 +794,9 @@ class sim:
         def layer_cycles(self) -> List[float]:
             """cycles of each replayed layer (first job start to last job end)"""
         @property
+        def step_cycles(self) -> List[float]:
+            """cycles of each replayed schedule step (first job start to last job end)"""
+        @property
         def resources(self) -> List[sim.ResourceUse]: ...
         @property
         def stalls(self) -> dict:
@@ -943,11 +953,12 @@ class mappers:
     strategies: Tuple[str, ...]
 
     @staticmethod
-    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = []) -> mappers.Exploration:
+    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = [], partial_execution: bool = True) -> mappers.Exploration:
         """Maps every graph onto the SoC as `tessel explore` does and returns an Exploration.
         Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With
         `db`, the run is written there during the search (store: best | pareto | all).
-        `max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`.
+        `max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`;
+        `partial_execution`: False as `--no-partial-execution`.
         """
 
     @staticmethod

@@ -29,20 +29,41 @@ NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::si
   s.peak_bytes.assign(soc.levels.size(), 0);
   for (const auto& lvl : soc.levels)
     s.level_names.push_back(lvl.name);
+  // The layers of a sliced chain run in its fused step, placed at the
+  // chain's last layer, each on the unit of its slices.
+  std::vector<const SlicedChain*> chain_of(layers.size(), nullptr);
+  std::vector<int> unit_of(layers.size());
+  for (std::size_t j = 0; j < layers.size(); ++j)
+    unit_of[j] = searches[j][choice[j]].unit;
+  for (const auto& sc : st.sliced) {
+    for (const auto& part : sc.parts) {
+      chain_of[part.index] = &sc;
+      unit_of[part.index] = part.unit;
+    }
+  }
   for (std::size_t j = 0; j < layers.size(); ++j) {
-    const auto& us = searches[j][choice[j]];
     ScheduleStep step;
-    SchedulePart part;
-    part.layer = layers[j].name;
-    part.index = j;
-    part.unit = us.unit;
-    part.unit_name = soc.units[static_cast<std::size_t>(us.unit)].name;
-    part.mapping = us.result->best;
-    part.cost = us.result->cost;
-    step.parts.push_back(std::move(part));
-    for (auto p : st.graph.producers(j)) {
-      layout_conversion(soc, layers[p], searches[p][choice[p]].unit, us.unit,
-                        step.transition_cycles, step.transition_energy);
+    if (chain_of[j]) {
+      if (j != chain_of[j]->chain.layers.back()) continue;
+      step.kind = ScheduleStep::Kind::fused;
+      step.parts = chain_of[j]->parts;
+    } else {
+      const auto& us = searches[j][choice[j]];
+      SchedulePart part;
+      part.layer = layers[j].name;
+      part.index = j;
+      part.unit = us.unit;
+      part.unit_name = soc.units[static_cast<std::size_t>(us.unit)].name;
+      part.mapping = us.result->best;
+      part.cost = us.result->cost;
+      step.parts.push_back(std::move(part));
+    }
+    for (const auto& part : step.parts) {
+      if (part.slice.begin != 0) continue;  // each layer's conversions once
+      for (auto p : st.graph.producers(part.index)) {
+        layout_conversion(soc, layers[p], unit_of[p], unit_of[part.index], step.transition_cycles,
+                          step.transition_energy);
+      }
     }
     total_step(step);
     s.steps.push_back(std::move(step));
@@ -61,10 +82,13 @@ class BuildSchedule final : public NetworkPass {
     st.result.schedule = build_schedule(st, st.choice);
     auto& out = st.result;
     for (const auto* part : out.schedule.parts()) {
+      if (!part->slice.whole()) continue;  // the sliced chains' proofs below
       for (const auto& us : out.searches[part->index]) {
         if (us.unit == part->unit) out.proven = out.proven && us.result->proven;
       }
     }
+    for (const auto& sc : st.sliced)
+      out.proven = out.proven && sc.proven;
   }
 };
 

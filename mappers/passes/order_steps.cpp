@@ -26,15 +26,18 @@ OrderProblem order_problem(const sim::Analytical& model, const Graph& g, const N
     for (const auto& part : s.steps[i].parts)
       step_of[part.index] = static_cast<int>(i);
   }
-  std::map<std::string, int> level_of;  // activation name -> its level (build-schedule's)
+  // Activation name -> its level (build-schedule's) and the bytes held of it
+  // (one slice of a sliced chain's intermediate).
+  std::map<std::string, const TensorPlacement*> placed;
   for (const auto& t : s.tensors) {
-    if (t.role == TensorPlacement::Role::activation) level_of[t.name] = t.level;
+    if (t.role == TensorPlacement::Role::activation) placed[t.name] = &t;
   }
   std::map<std::string, int> tensor;  // activation name -> index in p.tensors
   auto use = [&](const std::string& name, std::int64_t bytes) {
     auto [it, fresh] = tensor.try_emplace(name, static_cast<int>(p.tensors.size()));
-    const auto lv = level_of.find(name);
-    const bool here = lv == level_of.end() || lv->second == level;
+    const auto t = placed.find(name);
+    const bool here = t == placed.end() || t->second->level == level;
+    if (t != placed.end()) bytes = t->second->bytes;
     if (fresh) p.tensors.push_back({-1, {}, here ? bytes : 0, false});
     return static_cast<std::size_t>(it->second);
   };
@@ -59,6 +62,10 @@ OrderProblem order_problem(const sim::Analytical& model, const Graph& g, const N
   }
   for (std::size_t i = 0; i < p.steps; ++i)
     p.scratch[i] = step_scratch(model, g, s.steps[i])[static_cast<std::size_t>(level)];
+  for (const auto& t : s.tensors) {  // a sliced layer's partial sums
+    if (t.role == TensorPlacement::Role::scratch && t.level == level)
+      p.scratch[t.first_step] += t.bytes;
+  }
   return p;
 }
 

@@ -16,6 +16,24 @@ namespace tessel::mappers {
 // Per operand (I, W, O), the level of a layer's whole tensor (Mapping::home).
 using Homes = std::array<std::int8_t, kNumOperands>;
 
+// A chain whose intermediates can be held one channel slice at a time
+// (docs/memory.md, "Partial execution"): a producer convolution, the
+// depthwise layers after it and a consumer convolution contracting the
+// channels, each intermediate read by the next layer only.
+struct Chain {
+  std::vector<std::size_t> layers;  // graph layer indices, in order
+  std::int64_t channels = 0;        // of every intermediate
+};
+// A chain the memory fit runs in `slices` equal channel slices, one fused
+// step; set by slice_chain: its parts, slice by slice (each slice's layers
+// in chain order), and whether every part's mapping is proven optimal.
+struct SlicedChain {
+  Chain chain;
+  std::int64_t slices = 1;
+  std::vector<SchedulePart> parts;
+  bool proven = true;
+};
+
 // What the passes of one network mapping share.
 struct NetworkState {
   const Graph& graph;
@@ -31,7 +49,30 @@ struct NetworkState {
   // Per layer, whether search-layers searches it (empty: every layer); the
   // memory fit searches the layers whose homes it changed.
   std::vector<bool> searched;
+  // The chains run in channel slices (chosen by the memory fit).
+  std::vector<SlicedChain> sliced;
 };
+
+// A search of one layer (a graph layer or a slice of one) on one unit with
+// its operands' homes (search_pairs). `report`: the graph layer whose
+// candidates it reports to NetworkOptions::on_candidate (kNoReport: none).
+struct PairSearch {
+  static constexpr std::size_t kNoReport = static_cast<std::size_t>(-1);
+  Layer layer;
+  int unit = 0;
+  Homes home{};
+  std::size_t report = kNoReport;
+  // Set by search_pairs: the cache key, the result, and whether it was
+  // answered without a search (from the cache, or by an identical pair
+  // before it).
+  std::string key;
+  std::shared_ptr<const LayerResult> result;
+  bool cached = false;
+};
+// Runs the searches of `pairs` on all threads, each distinct one once and
+// through the layer cache; counts the searches run in the state's result
+// (search_layers.cpp).
+void search_pairs(NetworkState& st, std::vector<PairSearch>& pairs);
 
 class NetworkPass {
  public:
@@ -45,9 +86,21 @@ class NetworkPass {
 // The passes of map_network, in order.
 std::unique_ptr<NetworkPass> search_layers_pass();   // search_layers.cpp
 std::unique_ptr<NetworkPass> assign_units_pass();    // assign_units.cpp
+std::unique_ptr<NetworkPass> slice_chains_pass();    // slice_chains.cpp
 std::unique_ptr<NetworkPass> build_schedule_pass();  // build_schedule.cpp
 std::unique_ptr<NetworkPass> order_steps_pass();     // order_steps.cpp
 std::unique_ptr<NetworkPass> plan_memory_pass();     // plan_memory.cpp
+
+// The chains of a graph, and the slice counts tried for one: its
+// divisors that leave at least 8 channels per slice (half the channels for
+// narrower chains), ascending (slice_chains.cpp).
+std::vector<Chain> find_chains(const Graph& graph);
+std::vector<std::int64_t> slice_counts(const Chain& chain);
+// Searches every slice of a chain on every unit, through the layer cache,
+// and sets its parts (per layer the unit that runs all its slices best).
+// False when no unit runs every slice of some layer (an analog array cannot
+// write raw partial sums, for one).
+bool slice_chain(NetworkState& state, SlicedChain& chain);
 
 // The schedule of a unit assignment: one step per layer in graph order, with
 // the layout conversions from its producers' units, the tensors and the

@@ -35,10 +35,12 @@ std::array<std::int64_t, kMaxLevels> part_scratch(const sim::Analytical& model, 
 void add_params(const Graph& g, const NetworkSchedule& s, int weights_home,
                 std::vector<TensorPlacement>& out) {
   const std::size_t last = s.steps.empty() ? 0 : s.steps.size() - 1;
+  std::vector<bool> done(g.layers().size(), false);  // a sliced layer's parameters once
   for (const auto* p : s.parts()) {
     const Layer& l = g.layer(p->index);
     const auto bytes = params_bytes(l);
-    if (bytes == 0 || !p->slice.whole()) continue;
+    if (bytes == 0 || done[p->index]) continue;
+    done[p->index] = true;
     TensorPlacement t;
     t.name = l.name + ".params";
     t.role = TensorPlacement::Role::params;
@@ -99,11 +101,13 @@ void mark_in_place(const Graph& g, const NetworkSchedule& s, std::vector<TensorP
 
 std::array<std::int64_t, kMaxLevels> step_scratch(const sim::Analytical& model, const Graph& g,
                                                   const ScheduleStep& step) {
+  // Concurrent parts hold their buffers at once; fused parts one after another.
+  const bool at_once = step.kind != ScheduleStep::Kind::fused;
   std::array<std::int64_t, kMaxLevels> bytes{};
   for (const auto& p : step.parts) {
-    const auto part = part_scratch(model, g.layer(p.index), p);
+    const auto part = part_scratch(model, part_layer(g, p), p);
     for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
-      bytes[lvl] += part[lvl];
+      bytes[lvl] = at_once ? bytes[lvl] + part[lvl] : std::max(bytes[lvl], part[lvl]);
   }
   return bytes;
 }

@@ -19,7 +19,7 @@ namespace {
 // A (layer, unit) search to run.
 struct Job {
   std::string key;
-  std::size_t layer = 0;  // the first layer with this key
+  std::size_t report = PairSearch::kNoReport;  // graph layer its candidates are reported for
   const sim::LayerContext* ctx = nullptr;
   Homes home{};
   int depth = 1;  // loop nests the operands' homes need (sim::staging)
@@ -48,8 +48,8 @@ LayerResult run_search(const sim::Analytical& model, const Job& job, const Netwo
     s.space.divisors_only = true;
     s.space.first_unrolling_only = true;
   }
-  if (opt.on_candidate) {
-    s.on_candidate = [&opt, layer = job.layer](const Mapping& m, const Cost& c) {
+  if (opt.on_candidate && job.report != PairSearch::kNoReport) {
+    s.on_candidate = [&opt, layer = job.report](const Mapping& m, const Cost& c) {
       opt.on_candidate(layer, m, c);
     };
   }
@@ -65,62 +65,32 @@ class SearchLayers final : public NetworkPass {
   std::string_view name() const override { return "search-layers"; }
   void run(NetworkState& st) const override {
     const auto& layers = st.graph.layers();
-    const hw::Soc& soc = st.model.soc();
-    auto& out = st.result;
     if (st.homes.empty()) st.homes.assign(layers.size(), Mapping{}.home);
-    // Contexts of every (layer, unit) pair; distinct searches by key.
-    std::vector<std::vector<sim::LayerContext>> ctx(layers.size());
-    std::vector<std::vector<std::string>> keys(layers.size());
-    std::map<std::string, std::size_t> job_of;
-    std::vector<Job> jobs;
-    LayerCache local;
-    LayerCache& store = st.cache ? *st.cache : local;
+    // Every (layer, unit) pair of the layers to search, layer by layer.
+    std::vector<PairSearch> pairs;
+    std::vector<std::size_t> first(layers.size() + 1,
+                                   0);  // layer i's pairs: [first[i], first[i+1])
     for (std::size_t i = 0; i < layers.size(); ++i) {
+      first[i] = pairs.size();
       if (!st.searched.empty() && !st.searched[i]) continue;
-      ctx[i].reserve(st.units.size());  // jobs keep pointers into it
-      const Homes home = st.homes.empty() ? Mapping{}.home : st.homes[i];
-      for (int u : st.units) {
-        Mapping m;
-        m.unit = u;
-        m.home = home;
-        ctx[i].push_back(st.model.prepare(layers[i], m));
-        const sim::Route route{ctx[i].back().home, ctx[i].back().level};  // the pair's own route
-        const auto depth = sim::staging(soc, route, has_weights(layers[i].op)).depth;
-        keys[i].push_back(fmt::format(
-            "{}|h{},{},{}", layer_key(layers[i], u, soc.hash, st.options.mapper, st.options.search),
-            home[0], home[1], home[2]));
-        const auto& key = keys[i].back();
-        if (job_of.count(key)) continue;
-        job_of[key] = jobs.size();
-        auto hit = store.find(key);
-        jobs.push_back({key, i, &ctx[i].back(), home, depth, hit, hit != nullptr});
-      }
+      for (int u : st.units)
+        pairs.push_back({layers[i], u, st.homes[i], i, {}, nullptr, false});
     }
-    tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
-      if (jobs[j].result) return;
-      jobs[j].result =
-          std::make_shared<const LayerResult>(run_search(st.model, jobs[j], st.options));
-    });
-    for (auto& job : jobs) {
-      if (job.from_cache) continue;
-      store.put(job.key, job.result);
-      out.searches_run += 1;
-      out.evaluated += job.result->evaluated;
-      out.pruned += job.result->pruned;
-    }
+    first[layers.size()] = pairs.size();
+    search_pairs(st, pairs);
     // Layers no unit can run with their tensors where they are: their
     // weights stream from the spill level or, once streamed, their larger
     // activation moves to the activations' spill level; those layers (and
     // the ones sharing a moved tensor) are searched again.
     std::vector<bool> again(layers.size(), false);
-    for (auto i : stuck_layers(st, keys, job_of, jobs))
-      relocate(st, i, again);
-    std::vector<std::size_t> skip;
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (again[i]) skip.push_back(i);
+      bool any = first[i] == first[i + 1];  // not searched now
+      for (auto k = first[i]; k < first[i + 1]; ++k)
+        any = any || pairs[k].result->found;
+      if (!any) relocate(st, i, again);
     }
-    keep_runnable(st, keys, job_of, jobs, skip);
-    if (skip.empty()) return;
+    keep_runnable(st, pairs, first, again);
+    if (std::none_of(again.begin(), again.end(), [](bool b) { return b; })) return;
     const auto mask = st.searched;
     st.searched = again;
     run(st);
@@ -128,22 +98,6 @@ class SearchLayers final : public NetworkPass {
   }
 
  private:
-  // The searched layers with no unit that can run them.
-  static std::vector<std::size_t> stuck_layers(NetworkState& st,
-                                               const std::vector<std::vector<std::string>>& keys,
-                                               std::map<std::string, std::size_t>& job_of,
-                                               const std::vector<Job>& jobs) {
-    std::vector<std::size_t> stuck;
-    for (std::size_t i = 0; i < st.graph.layers().size(); ++i) {
-      if (!st.searched.empty() && !st.searched[i]) continue;
-      bool any = false;
-      for (const auto& key : keys[i])
-        any = any || jobs[job_of[key]].result->found;
-      if (!any) stuck.push_back(i);
-    }
-    return stuck;
-  }
-
   // Moves a stuck layer's weights, else its larger activation still at
   // home, to the SoC's spill level (nothing when there is none).
   static void relocate(NetworkState& st, std::size_t i, std::vector<bool>& again) {
@@ -165,32 +119,26 @@ class SearchLayers final : public NetworkPass {
 
   // Per layer, the units that can run it; a layer no unit runs is an error
   // naming every unit's reason (the `skip` layers are searched again).
-  static void keep_runnable(NetworkState& st, const std::vector<std::vector<std::string>>& keys,
-                            std::map<std::string, std::size_t>& job_of,
-                            const std::vector<Job>& jobs, const std::vector<std::size_t>& skip) {
+  static void keep_runnable(NetworkState& st, const std::vector<PairSearch>& pairs,
+                            const std::vector<std::size_t>& first, const std::vector<bool>& skip) {
     const auto& layers = st.graph.layers();
     const hw::Soc& soc = st.model.soc();
     auto& out = st.result;
-    std::set<std::string> counted;
     out.searches.resize(layers.size());
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (!st.searched.empty() && !st.searched[i]) continue;
-      if (std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
+      if (first[i] == first[i + 1] || skip[i]) continue;
       out.searches[i].clear();
       std::string why;
-      for (std::size_t k = 0; k < st.units.size(); ++k) {
-        const auto& key = keys[i][k];
-        const auto& job = jobs[job_of[key]];
-        UnitSearch us{st.units[k], job.result, job.from_cache || !counted.insert(key).second};
-        out.cache_hits += us.cached;
-        if (us.result->found) {
-          out.searches[i].push_back(us);
+      for (auto k = first[i]; k < first[i + 1]; ++k) {
+        const auto& p = pairs[k];
+        out.cache_hits += p.cached;
+        if (p.result->found) {
+          out.searches[i].push_back({p.unit, p.result, p.cached});
         } else {
-          auto reason = us.result->reason;
+          auto reason = p.result->reason;
           while (!reason.empty() && reason.back() == '.')
             reason.pop_back();
-          why += fmt::format("; {}: {}", soc.units[static_cast<std::size_t>(st.units[k])].name,
-                             reason);
+          why += fmt::format("; {}: {}", soc.units[static_cast<std::size_t>(p.unit)].name, reason);
         }
       }
       if (out.searches[i].empty())
@@ -201,6 +149,49 @@ class SearchLayers final : public NetworkPass {
 };
 
 }  // namespace
+
+void search_pairs(NetworkState& st, std::vector<PairSearch>& pairs) {
+  const hw::Soc& soc = st.model.soc();
+  std::vector<sim::LayerContext> ctx;
+  ctx.reserve(pairs.size());  // jobs keep pointers into it
+  std::map<std::string, std::size_t> job_of;
+  std::vector<Job> jobs;
+  std::vector<std::size_t> job(pairs.size());
+  LayerCache local;
+  LayerCache& store = st.cache ? *st.cache : local;
+  for (std::size_t k = 0; k < pairs.size(); ++k) {
+    auto& p = pairs[k];
+    Mapping m;
+    m.unit = p.unit;
+    m.home = p.home;
+    ctx.push_back(st.model.prepare(p.layer, m));
+    const sim::Route route{ctx.back().home, ctx.back().level};  // the pair's own route
+    const auto depth = sim::staging(soc, route, has_weights(p.layer.op)).depth;
+    p.key = fmt::format("{}|h{},{},{}",
+                        layer_key(p.layer, p.unit, soc.hash, st.options.mapper, st.options.search),
+                        p.home[0], p.home[1], p.home[2]);
+    const auto [it, fresh] = job_of.try_emplace(p.key, jobs.size());
+    job[k] = it->second;
+    p.cached = !fresh;  // an identical pair before it
+    if (!fresh) continue;
+    auto hit = store.find(p.key);
+    p.cached = hit != nullptr;
+    jobs.push_back({p.key, p.report, &ctx.back(), p.home, depth, hit, hit != nullptr});
+  }
+  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
+    if (jobs[j].result) return;
+    jobs[j].result = std::make_shared<const LayerResult>(run_search(st.model, jobs[j], st.options));
+  });
+  for (auto& j : jobs) {
+    if (j.from_cache) continue;
+    store.put(j.key, j.result);
+    st.result.searches_run += 1;
+    st.result.evaluated += j.result->evaluated;
+    st.result.pruned += j.result->pruned;
+  }
+  for (std::size_t k = 0; k < pairs.size(); ++k)
+    pairs[k].result = jobs[job[k]].result;
+}
 
 std::unique_ptr<NetworkPass> search_layers_pass() {
   return std::make_unique<SearchLayers>();

@@ -131,3 +131,41 @@ TEST_CASE("a mapping's loop nests read back from JSON exactly", "[schedule][mapp
   CHECK_THROWS_AS(nests_from_json("[]", back), ConfigError);
   CHECK_THROWS_AS(nests_from_json("{\"tile\": 1}", back), ConfigError);
 }
+
+TEST_CASE("a layer's slices: K and G cut, C slices accumulate and write raw partial sums",
+          "[schedule][partial]") {
+  GraphBuilder b("t");
+  auto x = b.input("x", {1, 16, 8, 8});
+  ConvParams p;
+  p.out_channels = 32;
+  b.conv("pw", x, p);
+  Layer l = b.graph().layer(0);
+  l.epilogue.requant = true;  // as a quantised layer's: the last slice requantises
+  l.epilogue.steps.push_back({});
+  CHECK(slice_layer(l, {}) == l);
+  const auto k = slice_layer(l, {Dim::K, 8, 16});
+  CHECK(k.dim(Dim::K) == 8);
+  CHECK(k.output_bytes() == l.output_bytes() / 4);
+  CHECK(k.input_bytes() == l.input_bytes());  // every K slice reads the whole input
+  CHECK_FALSE(k.accumulates);
+  CHECK(k.bits == l.bits);
+  const auto first = slice_layer(l, {Dim::C, 0, 4});
+  CHECK_FALSE(first.accumulates);
+  CHECK(first.bits.output == l.bits.accumulator);
+  CHECK(first.epilogue.steps.empty());
+  CHECK(first.input_bytes() == l.input_bytes() / 4);
+  const auto middle = slice_layer(l, {Dim::C, 4, 8});
+  CHECK(middle.accumulates);
+  CHECK(middle.bits.output == l.bits.accumulator);
+  const auto last = slice_layer(l, {Dim::C, 12, 16});
+  CHECK(last.accumulates);
+  CHECK(last.bits == l.bits);
+  CHECK(last.epilogue == l.epilogue);
+  CHECK_THROWS_AS(slice_layer(l, {Dim::C, 8, 20}), std::invalid_argument);
+  CHECK_THROWS_AS(slice_layer(l, {Dim::K, 4, 4}), std::invalid_argument);
+  // A part's slice survives the JSON of the store and of explore --json.
+  const LayerSlice s{Dim::C, 4, 8};
+  CHECK(slice_from_json(slice_to_json(s)) == s);
+  CHECK(slice_from_json(slice_to_json({})).whole());
+  CHECK_THROWS_AS(slice_from_json("{\"dim\": \"Q\", \"begin\": 0, \"end\": 1}"), ConfigError);
+}

@@ -4,6 +4,7 @@
 #include "core/zoo.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/network_mapper.hpp"
+#include "mappers/passes/pass.hpp"
 #include "sim/event_sim.hpp"
 
 using namespace tessel;
@@ -32,9 +33,12 @@ void check_plan(const Graph& g, const hw::Soc& soc, const NetworkSchedule& s) {
     for (const auto& p : s.steps[i].parts)
       step_of[p.index] = i;
   }
+  // Producers run first: in an earlier step, or before in the same fused step.
   for (std::size_t j = 0; j < g.layers().size(); ++j) {
-    for (auto u : g.producers(j))
-      CHECK(step_of[u] < step_of[j]);
+    for (auto u : g.producers(j)) {
+      const bool fused = s.steps[step_of[j]].kind == ScheduleStep::Kind::fused;
+      CHECK((step_of[u] < step_of[j] || (fused && step_of[u] == step_of[j] && u < j)));
+    }
   }
   CHECK(s.order.method != "graph");
   CHECK(s.order.lower_bound <= s.order.peak);
@@ -105,11 +109,94 @@ TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[p
     const sim::EventSim es(soc);
     const auto sim = es.simulate(g, r.schedule);
     CHECK(sim.cycles == Approx(r.schedule.cycles).epsilon(0.03));
-    const auto parts = r.schedule.parts();
-    REQUIRE(sim.layer_cycles.size() == parts.size());
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      INFO(parts[i]->layer);
-      CHECK(sim.layer_cycles[i] == Approx(parts[i]->cost.cycles).epsilon(0.03));
+    // A fused step (a chain run in channel slices) is compared as a whole.
+    REQUIRE(sim.step_cycles.size() == r.schedule.steps.size());
+    std::size_t i = 0;
+    for (std::size_t k = 0; k < r.schedule.steps.size(); ++k) {
+      const auto& step = r.schedule.steps[k];
+      INFO(step.parts.front().layer << " (" << step.parts.size() << " parts)");
+      if (step.parts.size() == 1) {
+        CHECK(sim.layer_cycles[i] == Approx(step.parts[0].cost.cycles).epsilon(0.03));
+      } else {
+        CHECK(sim.step_cycles[k] == Approx(step.cycles).epsilon(0.03));
+      }
+      i += step.parts.size();
     }
+  }
+}
+
+TEST_CASE("MobileNetV2's inverted residual blocks are the chains partial execution slices",
+          "[plan][partial]") {
+  const auto g = zoo_model("mobilenetv2-0.35");
+  const auto chains = mappers::find_chains(g);
+  auto named = [&](const mappers::Chain& c) {
+    std::vector<std::string> names;
+    for (auto j : c.layers)
+      names.push_back(g.layer(j).name);
+    return names;
+  };
+  int blocks = 0;
+  for (const auto& c : chains) {
+    const auto names = named(c);
+    if (names.size() == 3 && names[1].ends_with(".dw")) ++blocks;
+    // Every intermediate has the chain's channels and one reader.
+    for (std::size_t pos = 0; pos + 1 < c.layers.size(); ++pos)
+      CHECK(g.consumers(c.layers[pos]).size() == 1);
+  }
+  CHECK(blocks == 17);  // conv1 -> block0.dw -> block0.project, and 16 expand -> dw -> project
+  const auto block1 = std::find_if(chains.begin(), chains.end(),
+                                   [&](const auto& c) { return named(c)[0] == "block1.expand"; });
+  REQUIRE(block1 != chains.end());
+  CHECK(named(*block1) == std::vector<std::string>{"block1.expand", "block1.dw", "block1.project"});
+  CHECK(block1->channels == 48);
+  CHECK(mappers::slice_counts(*block1) == std::vector<std::int64_t>{2, 3, 4, 6});
+}
+
+TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, sound, replayed",
+          "[plan][partial]") {
+  // GAP9 with the weights in L3: L2 holds the activations, and at 100 KiB
+  // block1's expand output (110 KiB) fits only a slice at a time.
+  const auto full = hw::load_soc(TESSEL_SOURCE_DIR "/tests/data/soc/gap9_weights_l3.yaml");
+  const auto soc = hw::apply_overrides(*full, {{"memories.L2.size", "100 KiB"}});
+  const sim::Analytical model(soc);
+  const auto g = zoo_model("mobilenetv2-0.35");
+  const auto sliced = mappers::map_network(g, model, {});
+  check_plan(g, *soc, sliced.schedule);
+  std::vector<const ScheduleStep*> fused;
+  for (const auto& s : sliced.schedule.steps) {
+    if (s.kind == ScheduleStep::Kind::fused) fused.push_back(&s);
+  }
+  REQUIRE(fused.size() == 1);
+  const auto& parts = fused[0]->parts;
+  REQUIRE(parts.size() % 3 == 0);
+  const auto n = static_cast<std::int64_t>(parts.size() / 3);
+  CHECK(parts[0].layer == "block1.expand");
+  CHECK(parts[0].slice == LayerSlice{Dim::K, 0, 48 / n});
+  CHECK(parts.back().slice == LayerSlice{Dim::C, 48 - 48 / n, 48});
+  // One slice of the intermediates and the partial sums (24 x 24 x 8 x 4 B) are held.
+  for (const auto& t : sliced.schedule.tensors) {
+    if (t.name == "block1.expand.out") CHECK(t.bytes == 48 * 48 * 48 / n);
+    if (t.name == "block1.project.out.partial_sums") CHECK(t.bytes == 24 * 24 * 8 * 4);
+  }
+  // Without partial execution the same limit spills activations to L3, slower.
+  mappers::NetworkOptions no;
+  no.partial_execution = false;
+  const auto spilled = mappers::map_network(g, model, no);
+  check_plan(g, *soc, spilled.schedule);
+  for (const auto& s : spilled.schedule.steps)
+    CHECK(s.kind != ScheduleStep::Kind::fused);
+  CHECK(sliced.schedule.cycles < spilled.schedule.cycles);
+  // Unconstrained it is faster still, and nothing is sliced.
+  const auto free = mappers::map_network(g, sim::Analytical(full), {});
+  CHECK(free.schedule.cycles < sliced.schedule.cycles);
+  for (const auto& s : free.schedule.steps)
+    CHECK(s.kind != ScheduleStep::Kind::fused);
+  // The event simulator replays the fused step within 3 %.
+  const sim::EventSim es(soc);
+  const auto r = es.simulate(g, sliced.schedule);
+  CHECK(r.cycles == Approx(sliced.schedule.cycles).epsilon(0.03));
+  for (std::size_t k = 0; k < sliced.schedule.steps.size(); ++k) {
+    if (sliced.schedule.steps[k].kind == ScheduleStep::Kind::fused)
+      CHECK(r.step_cycles[k] == Approx(sliced.schedule.steps[k].cycles).epsilon(0.03));
   }
 }

@@ -295,3 +295,45 @@ TEST_CASE("a concurrent schedule step starts its parts together and ends with th
   }
   CHECK(es.simulate(g, seq).cycles > r.cycles);
 }
+
+TEST_CASE("a slice over C reads back and writes partial sums: model and simulator agree",
+          "[eventsim][partial]") {
+  const auto soc = make_test_soc();
+  const sim::EventSim es(soc, keep());
+  const sim::Analytical model(soc);
+  const auto l = small_pointwise();  // C = 4
+  // The last of two slices: C in [2, 4), I = 32 B, W = 16 B; it reads the
+  // partial sums back (128 x 4 B) and writes the 8-bit output.
+  const auto last = slice_layer(l, {Dim::C, 2, 4});
+  REQUIRE(last.accumulates);
+  REQUIRE(last.bits.output == 8);
+  const auto ctx = model.prepare(last, 0);
+  const auto r = es.simulate(ctx, whole(last));
+  // launch [0,100]; I 10 + 32/4 [100,118]; W 10 + 16/4 [118,132]; read-back
+  // 10 + 512/4 [132,270]; compute 256/2 + 5 [270,403]; write-back 10 + 128/4.
+  const auto rb = of_kind(r, Kind::readback);
+  REQUIRE(rb.size() == 1);
+  CHECK(rb[0].start == 132);
+  CHECK(rb[0].end == 270);
+  CHECK(r.cycles == 445);
+  const auto c = model.evaluate(ctx, whole(last));
+  CHECK(c.cycles == 445);
+  CHECK(c.bytes_moved[idx(Operand::O)] == 512 + 128);
+  // The first slice writes raw 32-bit partial sums and reads nothing back.
+  const auto first = slice_layer(l, {Dim::C, 0, 2});
+  CHECK_FALSE(first.accumulates);
+  CHECK(first.bits.output == 32);
+  const auto ctx0 = model.prepare(first, 0);
+  const auto r0 = es.simulate(ctx0, whole(first));
+  CHECK(of_kind(r0, Kind::readback).empty());
+  CHECK(r0.cycles == 100 + 18 + 14 + 133 + 138);
+  CHECK(model.evaluate(ctx0, whole(first)).cycles == r0.cycles);
+  // Tiled over rows, double-buffered: every output tile is read back first.
+  Mapping m = whole(last);
+  m.inner().tile[idx(Dim::OY)] = 1;
+  m.inner().double_buffer = {true, true, true};
+  const auto tiled = es.simulate(ctx, m);
+  CHECK(of_kind(tiled, Kind::readback).size() == 4);
+  CHECK(model.evaluate(ctx, m).cycles == Approx(tiled.cycles).epsilon(0.03));
+  CHECK(model.evaluate(ctx, m).bytes_moved[idx(Operand::O)] == 512 + 128);
+}
