@@ -42,6 +42,10 @@ Layer slice_layer(const Layer& l, const LayerSlice& slice) {
   return out;
 }
 
+std::string slice_string(const LayerSlice& slice) {
+  return slice.whole() ? "" : fmt::format("{}[{}:{}]", dim_name(slice.dim), slice.begin, slice.end);
+}
+
 Layer part_layer(const Graph& graph, const SchedulePart& part) {
   return slice_layer(graph.layer(part.index), part.slice);
 }

@@ -50,6 +50,9 @@ struct SchedulePart {
   Cost cost;
 };
 
+// "K[0:16]" for a slice, "" for a whole layer (tables).
+std::string slice_string(const LayerSlice& slice);
+
 // The layer a part runs: its graph layer cut to its slice (slice_layer).
 Layer part_layer(const Graph& graph, const SchedulePart& part);
 

@@ -70,7 +70,9 @@ Replay replay(const sim::EventSim& es, const hw::Soc& soc, const Graph& graph,
     const auto& p = *rows[i].part;
     const double a = p.cost.cycles + rows[i].transition_cycles;
     out.analytical_total += a;
-    out.rows.push_back({p.layer, p.unit_name, a, out.result.layer_cycles[i]});
+    const auto slice = slice_string(p.slice);
+    out.rows.push_back({slice.empty() ? p.layer : p.layer + " " + slice, p.unit_name, a,
+                        out.result.layer_cycles[i]});
   }
   return out;
 }

@@ -26,6 +26,8 @@ void bind_schedule(py::module_& m) {
         return s.whole() ? std::string("LayerSlice(whole)")
                          : fmt::format("LayerSlice({}[{}:{}])", dim_name(s.dim), s.begin, s.end);
       });
+  m.def("slice_string", &slice_string, py::arg("slice"),
+        "'K[0:16]' for a slice, '' for a whole layer");
   m.def("part_layer", &part_layer, py::arg("graph"), py::arg("part"),
         "The layer a schedule part runs: its graph layer cut to the part's slice (a slice "
         "over C after the first accumulates; all but the last write raw 32-bit partial "

@@ -318,7 +318,7 @@ class ExploreResult:
                  for op, h, d in zip("IWO", ls.mapping.home, default)}
         return {
             "network": g.name, "step": step_index, "layer": ls.layer,
-            "slice": None if whole else f"{ls.slice.dim}[{ls.slice.begin}:{ls.slice.end}]",
+            "slice": None if whole else _core.slice_string(ls.slice),
             "index": ls.index,
             "op": layer.op, "unit": ls.unit_name, "tile": _core.tile_string(layer, ls.mapping),
             "loop_order": _core.order_string(layer, ls.mapping),

@@ -475,6 +475,10 @@ class core:
         """
 
     @staticmethod
+    def slice_string(slice: core.LayerSlice) -> str:
+        """'K[0:16]' for a slice, '' for a whole layer"""
+
+    @staticmethod
     def tile_counts(layer: core.Layer, mapping: core.Mapping) -> dict:
         """Number of tiles along each dimension"""
 

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "run_tessel.hpp"
@@ -62,4 +64,29 @@ TEST_CASE("a gap9 whose weights live in L3 runs the cluster and NE16 through L2"
   CHECK(staged >= 8);
   CHECK(j["memory_plan"]["levels"]["L3"]["arena_bytes"].get<std::int64_t>() > 70000);
   CHECK(j["search"]["proven"] == true);
+}
+
+TEST_CASE("tessel explore --max-memory runs a chain in channel slices, unless told not to",
+          "[cli][memory][partial]") {
+  const std::string soc = TESSEL_SOURCE_DIR "/tests/data/soc/gap9_weights_l3.yaml";
+  const std::string args = "--soc " + soc + " --model mobilenetv2-0.35 --max-memory L2=100KiB";
+  const auto sliced = explore_json(args);
+  std::set<std::string> layers;  // the sliced layers, each slice a row of its own
+  int slices = 0;
+  for (const auto& l : sliced["layers"]) {
+    if (l["slice"].is_null()) continue;
+    ++slices;
+    layers.insert(l["layer"].get<std::string>());
+    CHECK(l["slice"]["begin"].get<int>() < l["slice"]["end"].get<int>());
+  }
+  CHECK(layers == std::set<std::string>{"block1.expand", "block1.dw", "block1.project"});
+  CHECK(slices % 3 == 0);
+  CHECK(sliced["memory_plan"]["levels"]["L2"]["arena_bytes"].get<std::int64_t>() <= 100 * 1024);
+  const auto spilled = explore_json(args + " --no-partial-execution");
+  for (const auto& l : spilled["layers"])
+    CHECK(l["slice"].is_null());
+  CHECK(sliced["total"]["cycles"].get<double>() < spilled["total"]["cycles"].get<double>());
+  // The text table names each slice.
+  const auto text = run_tessel("explore --db '' " + args);
+  CHECK(text.out.find("block1.expand K[0:") != std::string::npos);
 }

@@ -61,3 +61,23 @@ def test_max_memory_streams_weights_and_refuses_the_impossible(resnet8_result):
         tessel.explore("resnet8", soc="gap9", max_memory={"L2": 64})
     with pytest.raises(tessel.ConfigError, match="no memory level 'L9'"):
         tessel.explore("resnet8", soc="gap9", max_memory={"L9": "1 KiB"})
+
+
+def test_partial_execution_slices_a_chain_under_a_memory_limit(data_dir):
+    soc = str(data_dir / "soc" / "gap9_weights_l3.yaml")
+    limit = {"L2": "100 KiB"}
+    r = tessel.explore("mobilenetv2-0.35", soc, max_memory=limit)
+    df = r.layers
+    parts = df[df["slice"].notna()]
+    assert set(parts["layer"]) == {"block1.expand", "block1.dw", "block1.project"}
+    assert parts["slice"].iloc[0].startswith("K[0:")
+    assert len(set(parts["step"])) == 1  # one fused step
+    assert r.total["peak_bytes"]["L2"] <= 100 * 1024
+    off = tessel.explore("mobilenetv2-0.35", soc, max_memory=limit, partial_execution=False)
+    assert off.layers["slice"].isna().all()
+    assert r.total["cycles"] < off.total["cycles"]
+    # The layer a part runs is its slice.
+    s = r.schedule
+    part = next(p for p in s.parts if not p.slice.whole)
+    g = r.native.graphs[0]
+    assert tessel._tessel.core.part_layer(g, part).dims["K"] < g.layers[part.index].dims["K"]
