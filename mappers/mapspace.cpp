@@ -65,26 +65,35 @@ DimArray LayerMapSpace::tile_at(std::uint64_t index) const {
   return t;
 }
 
+std::size_t LayerMapSpace::order_count(const DimArray& tile) const {
+  if (options_.fixed_order) return 1;
+  const Layer& l = *ctx_->layer;
+  std::size_t count = 1, tiled = 0;
+  for (Dim d : kAllDims) {
+    if (tile[idx(d)] < l.dim(d)) count *= ++tiled;  // tiled! permutations
+  }
+  return count;
+}
+
 void LayerMapSpace::orders(const DimArray& tile,
                            std::vector<std::array<Dim, kNumDims>>& out) const {
   out.clear();
   const Layer& l = *ctx_->layer;
-  std::vector<Dim> tiled, rest;
-  for (Dim d : options_.fixed_order ? *options_.fixed_order : kAllDims) {
-    (tile[idx(d)] < l.dim(d) ? tiled : rest).push_back(d);
-  }
-  auto emit = [&] {
-    std::array<Dim, kNumDims> o{};
-    std::copy(rest.begin(), rest.end(), std::copy(tiled.begin(), tiled.end(), o.begin()));
+  // The first order: the tiled dims, then the rest, each in the given (or
+  // canonical) order; the other orders permute the tiled prefix.
+  const auto& dims = options_.fixed_order ? *options_.fixed_order : kAllDims;
+  std::size_t n_tiled = 0;
+  for (Dim d : dims)
+    n_tiled += tile[idx(d)] < l.dim(d) ? 1 : 0;
+  std::array<Dim, kNumDims> o{};
+  std::size_t t = 0, r = n_tiled;
+  for (Dim d : dims)
+    (tile[idx(d)] < l.dim(d) ? o[t++] : o[r++]) = d;
+  out.push_back(o);
+  if (options_.fixed_order) return;
+  while (std::next_permutation(o.begin(), o.begin() + static_cast<std::ptrdiff_t>(n_tiled))) {
     out.push_back(o);
-  };
-  if (options_.fixed_order) {
-    emit();
-    return;
   }
-  do {
-    emit();
-  } while (std::next_permutation(tiled.begin(), tiled.end()));
 }
 
 double LayerMapSpace::size() const {

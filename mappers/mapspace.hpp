@@ -63,6 +63,8 @@ class LayerMapSpace {
   // The orders to try for a tile: permutations of its tiled dims (one order
   // when fixed); each full order lists the tiled dims first.
   void orders(const DimArray& tile, std::vector<std::array<Dim, kNumDims>>& out) const;
+  // How many orders `orders` gives for a tile, without listing them.
+  std::size_t order_count(const DimArray& tile) const;
   // Total number of candidates: sum over tiles of orders x bufferings x unrollings.
   double size() const;
 

@@ -20,12 +20,11 @@ bool ExhaustiveSearch::next_tile() {
       tile_ = space_.tile_at(index_);
       unrolling_ = 0;
     }
-    space_.orders(tile_, orders_);
-    const auto candidates = static_cast<std::uint64_t>(orders_.size() * bufferings);
     if (oracle_.skip(tile_, unrolling_)) {
-      pruned_ += candidates;
+      pruned_ += static_cast<std::uint64_t>(space_.order_count(tile_) * bufferings);
       continue;
     }
+    space_.orders(tile_, orders_);
     order_ = 0;
     buffering_ = 0;
     return true;

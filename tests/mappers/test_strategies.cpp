@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/errors.hpp"
 #include "core/zoo.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "mappers/layer_search.hpp"
+#include "mappers/search/exhaustive.hpp"
 #include "mappers/search/registry.hpp"
 
 using namespace tessel;
@@ -77,4 +79,40 @@ TEST_CASE("a strategy's name appears only in its own source file", "[search][reg
     }
   }
   CHECK(naming == std::vector<std::string>{"mappers/search/hillclimb.cpp"});
+}
+
+namespace {
+// Skips every tile whose K extent is odd: a stand-in for capacity and bounds.
+struct OddKOracle : TileOracle {
+  bool skip(const DimArray& tile, int) override { return tile[idx(Dim::K)] % 2 == 1; }
+};
+}  // namespace
+
+TEST_CASE("the exhaustive walk proposes or counts as skipped every candidate once",
+          "[search][mapspace]") {
+  const sim::Analytical gap9(hw::load_soc("gap9"));
+  const auto g = zoo_model("resnet8");
+  const auto ctx =
+      gap9.prepare(g.layer(*g.find_layer("block1.conv1")), *gap9.soc().find_unit("cluster"));
+  const LayerMapSpace space(ctx);
+  OddKOracle oracle;
+  ExhaustiveSearch walk(space, oracle, 0, space.tile_combos());
+  std::uint64_t proposed = 0;
+  std::set<std::pair<DimArray, std::array<Dim, kNumDims>>> seen;
+  Mapping m;
+  while (walk.ask(m)) {
+    ++proposed;
+    CHECK(m.inner().tile[idx(Dim::K)] % 2 == 0);
+    if (m.unrolling == 0 && m.inner().double_buffer == space.bufferings()[0])
+      CHECK(seen.insert({m.inner().tile, m.inner().order}).second);
+  }
+  CHECK(proposed > 0);
+  CHECK(walk.pruned() > 0);
+  CHECK(static_cast<double>(proposed + walk.pruned()) == space.size());
+  // order_count agrees with the orders listed, tile by tile.
+  std::vector<std::array<Dim, kNumDims>> orders;
+  for (std::uint64_t t = 0; t < space.tile_combos(); t += 7) {
+    space.orders(space.tile_at(t), orders);
+    CHECK(orders.size() == space.order_count(space.tile_at(t)));
+  }
 }
