@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -76,6 +77,24 @@ void run_simulate(const SimulateOptions& o) {
                         {"difference_percent", percent_error(a, s)}});
       all_layers.push_back(layers.back());
     }
+    // Fused steps compare whole: their parts' seams overlap in the simulator.
+    Table fused({"fused step", "parts", "analytical", "simulated", "diff %"},
+                {false, true, true, true, true});
+    nlohmann::ordered_json fused_steps = nlohmann::ordered_json::array();
+    for (const auto& f : rep.fused_steps) {
+      nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+      for (std::size_t i = f.first_row; i < f.first_row + f.rows; ++i)
+        parts.push_back(rep.rows[i].layer);
+      fused.row({fmt::format("{}", fmt::join(f.layers, " -> ")), std::to_string(f.rows),
+                 thousands(std::llround(f.analytical)), thousands(std::llround(f.simulated)),
+                 fmt::format("{:+.2f}", percent_error(f.analytical, f.simulated))});
+      fused_steps.push_back({{"step", f.step},
+                             {"layers", f.layers},
+                             {"parts", parts},
+                             {"analytical_cycles", f.analytical},
+                             {"simulated_cycles", f.simulated},
+                             {"difference_percent", percent_error(f.analytical, f.simulated)}});
+    }
     Table res({"resource", "kind", "busy cycles", "utilisation", "jobs"},
               {false, false, true, true, true});
     nlohmann::ordered_json resources = nlohmann::ordered_json::array();
@@ -101,6 +120,7 @@ void run_simulate(const SimulateOptions& o) {
     }
     text +=
         fmt::format("{} on {}\n", g.name(), soc->name) + t.str() +
+        (rep.fused_steps.empty() ? "" : fused.str()) +
         fmt::format("total: analytical {} cycles, simulated {} cycles ({:+.2f}%), {} events\n",
                     thousands(std::llround(analytical_total)), thousands(std::llround(r.cycles)),
                     percent_error(analytical_total, r.cycles),
@@ -113,6 +133,7 @@ void run_simulate(const SimulateOptions& o) {
                          {{"analytical_cycles", analytical_total},
                           {"simulated_cycles", r.cycles},
                           {"difference_percent", percent_error(analytical_total, r.cycles)}}},
+                        {"fused_steps", fused_steps},
                         {"resources", resources},
                         {"stalls", stalls},
                         {"events", r.events}});

@@ -73,6 +73,15 @@ Replay replay(const sim::EventSim& es, const hw::Soc& soc, const Graph& graph,
     const auto slice = slice_string(p.slice);
     out.rows.push_back({slice.empty() ? p.layer : p.layer + " " + slice, p.unit_name, a,
                         out.result.layer_cycles[i]});
+    const auto step = rows[i].step;
+    if (schedule.steps[step].parts.size() < 2) continue;
+    if (out.fused_steps.empty() || out.fused_steps.back().step != step)
+      out.fused_steps.push_back({{}, step, i, 0, 0, out.result.step_cycles[step]});
+    auto& f = out.fused_steps.back();
+    if (std::find(f.layers.begin(), f.layers.end(), p.layer) == f.layers.end())
+      f.layers.push_back(p.layer);
+    f.rows++;
+    f.analytical += a;
   }
   return out;
 }

@@ -32,9 +32,19 @@ struct ReplayRow {
   double analytical = 0, simulated = 0;
 };
 
+// A step of more than one part (a channel-sliced chain) as a whole: its
+// parts' seams overlap in the simulator, so per-part figures are split at
+// job boundaries and only the step's total compares like for like.
+struct ReplayStep {
+  std::vector<std::string> layers;                // its distinct layers, in order
+  std::size_t step = 0, first_row = 0, rows = 0;  // rows [first_row, first_row + rows)
+  double analytical = 0, simulated = 0;
+};
+
 struct Replay {
   sim::SimResult result;
   std::vector<ReplayRow> rows;  // one per part, in step order
+  std::vector<ReplayStep> fused_steps;
   double analytical_total = 0;
 };
 

@@ -40,6 +40,31 @@ TEST_CASE("tessel simulate compares analytical and simulated cycles per layer", 
   std::filesystem::remove(trace);
 }
 
+TEST_CASE("tessel simulate compares a channel-sliced chain as one fused step",
+          "[cli][sim][partial]") {
+  // On gap9 MobileNetV2 0.35 runs block1's chain in channel slices by default.
+  const auto r = run_tessel("simulate --model mobilenetv2-0.35 --json");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out)["networks"][0];
+  const auto& fused = j["fused_steps"];
+  REQUIRE(fused.size() >= 1);
+  for (const auto& f : fused) {
+    CHECK(f["layers"].size() >= 2);
+    CHECK(f["parts"].size() % f["layers"].size() == 0);
+    CHECK(std::abs(f["difference_percent"].get<double>()) <= 3.0);
+    // The parts are rows of the layer table too, and their analytical cycles add up.
+    double parts = 0;
+    for (const auto& name : f["parts"]) {
+      for (const auto& row : j["layers"])
+        if (row["layer"] == name) parts += row["analytical_cycles"].get<double>();
+    }
+    CHECK(parts == Approx(f["analytical_cycles"].get<double>()));
+  }
+  const auto text = run_tessel("simulate --model mobilenetv2-0.35");
+  CHECK(text.out.find("block1.expand -> block1.dw -> block1.project") != std::string::npos);
+}
+
 TEST_CASE("tessel simulate replays a schedule stored by explore", "[cli][sim]") {
   const auto db = temp_path("tessel_cli_sim.sqlite");
   const auto e = run_tessel("explore --model dscnn --json --db " + db);
