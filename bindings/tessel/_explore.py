@@ -495,14 +495,20 @@ class SimulationResult:
 
     ``layers``: one row per layer with ``analytical_cycles``, ``simulated_cycles`` and
     ``difference_percent`` ((analytical - simulated) / simulated); ``networks``: the
-    same per network; ``resources``: busy cycles and utilisation of every DMA engine,
-    unit and memory level, per network; ``stalls``: stall cycles by cause, per network;
-    ``trace``: the trace file written, if any.
+    same per network; ``fused_steps``: per step of more than one part (a chain run in
+    channel slices) its ``layers``, ``parts`` and cycles as a whole (its parts' own
+    simulated figures are split where their seams overlap); ``resources``: busy cycles
+    and utilisation of every DMA engine, unit and memory level, per network; ``stalls``:
+    stall cycles by cause, per network; ``trace``: the trace file written, if any.
     """
 
     def __init__(self, layers: pd.DataFrame, networks: pd.DataFrame, resources: pd.DataFrame,
-                 stalls: pd.DataFrame, trace: Optional[str]):
+                 stalls: pd.DataFrame, trace: Optional[str],
+                 fused_steps: Optional[pd.DataFrame] = None):
         self.layers = layers
+        self.fused_steps = fused_steps if fused_steps is not None else pd.DataFrame(
+            columns=["network", "step", "layers", "parts", "analytical_cycles",
+                     "simulated_cycles", "difference_percent"])
         self.networks = networks
         self.resources = resources
         self.stalls = stalls
@@ -533,7 +539,7 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
     if trace is not None and len(schedules) != 1:
         raise _tessel.ConfigError(f"simulate: a trace needs one network; this result has {len(schedules)}")
     native_soc = result.soc.native
-    rows, nets, res_rows, stall_rows = [], [], [], []
+    rows, nets, res_rows, stall_rows, fused_rows = [], [], [], [], []
     for model_obj, schedule in zip(result.models, schedules):
         rep = _tessel.sim.replay_schedule(native_soc, model_obj.native, schedule,
                                           "" if trace is None else os.fspath(trace),
@@ -543,6 +549,11 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
             rows.append({"network": schedule.network, "layer": row.layer, "unit": row.unit,
                          "analytical_cycles": row.analytical, "simulated_cycles": row.simulated,
                          "difference_percent": _percent(row.analytical, row.simulated)})
+        for f in rep.fused_steps:
+            fused_rows.append({"network": schedule.network, "step": f.step, "layers": list(f.layers),
+                               "parts": f.rows, "analytical_cycles": f.analytical,
+                               "simulated_cycles": f.simulated,
+                               "difference_percent": _percent(f.analytical, f.simulated)})
         nets.append({"network": schedule.network, "analytical_cycles": analytical_total,
                      "simulated_cycles": sim.cycles,
                      "difference_percent": _percent(analytical_total, sim.cycles),
@@ -552,7 +563,8 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
                              "busy_cycles": r.busy, "utilisation": r.utilisation, "jobs": r.jobs})
         stall_rows.append({"network": schedule.network, **sim.stalls})
     return SimulationResult(pd.DataFrame(rows), pd.DataFrame(nets), pd.DataFrame(res_rows),
-                            pd.DataFrame(stall_rows), None if trace is None else os.fspath(trace))
+                            pd.DataFrame(stall_rows), None if trace is None else os.fspath(trace),
+                            pd.DataFrame(fused_rows) if fused_rows else None)
 
 
 def _part_of(schedule, layer_index: int):

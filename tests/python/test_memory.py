@@ -81,3 +81,11 @@ def test_partial_execution_slices_a_chain_under_a_memory_limit(data_dir):
     part = next(p for p in s.parts if not p.slice.whole)
     g = r.native.graphs[0]
     assert tessel._tessel.core.part_layer(g, part).dims["K"] < g.layers[part.index].dims["K"]
+    # The simulator replays the fused step as one, within 3 % of the model.
+    rep = tessel.simulate(result=r)
+    fused = rep.fused_steps
+    assert len(fused) == 1
+    assert fused["layers"].iloc[0] == ["block1.expand", "block1.dw", "block1.project"]
+    assert fused["parts"].iloc[0] == len(parts)
+    assert abs(fused["difference_percent"].iloc[0]) <= 3.0
+    assert tessel.simulate(result=off).fused_steps.empty
