@@ -181,9 +181,8 @@ std::string explore_text(const ExploreOptions& o, const hw::Soc& soc,
     for (const auto& row : part_rows(s)) {
       const SchedulePart& ls = *row.part;
       const Layer l = part_layer(e.graph, ls);
-      const auto slice = slice_string(ls.slice);
-      t.row({slice.empty() ? ls.layer : ls.layer + " " + slice, std::string(op_name(l.op)),
-             ls.unit_name, tile_string(l, ls.mapping), order_string(l, ls.mapping),
+      t.row({part_label(ls), std::string(op_name(l.op)), ls.unit_name, tile_string(l, ls.mapping),
+             order_string(l, ls.mapping),
              thousands(std::llround(ls.cost.cycles + row.transition_cycles)),
              thousands(std::llround(ls.cost.compute_cycles)),
              thousands(std::llround(ls.cost.dma_cycles)),

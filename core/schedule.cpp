@@ -46,6 +46,11 @@ std::string slice_string(const LayerSlice& slice) {
   return slice.whole() ? "" : fmt::format("{}[{}:{}]", dim_name(slice.dim), slice.begin, slice.end);
 }
 
+std::string part_label(const SchedulePart& part) {
+  const auto slice = slice_string(part.slice);
+  return slice.empty() ? part.layer : part.layer + " " + slice;
+}
+
 Layer part_layer(const Graph& graph, const SchedulePart& part) {
   return slice_layer(graph.layer(part.index), part.slice);
 }

@@ -52,6 +52,9 @@ struct SchedulePart {
 
 // "K[0:16]" for a slice, "" for a whole layer (tables).
 std::string slice_string(const LayerSlice& slice);
+// A part's name in per-part tables: its layer, then its slice if it has one
+// ("block1.expand K[0:16]").
+std::string part_label(const SchedulePart& part);
 
 // The layer a part runs: its graph layer cut to its slice (slice_layer).
 Layer part_layer(const Graph& graph, const SchedulePart& part);

@@ -70,9 +70,7 @@ Replay replay(const sim::EventSim& es, const hw::Soc& soc, const Graph& graph,
     const auto& p = *rows[i].part;
     const double a = p.cost.cycles + rows[i].transition_cycles;
     out.analytical_total += a;
-    const auto slice = slice_string(p.slice);
-    out.rows.push_back({slice.empty() ? p.layer : p.layer + " " + slice, p.unit_name, a,
-                        out.result.layer_cycles[i]});
+    out.rows.push_back({part_label(p), p.unit_name, a, out.result.layer_cycles[i]});
     const auto step = rows[i].step;
     if (schedule.steps[step].parts.size() < 2) continue;
     if (out.fused_steps.empty() || out.fused_steps.back().step != step)

@@ -23,8 +23,7 @@ void bind_schedule(py::module_& m) {
       .def_readonly("end", &LayerSlice::end, "-1: to the end of the dimension")
       .def_property_readonly("whole", &LayerSlice::whole)
       .def("__repr__", [](const LayerSlice& s) {
-        return s.whole() ? std::string("LayerSlice(whole)")
-                         : fmt::format("LayerSlice({}[{}:{}])", dim_name(s.dim), s.begin, s.end);
+        return s.whole() ? std::string("LayerSlice(whole)") : "LayerSlice(" + slice_string(s) + ")";
       });
   m.def("slice_string", &slice_string, py::arg("slice"),
         "'K[0:16]' for a slice, '' for a whole layer");

@@ -503,12 +503,9 @@ class SimulationResult:
     """
 
     def __init__(self, layers: pd.DataFrame, networks: pd.DataFrame, resources: pd.DataFrame,
-                 stalls: pd.DataFrame, trace: Optional[str],
-                 fused_steps: Optional[pd.DataFrame] = None):
+                 stalls: pd.DataFrame, trace: Optional[str], fused_steps: pd.DataFrame):
         self.layers = layers
-        self.fused_steps = fused_steps if fused_steps is not None else pd.DataFrame(
-            columns=["network", "step", "layers", "parts", "analytical_cycles",
-                     "simulated_cycles", "difference_percent"])
+        self.fused_steps = fused_steps
         self.networks = networks
         self.resources = resources
         self.stalls = stalls
@@ -564,7 +561,11 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
         stall_rows.append({"network": schedule.network, **sim.stalls})
     return SimulationResult(pd.DataFrame(rows), pd.DataFrame(nets), pd.DataFrame(res_rows),
                             pd.DataFrame(stall_rows), None if trace is None else os.fspath(trace),
-                            pd.DataFrame(fused_rows) if fused_rows else None)
+                            pd.DataFrame(fused_rows, columns=_FUSED_STEP_COLUMNS))
+
+
+_FUSED_STEP_COLUMNS = ["network", "step", "layers", "parts", "analytical_cycles",
+                       "simulated_cycles", "difference_percent"]
 
 
 def _part_of(schedule, layer_index: int):
