@@ -94,7 +94,8 @@ ordered_json soc_json(const hw::Soc& soc) {
   ordered_json memories = ordered_json::array();
   for (const auto& l : soc.levels) {
     memories.push_back({{"name", l.name},
-                        {"size_bytes", l.capacity},
+                        {"size_bytes", l.size()},
+                        {"reserved_bytes", l.reserved},
                         {"read_bandwidth_bytes_per_cycle", l.read_bandwidth},
                         {"write_bandwidth_bytes_per_cycle", l.write_bandwidth},
                         {"read_energy_pj_per_byte", l.read_energy},
@@ -179,11 +180,12 @@ std::string soc_text(const hw::Soc& soc, const std::vector<std::string>& overrid
   out += fmt::format("home: weights in {}, activations in {}\n", level_name(soc, soc.weights_home),
                      level_name(soc, soc.activations_home));
 
-  Table mem({"memory", "size", "read BW", "write BW", "read energy", "write energy", "ports",
-             "latency", "leakage", "accessible by"},
-            {false, true, true, true, true, true, true, true, true, false});
+  Table mem({"memory", "size", "reserved", "read BW", "write BW", "read energy", "write energy",
+             "ports", "latency", "leakage", "accessible by"},
+            {false, true, true, true, true, true, true, true, true, true, false});
   for (const auto& l : soc.levels) {
-    mem.row({l.name, q(static_cast<double>(l.capacity), Quantity::bytes),
+    mem.row({l.name, q(static_cast<double>(l.size()), Quantity::bytes),
+             l.reserved == 0 ? "-" : q(static_cast<double>(l.reserved), Quantity::bytes),
              q(l.read_bandwidth, Quantity::bandwidth), q(l.write_bandwidth, Quantity::bandwidth),
              q(l.read_energy, Quantity::energy_per_byte),
              q(l.write_energy, Quantity::energy_per_byte), std::to_string(l.ports),

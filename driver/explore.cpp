@@ -56,13 +56,16 @@ std::shared_ptr<const hw::Soc> limit_memory(std::shared_ptr<const hw::Soc> soc,
                                     item, soc->name, name, names));
     }
     const auto bytes = parse_quantity(item.substr(eq + 1), Quantity::bytes);
-    const auto capacity = soc->levels[static_cast<std::size_t>(*level)].capacity;
+    const auto& lvl = soc->levels[static_cast<std::size_t>(*level)];
     if (bytes < 1)
       throw ConfigError(fmt::format("--max-memory '{}': the size must be positive", item));
-    if (bytes > static_cast<double>(capacity))
-      throw ConfigError(fmt::format("--max-memory '{}': {} has {} B", item, name, capacity));
-    if (!sizes.emplace("memories." + name + ".size", fmt::format("{} B", std::llround(bytes)))
-             .second)
+    if (bytes > static_cast<double>(lvl.size()))
+      throw ConfigError(fmt::format("--max-memory '{}': {} has {} B", item, name, lvl.size()));
+    // A size within the level's reserve leaves no tensor byte (1 B, so the
+    // loader accepts it): the search fails and refuse_limits reports the
+    // smallest size that fits.
+    const auto size = std::max(std::llround(bytes), static_cast<long long>(lvl.reserved) + 1);
+    if (!sizes.emplace("memories." + name + ".size", fmt::format("{} B", size)).second)
       throw ConfigError(fmt::format("--max-memory: level '{}' given twice", name));
   }
   return sizes.empty() ? soc : hw::apply_overrides(*soc, sizes);
@@ -72,7 +75,8 @@ namespace {
 
 // The refusal of a network that fits no plan within the memory limits,
 // with the smallest limits tessel finds to fit to within a factor of two:
-// the limited levels doubled until a plan fits (or they reach capacity).
+// the limited levels' room for tensors doubled until a plan fits (or they
+// reach capacity).
 [[noreturn]] void refuse_limits(const Graph& g, const ExplorationOptions& o, const hw::Soc& limited,
                                 const MappingError& why) {
   auto opt = o.network;
@@ -80,29 +84,35 @@ namespace {
   std::string limits;
   for (const auto& l : o.limits)
     limits += (limits.empty() ? "" : " ") + l;
-  std::map<std::size_t, std::int64_t> size;  // the limited levels
+  std::map<std::size_t, std::int64_t> room;  // the limited levels' bytes for tensors
   for (std::size_t l = 0; l < limited.levels.size(); ++l) {
     if (limited.levels[l].capacity < o.unlimited->levels[l].capacity)
-      size[l] = limited.levels[l].capacity;
+      room[l] = limited.levels[l].capacity;
   }
   while (true) {
     std::vector<std::string> tried;
     bool grew = false;
-    for (auto& [l, bytes] : size) {
-      const auto cap = o.unlimited->levels[l].capacity;
-      grew = grew || bytes < cap;
-      bytes = std::min(bytes * 2, cap);
-      tried.push_back(fmt::format("{}={}B", o.unlimited->levels[l].name, bytes));
+    for (auto& [l, bytes] : room) {
+      const auto& full = o.unlimited->levels[l];
+      grew = grew || bytes < full.capacity;
+      bytes = std::min(bytes * 2, full.capacity);
+      tried.push_back(fmt::format("{}={}B", full.name, bytes + full.reserved));
     }
     if (!grew) throw why;
     std::string reached;
     try {
       const sim::Analytical model(limit_memory(o.unlimited, tried));
       const auto r = mappers::map_network(g, model, opt);
-      for (const auto& [l, bytes] : size)
-        reached +=
-            fmt::format("{}{} = {} B (its plan: {} B)", reached.empty() ? "" : ", ",
-                        o.unlimited->levels[l].name, bytes, r.schedule.memory[l].arena_bytes);
+      for (const auto& [l, bytes] : room) {
+        const auto& full = o.unlimited->levels[l];
+        reached += fmt::format("{}{} = {} B (its plan: {} B{})", reached.empty() ? "" : ", ",
+                               full.name, bytes + full.reserved, r.schedule.memory[l].arena_bytes,
+                               full.reserved == 0
+                                   ? ""
+                                   : fmt::format(", besides the {} B the SoC reserves for code, "
+                                                 "stacks and runtime",
+                                                 full.reserved));
+      }
     } catch (const MappingError&) {
       continue;  // still too small: double again
     }

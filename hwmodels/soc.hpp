@@ -18,7 +18,8 @@ class UnitModel;
 // activation or weight memory). Bandwidths are in bytes per SoC clock cycle.
 struct MemoryLevel {
   std::string name;
-  std::int64_t capacity = 0;               // bytes
+  // Bytes for the network's tensors: the YAML `size` less `reserved`.
+  std::int64_t capacity = 0;
   double read_bandwidth = 0.0;             // B/cycle
   double write_bandwidth = 0.0;            // B/cycle
   double read_energy = 0.0;                // pJ per byte read
@@ -32,6 +33,11 @@ struct MemoryLevel {
   // flash holds weights only).
   bool holds_weights = false, holds_activations = false;
   bool read_only = false;
+  // Bytes the level keeps for what is not a tensor (YAML `reserved`: code,
+  // stacks, the runtime's data).
+  std::int64_t reserved = 0;
+
+  std::int64_t size() const { return capacity + reserved; }  // the YAML `size`: the whole level
 };
 
 // A DMA engine: moves bytes between pairs of levels. A transfer costs

@@ -26,8 +26,9 @@ const std::vector<std::string> kTopKeys = {"name", "description", "clock", "memo
                                            "home", "dmas",        "units", "layout_conversion"};
 const std::vector<std::string> kConversionKeys = {"cycles_per_byte", "energy_per_byte"};
 const std::vector<std::string> kMemoryKeys = {
-    "name",  "size",    "read_bandwidth", "write_bandwidth", "read_energy", "write_energy",
-    "ports", "latency", "leakage",        "accessible_by",   "holds",       "read_only"};
+    "name",         "size",      "read_bandwidth", "write_bandwidth", "read_energy",
+    "write_energy", "ports",     "latency",        "leakage",         "accessible_by",
+    "holds",        "read_only", "reserved"};
 const std::vector<std::string> kHomeKeys = {"weights", "activations"};
 const std::vector<std::string> kDmaKeys = {"name",     "links", "bandwidth", "setup",
                                            "row_cost", "dims",  "channels",  "energy"};
@@ -336,6 +337,14 @@ void SocParser::parse_memories(const Entry& e) {
     const double size = positive(require(m, "size", "a byte size such as '128 KiB'"),
                                  path + ".size", Quantity::bytes);
     l.capacity = static_cast<std::int64_t>(size);
+    if (const Entry* r = m.get("reserved")) {
+      l.reserved = static_cast<std::int64_t>(non_negative(*r, path + ".reserved", Quantity::bytes));
+      if (l.reserved >= l.capacity)
+        fail(r->value, path + ".reserved",
+             fmt::format("must be smaller than the level's size ({} B), got {} B", l.capacity,
+                         l.reserved));
+      l.capacity -= l.reserved;
+    }
     l.read_bandwidth = positive(require(m, "read_bandwidth", "a bandwidth such as '8 B/cycle'"),
                                 path + ".read_bandwidth", Quantity::bandwidth);
     l.write_bandwidth = positive(require(m, "write_bandwidth", "a bandwidth such as '8 B/cycle'"),

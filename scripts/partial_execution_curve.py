@@ -4,8 +4,9 @@ with and without partial execution, as the L2 limit falls (docs/performance.md).
     PYTHONPATH=build/python /usr/bin/python3 scripts/partial_execution_curve.py \
         docs/partial_execution.png
 
-Prints one line per limit and setting: the limit, the plan's L2 arena, the latency
-and the chains run in slices; draws both curves into the PNG.
+Prints one line per limit and setting: the limit (L2's bytes for tensors: the level's
+size less its reserve for code and runtime), the plan's L2 arena, the latency and the
+layers run in slices; draws both curves into the PNG.
 """
 import sys
 
@@ -22,8 +23,9 @@ LIMITS_KIB = [256, 192, 160, 144, 128, 112, 100, 96, 88, 80, 72, 64, 56, 48]
 
 
 def point(limit_kib, partial):
+    reserved = tessel.load_soc(SOC).memory("L2").reserved_bytes
     try:
-        r = tessel.explore(MODEL, SOC, max_memory={"L2": f"{limit_kib} KiB"},
+        r = tessel.explore(MODEL, SOC, max_memory={"L2": reserved + limit_kib * 1024},
                            partial_execution=partial)
     except tessel.MappingError:
         return None

@@ -43,7 +43,10 @@ void bind_parts(py::module_& m) {
                               "One memory level (read-only). Bandwidths in bytes per SoC "
                               "clock cycle, energies in pJ per byte, leakage in mW.")
       .def_readonly("name", &hw::MemoryLevel::name)
-      .def_readonly("capacity", &hw::MemoryLevel::capacity, "Bytes")
+      .def_readonly("capacity", &hw::MemoryLevel::capacity, "Bytes for tensors: size - reserved")
+      .def_readonly("reserved", &hw::MemoryLevel::reserved,
+                    "Bytes kept for code, stacks and runtime")
+      .def_property_readonly("size", &hw::MemoryLevel::size, "Bytes: the whole level")
       .def_readonly("read_bandwidth", &hw::MemoryLevel::read_bandwidth)
       .def_readonly("write_bandwidth", &hw::MemoryLevel::write_bandwidth)
       .def_readonly("read_energy", &hw::MemoryLevel::read_energy)
@@ -55,7 +58,7 @@ void bind_parts(py::module_& m) {
                     "Compute units that address it directly")
       .def("__repr__", [](const hw::MemoryLevel& l) {
         return fmt::format("<MemoryLevel {} {}>", l.name,
-                           format_quantity(static_cast<double>(l.capacity), Quantity::bytes));
+                           format_quantity(static_cast<double>(l.size()), Quantity::bytes));
       });
 
   py::class_<hw::DmaEngine>(m, "DmaEngine",

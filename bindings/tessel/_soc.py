@@ -20,7 +20,8 @@ class Memory:
     """One memory level. Field names and units as in ``tessel socs show --json``."""
 
     name: str
-    size_bytes: int
+    size_bytes: int  # the whole level
+    reserved_bytes: int  # kept for code, stacks, runtime: tensors get size_bytes - reserved_bytes
     read_bandwidth_bytes_per_cycle: float
     write_bandwidth_bytes_per_cycle: float
     read_energy_pj_per_byte: float
@@ -177,7 +178,7 @@ class Soc:
             raise KeyError(f"SoC '{self.name}' has no memory '{name}' "
                            f"(memories: {', '.join(self.level_names)})")
         l = self._native.levels[i]
-        return Memory(l.name, l.capacity, l.read_bandwidth, l.write_bandwidth, l.read_energy,
+        return Memory(l.name, l.size, l.reserved, l.read_bandwidth, l.write_bandwidth, l.read_energy,
                       l.write_energy, l.ports, l.latency, l.leakage, tuple(l.accessible_by))
 
     def dma(self, name: str) -> Dma:

@@ -534,7 +534,13 @@ class hwmodels:
         def name(self) -> str: ...
         @property
         def capacity(self) -> int:
-            """Bytes"""
+            """Bytes for tensors: size - reserved"""
+        @property
+        def reserved(self) -> int:
+            """Bytes kept for code, stacks and runtime"""
+        @property
+        def size(self) -> int:
+            """Bytes: the whole level"""
         @property
         def read_bandwidth(self) -> float: ...
         @property

@@ -33,10 +33,13 @@ double best_score(const NetworkState& st, std::size_t layer) {
                          const std::string& tried) {
   const auto& a = s.memory[static_cast<std::size_t>(level)];
   const auto& l = soc.levels[static_cast<std::size_t>(level)];
+  const auto room = l.reserved == 0
+                        ? fmt::format("{} B", l.capacity)
+                        : fmt::format("{} B for tensors of its {} B", l.capacity, l.size());
   throw MappingError(fmt::format(
-      "network '{}' does not fit {} ({} B): the smallest memory plan tessel reached needs {} B "
+      "network '{}' does not fit {} ({}): the smallest memory plan tessel reached needs {} B "
       "there (at least {} B live at once){}",
-      s.network, l.name, l.capacity, a.arena_bytes, a.lower_bound_bytes, tried));
+      s.network, l.name, room, a.arena_bytes, a.lower_bound_bytes, tried));
 }
 
 void remap(NetworkState& st) {

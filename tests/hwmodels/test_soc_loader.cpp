@@ -339,6 +339,28 @@ TEST_CASE("overrides replace values and are re-validated", "[soc][overrides]") {
   CHECK(apply_overrides(*base, {{"L1.latency", "3 cycles"}})->levels[1].latency == 3);
 }
 
+TEST_CASE("reserved bytes are the level's size less the tensors' room", "[soc]") {
+  const auto base = load_soc_file(small_path());
+  CHECK(base->levels[1].reserved == 0);  // default
+  const auto soc = apply_overrides(*base, {{"L1.reserved", "8 KiB"}});
+  CHECK(soc->levels[1].reserved == 8192);
+  CHECK(soc->levels[1].capacity == 65536 - 8192);
+  CHECK(soc->levels[1].size() == 65536);
+  CHECK_THAT(config_error([&] {
+               apply_overrides(*base, {{"L1.reserved", "64 KiB"}});
+             }),
+             Contains("memories[1].reserved: must be smaller than the level's size (65536 B), "
+                      "got 65536 B"));
+  CHECK_THAT(config_error([&] {
+               apply_overrides(*base, {{"L1.reserved", "-1 KiB"}});
+             }),
+             Contains("memories[1].reserved: must not be negative"));
+  // The shipped gap9 keeps L2 for code and L1 for the cluster stacks.
+  const auto gap9 = load_soc("gap9");
+  CHECK(gap9->levels[static_cast<std::size_t>(*gap9->find_level("L2"))].reserved == 65536);
+  CHECK(gap9->levels[static_cast<std::size_t>(*gap9->find_level("L1"))].reserved == 9216);
+}
+
 TEST_CASE("an override can give params to a unit that has none", "[soc][overrides]") {
   auto text = load_soc_file(small_path())->yaml_text;
   const std::string params = "    params:\n      simd_lanes: 4\n";

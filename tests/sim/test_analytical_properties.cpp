@@ -133,7 +133,8 @@ Target make_target(std::string name, std::shared_ptr<const hw::Soc> soc) {
   for (const auto& l : soc->levels) {
     mem["memories." + l.name + ".read_bandwidth"] = bandwidth_value(4 * l.read_bandwidth);
     mem["memories." + l.name + ".write_bandwidth"] = bandwidth_value(4 * l.write_bandwidth);
-    size["memories." + l.name + ".size"] = bytes_value(4.0 * static_cast<double>(l.capacity));
+    size["memories." + l.name + ".size"] =
+        bytes_value(static_cast<double>(l.reserved + 4 * l.capacity));
   }
   Target t{std::move(name), soc, hw::apply_overrides(*soc, size), {}};
   auto both = dma;
@@ -590,7 +591,7 @@ const std::vector<Target>& small_targets() {
         const int li = static_cast<int>(i);
         if (li == soc.weights_home || li == soc.activations_home) continue;
         size["memories." + soc.levels[i].name + ".size"] =
-            bytes_value(static_cast<double>(soc.levels[i].capacity / 16));
+            bytes_value(static_cast<double>(soc.levels[i].reserved + soc.levels[i].capacity / 16));
       }
       v.push_back(make_target(tg.name + " (small)", hw::apply_overrides(soc, size)));
     }
@@ -652,10 +653,10 @@ TEST_CASE("illegal mappings are reported with a reason and never costed",
     const sim::Analytical model(tg.soc);
     for (int u = 0; u < static_cast<int>(soc.units.size()); ++u) {
       const hw::UnitModel& um = soc.model(u);
-      // The unit's input level shrunk to 1 B: no tile fits (when I moves).
+      // The unit's input level shrunk to 1 B for tensors: no tile fits (when I moves).
       const auto& in_level = soc.levels[static_cast<std::size_t>(um.spec().operand_level[kI])];
-      const sim::Analytical tiny(
-          hw::apply_overrides(soc, {{"memories." + in_level.name + ".size", "1 B"}}));
+      const sim::Analytical tiny(hw::apply_overrides(
+          soc, {{"memories." + in_level.name + ".size", bytes_value(in_level.reserved + 1.0)}}));
       for (const Layer& l : zoo_layers()) {
         const auto ctx = model.prepare(l, u);
         Mapping whole;
