@@ -12,6 +12,7 @@ packages=(
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-numpy python3-pandas python3-matplotlib python3-nbclient python3-ipykernel
   python3-nbformat python3-pytest python3-onnx
+  libonnx-testdata
 )
 
 missing=()
