@@ -331,6 +331,16 @@ Value Model::input_template(const std::string& name) const {
   throw ReferenceError(fmt::format("the model has no input '{}'", name));
 }
 
+Value Model::random_input(const std::string& name, std::mt19937& rng) const {
+  auto x = input_template(name);
+  std::uniform_int_distribution<int> value(0, x.type.is_float    ? 1023
+                                              : x.type.is_signed ? 127
+                                                                 : 255);
+  for (auto& v : x.data)
+    v = value(rng);
+  return x;
+}
+
 std::vector<Value> Model::run(const std::map<std::string, Value>& inputs) const {
   std::map<std::string, Value> values = impl_->initialisers;
   for (const auto& name : impl_->inputs) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ class Model {
   const std::vector<std::string>& input_names() const;
   const std::vector<std::string>& output_names() const;
   Value input_template(const std::string& name) const;  // declared type and shape, zeros
+  // A random input of the declared type and shape: integers over the type's
+  // non-negative range; a float input holds integers in [0, 1023] (the
+  // autoencoder's reach its output from about 2^10).
+  Value random_input(const std::string& name, std::mt19937& rng) const;
 
   // Runs the graph on `inputs` (by name); returns the graph outputs in order.
   // Throws ReferenceError naming the node for an unsupported operator or

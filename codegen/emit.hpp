@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/schedule.hpp"
+
+namespace tessel::codegen {
+
+// What an emission wrote.
+struct EmitResult {
+  std::vector<std::filesystem::path> files;  // relative to the project directory
+  std::int64_t constant_bytes = 0;           // weights and epilogue constants
+  std::vector<std::int64_t> arena_bytes;     // per level of the schedule
+};
+
+// Writes the host backend's C99 project for `schedule` of `graph` into `dir`
+// (docs/codegen.md): tessel_network.c/.h with the static arenas of the memory
+// plan and the constants, the runtime kernels, main.c and a Makefile. `dir`
+// is created; a non-empty one is refused (ConfigError) unless `force`.
+// Throws UnsupportedError for what the emitter does not handle yet (channel
+// slices), naming it.
+EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
+                     const std::filesystem::path& dir, bool force = false);
+
+}  // namespace tessel::codegen
