@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/memory_plan.hpp"
@@ -96,20 +97,8 @@ std::string plan_text(const NetworkSchedule& s) {
 }
 
 void run_plan(const PlanOptions& o) {
-  const auto full = hw::load_soc(o.soc);
-  const auto soc = driver::limit_memory(full, o.settings.max_memory);
-  auto graphs = load_models(o.model);
-  const sim::Analytical model(soc);
-  driver::ExplorationOptions eo;
-  eo.network = driver::network_options(o.settings, *soc);
-  if (soc != full) {
-    eo.unlimited = full;
-    eo.limits = o.settings.max_memory;
-  }
-  std::vector<const Graph*> inputs;
-  for (const auto& g : graphs)
-    inputs.push_back(&g);
-  const auto ex = driver::run_exploration(inputs, model, eo);
+  const auto graphs = load_models(o.model);
+  const auto ex = driver::explore_unstored(graphs, hw::load_soc(o.soc), o.settings);
   std::vector<const NetworkSchedule*> schedules;
   for (const auto& r : ex.results)
     schedules.push_back(&r.schedule);
@@ -135,13 +124,7 @@ void add_plan_command(CLI::App& app, Action& action) {
   cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
   cmd->add_option("--model", o->model, "Built-in model, alias, or ONNX file")
       ->capture_default_str();
-  cmd->add_option("--objective", o->settings.objective, "latency | energy | edp")
-      ->capture_default_str();
-  cmd->add_option("--mapper", o->settings.mapper, "tessel | dory | divisor")->capture_default_str();
-  cmd->add_option("--max-memory", o->settings.max_memory,
-                  "Memory limit LEVEL=SIZE (e.g. L2=256KiB), repeatable, as for explore");
-  cmd->add_flag("!--no-partial-execution", o->settings.partial_execution,
-                "Never run chains in channel slices to fit memory, as for explore");
+  add_schedule_options(cmd, o->settings);
   cmd->add_option("--png", o->png,
                   "Draw the plan of the first network into this PNG (needs the tessel Python "
                   "package and matplotlib)");

@@ -194,6 +194,22 @@ Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::
   return ex;
 }
 
+Exploration explore_unstored(const std::vector<Graph>& graphs, std::shared_ptr<const hw::Soc> full,
+                             const ExploreSettings& settings) {
+  const auto soc = limit_memory(full, settings.max_memory);
+  const sim::Analytical model(soc);
+  ExplorationOptions eo;
+  eo.network = network_options(settings, *soc);
+  if (soc != full) {
+    eo.unlimited = full;
+    eo.limits = settings.max_memory;
+  }
+  std::vector<const Graph*> inputs;
+  for (const auto& g : graphs)
+    inputs.push_back(&g);
+  return run_exploration(inputs, model, eo);
+}
+
 }  // namespace tessel::driver
 
 namespace tessel::driver {

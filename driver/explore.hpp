@@ -91,6 +91,12 @@ Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t le
 Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::Analytical& model,
                             ExplorationOptions options);
 
+// The exploration of `tessel plan` and `tessel emit`: `graphs` on `full`
+// limited by settings.max_memory (refused with the smallest limits that fit,
+// as run_exploration does), nothing stored.
+Exploration explore_unstored(const std::vector<Graph>& graphs, std::shared_ptr<const hw::Soc> full,
+                             const ExploreSettings& settings);
+
 // Contract: writes an exploration already run (its graphs and results, in
 // the same order) into the results database at `path` as run_exploration
 // would have with `run.mode` (best or pareto; `all` is refused, since the

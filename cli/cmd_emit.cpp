@@ -1,0 +1,69 @@
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "cli/table.hpp"
+#include "codegen/emit.hpp"
+#include "core/errors.hpp"
+#include "core/zoo.hpp"
+#include "driver/explore.hpp"
+#include "hwmodels/soc_loader.hpp"
+
+// `tessel emit`: the C project of the best schedule (docs/codegen.md).
+namespace tessel::cli {
+namespace {
+
+struct EmitOptions {
+  std::string soc = "gap9";
+  std::string model;
+  std::string backend = "host";
+  std::string out;
+  driver::ExploreSettings settings;
+  bool force = false;
+};
+
+void run_emit(const EmitOptions& o) {
+  if (o.backend != "host")
+    throw UnsupportedError(fmt::format(
+        "--backend '{}': only the host backend is built so far (gap9, diana and cortex-m are "
+        "not)",
+        o.backend));
+  const auto graphs = load_models(o.model);
+  if (graphs.size() != 1)
+    throw ConfigError(
+        fmt::format("--model '{}' names {} networks; emit takes one", o.model, graphs.size()));
+  const auto ex = driver::explore_unstored(graphs, hw::load_soc(o.soc), o.settings);
+  const auto& s = ex.results.at(0).schedule;
+  const auto r = codegen::emit_host(graphs[0], s, o.out, o.force);
+  std::string arenas;
+  for (std::size_t l = 0; l < r.arena_bytes.size(); ++l)
+    if (r.arena_bytes[l] > 0)
+      arenas += fmt::format("{}{} {} B", arenas.empty() ? "" : ", ", s.level_names[l],
+                            thousands(r.arena_bytes[l]));
+  emit(
+      fmt::format("emitted {} on {} ({} backend) into {}: {} files; constants {} B; memory plan "
+                  "{}\nbuild with: "
+                  "make -C {}\n",
+                  s.network, s.soc, o.backend, o.out, r.files.size(), thousands(r.constant_bytes),
+                  arenas.empty() ? "none" : arenas, o.out));
+}
+
+}  // namespace
+
+void add_emit_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<EmitOptions>();
+  auto* cmd = app.add_subcommand(
+      "emit", "Write the C project of the best schedule (host backend: whole layers, bit-exact)");
+  cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
+  cmd->add_option("--model", o->model, "An ONNX file (or a built-in model with weights)")
+      ->required();
+  cmd->add_option("--backend", o->backend, "host (gap9, diana, cortex-m: not built yet)")
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "Directory to write (created; refused when not empty)")
+      ->required();
+  add_schedule_options(cmd, o->settings);
+  cmd->add_flag("--force", o->force, "Write into a directory that is not empty");
+  cmd->callback([&action, o] { action = [o] { run_emit(*o); }; });
+}
+
+}  // namespace tessel::cli
