@@ -81,7 +81,8 @@ class NetworkWriter {
                        s_.level_names.at(static_cast<std::size_t>(it->second->level)),
                        it->second->offset);
   }
-  std::string constant(const std::string& tensor, const std::string& type);
+  // The C array of a constant tensor, stored as `stored` (defined once).
+  std::string constant(const std::string& tensor, const DataType& stored);
   std::string steps(const Layer& l, const std::string& ident);
   std::string layer_call(const Layer& l, std::size_t index);
 
@@ -94,7 +95,7 @@ class NetworkWriter {
   std::int64_t constant_bytes_ = 0;
 };
 
-std::string NetworkWriter::constant(const std::string& tensor, const std::string& type) {
+std::string NetworkWriter::constant(const std::string& tensor, const DataType& stored) {
   if (const auto it = constants_.find(tensor); it != constants_.end()) return it->second;
   const Tensor& t = g_.tensor(tensor);
   if (!t.constant || static_cast<std::int64_t>(t.data.size()) != t.elems())
@@ -103,9 +104,8 @@ std::string NetworkWriter::constant(const std::string& tensor, const std::string
                     "cannot be emitted; import an ONNX file)",
                     tensor));
   const auto ident = identifier(tensor, constants_.size());
-  defs_ += array_text(ident, t, type);
-  constant_bytes_ +=
-      static_cast<std::int64_t>(t.data.size()) * (type == "int32_t" ? 4 : t.type.bits / 8);
+  defs_ += array_text(ident, t, c_type(stored));
+  constant_bytes_ += bytes_of(static_cast<std::int64_t>(t.data.size()), stored.bits);
   constants_.emplace(tensor, ident);
   return ident;
 }
@@ -117,7 +117,8 @@ std::string NetworkWriter::steps(const Layer& l, const std::string& ident) {
     static const char* kinds[] = {"TESSEL_MUL",  "TESSEL_ADD",  "TESSEL_DIV", "TESSEL_FLOOR",
                                   "TESSEL_CLIP", "TESSEL_RELU", "TESSEL_CAST"};
     std::string values = "NULL";
-    if (!st.constant.empty() && st.per_channel) values = constant(st.constant, "int32_t");
+    if (!st.constant.empty() && st.per_channel)
+      values = constant(st.constant, DataType{32, true, false});
     if (st.kind == EpilogueStep::Kind::cast && st.is_float)
       throw UnsupportedError(fmt::format("layer '{}': a cast to float in the epilogue", l.name));
     out += fmt::format("  {{{}, {}, {}, {}, {}, {}, {}}},\n", kinds[static_cast<int>(st.kind)],
@@ -142,7 +143,7 @@ std::string NetworkWriter::layer_call(const Layer& l, std::size_t index) {
   std::string w = "NULL", w_type = "TESSEL_U8", in2 = "NULL", in2_type = "TESSEL_U8";
   if (!l.weights.empty()) {
     const auto& wt = g_.tensor(l.weights);
-    w = constant(l.weights, c_type(wt.type));
+    w = constant(l.weights, wt.type);
     w_type = type_code(wt.type, l.weights);
   }
   if (l.op == OpKind::add) {
@@ -219,15 +220,13 @@ EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
                      const std::filesystem::path& dir, bool force) {
   if (graph.inputs().size() != 1 || graph.outputs().size() != 1)
     throw UnsupportedError(
-        fmt::format("network '{}': the host backend needs one input and one "
-                    "output",
-                    graph.name()));
-  std::error_code ec;
+        fmt::format("network '{}': the host backend needs one input and one output", graph.name()));
   if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir) && !force)
     throw ConfigError(fmt::format("{} is not empty (use --force to write into it)", dir.string()));
   EmitResult r;
   NetworkWriter w(graph, schedule);
   const auto network = w.source(r);  // everything checked before a file is written
+  std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   const auto& in = graph.tensor(graph.inputs()[0]);

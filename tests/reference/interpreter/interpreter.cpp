@@ -128,40 +128,36 @@ void append_raw(const std::string& raw, std::vector<double>& out) {
   }
 }
 
-void decode_raw(const ElemType& t, const std::string& raw, std::vector<double>& out) {
+// Calls f(T{}) with the C++ type T of an ONNX element type code (doubles for
+// any other code; elem_type refuses the unsupported ones first).
+template <typename F>
+void with_c_type(int onnx_code, F&& f) {
   using T = onnx::TensorProto;
-  switch (t.onnx) {
+  switch (onnx_code) {
     case T::UINT8:
     case T::BOOL:
-      append_raw<std::uint8_t>(raw, out);
-      break;
+      return f(std::uint8_t{});
     case T::INT8:
-      append_raw<std::int8_t>(raw, out);
-      break;
+      return f(std::int8_t{});
     case T::UINT16:
-      append_raw<std::uint16_t>(raw, out);
-      break;
+      return f(std::uint16_t{});
     case T::INT16:
-      append_raw<std::int16_t>(raw, out);
-      break;
+      return f(std::int16_t{});
     case T::INT32:
-      append_raw<std::int32_t>(raw, out);
-      break;
+      return f(std::int32_t{});
     case T::UINT32:
-      append_raw<std::uint32_t>(raw, out);
-      break;
+      return f(std::uint32_t{});
     case T::INT64:
-      append_raw<std::int64_t>(raw, out);
-      break;
+      return f(std::int64_t{});
     case T::FLOAT:
-      append_raw<float>(raw, out);
-      break;
-    case T::DOUBLE:
-      append_raw<double>(raw, out);
-      break;
+      return f(float{});
     default:
-      break;
+      return f(double{});
   }
+}
+
+void decode_raw(const ElemType& t, const std::string& raw, std::vector<double>& out) {
+  with_c_type(t.onnx, [&](auto tag) { append_raw<decltype(tag)>(raw, out); });
 }
 
 template <typename T>
@@ -209,40 +205,11 @@ Value read_tensor_file(const std::filesystem::path& pb_file) {
 }
 
 std::vector<std::uint8_t> to_bytes(const Value& v) {
-  using T = onnx::TensorProto;
   std::vector<std::uint8_t> out;
-  for (double x : v.data) {
-    switch (v.type.onnx) {
-      case T::UINT8:
-      case T::BOOL:
-        put<std::uint8_t>(x, out);
-        break;
-      case T::INT8:
-        put<std::int8_t>(x, out);
-        break;
-      case T::UINT16:
-        put<std::uint16_t>(x, out);
-        break;
-      case T::INT16:
-        put<std::int16_t>(x, out);
-        break;
-      case T::INT32:
-        put<std::int32_t>(x, out);
-        break;
-      case T::UINT32:
-        put<std::uint32_t>(x, out);
-        break;
-      case T::INT64:
-        put<std::int64_t>(x, out);
-        break;
-      case T::FLOAT:
-        put<float>(x, out);
-        break;
-      default:
-        put<double>(x, out);
-        break;
-    }
-  }
+  with_c_type(v.type.onnx, [&](auto tag) {
+    for (double x : v.data)
+      put<decltype(tag)>(x, out);
+  });
   return out;
 }
 
