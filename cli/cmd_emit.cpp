@@ -8,6 +8,7 @@
 #include "core/zoo.hpp"
 #include "driver/explore.hpp"
 #include "hwmodels/soc_loader.hpp"
+#include "sim/analytical.hpp"
 
 // `tessel emit`: the C project of the best schedule (docs/codegen.md).
 namespace tessel::cli {
@@ -32,9 +33,10 @@ void run_emit(const EmitOptions& o) {
   if (graphs.size() != 1)
     throw ConfigError(
         fmt::format("--model '{}' names {} networks; emit takes one", o.model, graphs.size()));
-  const auto ex = driver::explore_unstored(graphs, hw::load_soc(o.soc), o.settings);
+  const auto soc = hw::load_soc(o.soc);
+  const auto ex = driver::explore_unstored(graphs, soc, o.settings);
   const auto& s = ex.results.at(0).schedule;
-  const auto r = codegen::emit_host(graphs[0], s, o.out, o.force);
+  const auto r = codegen::emit_host(graphs[0], s, sim::Analytical(soc), o.out, o.force);
   std::string arenas;
   for (std::size_t l = 0; l < r.arena_bytes.size(); ++l)
     if (r.arena_bytes[l] > 0)
@@ -53,7 +55,8 @@ void run_emit(const EmitOptions& o) {
 void add_emit_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<EmitOptions>();
   auto* cmd = app.add_subcommand(
-      "emit", "Write the C project of the best schedule (host backend: whole layers, bit-exact)");
+      "emit",
+      "Write the C project of the best schedule (host backend: tiled loop nests, bit-exact)");
   cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
   cmd->add_option("--model", o->model, "An ONNX file (or a built-in model with weights)")
       ->required();

@@ -2,6 +2,7 @@
 #include "codegen/emit.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -10,7 +11,9 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "codegen/nest_plan.hpp"
 #include "core/errors.hpp"
 
 namespace tessel::codegen {
@@ -44,6 +47,16 @@ std::string identifier(const std::string& name, std::size_t id) {
   return fmt::format("{}_{}", s, id);
 }
 
+// A C string literal of `text`.
+std::string c_string(const std::string& text) {
+  std::string out = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += std::isprint(static_cast<unsigned char>(ch)) ? ch : '?';
+  }
+  return out + "\"";
+}
+
 // A value as a C integer literal, infinite clip bounds kept within int64.
 long long integer_literal(double v) {
   constexpr double kLimit = 4.0e18;
@@ -60,10 +73,95 @@ std::string array_text(const std::string& ident, const Tensor& t, const std::str
   return out + "\n};\n";
 }
 
+// "N, C, H*W" of a feature map (NCHW) or vector ([N, features]) for the layout conversions.
+std::string map_dims(const Tensor& t) {
+  if (t.shape.size() == 4)
+    return fmt::format("{}, {}, {}", t.shape[0], t.shape[1], t.shape[2] * t.shape[3]);
+  const std::int64_t n = t.shape.empty() ? 1 : t.shape[0];
+  return fmt::format("{}, {}, 1", n, t.elems() / std::max<std::int64_t>(n, 1));
+}
+
+std::string type_bytes(const Tensor& t) {
+  return std::to_string(std::max(1, t.type.bits / 8));
+}
+
+// A view's initialiser: base, origin, extent, stride, type.
+std::string view_text(const std::string& base, const std::array<std::int64_t, 5>& extent,
+                      const std::array<std::int64_t, 5>& stride, const std::string& type) {
+  return fmt::format("{{{}, {{0, 0, 0, 0, 0}}, {{{}}}, {{{}}}, {}}}", base, fmt::join(extent, ", "),
+                     fmt::join(stride, ", "), type);
+}
+
+// Row-major strides of a box (innermost coordinate last).
+std::array<std::int64_t, 5> packed_strides(const std::array<std::int64_t, 5>& e) {
+  std::array<std::int64_t, 5> s{};
+  std::int64_t step = 1;
+  for (int i = 4; i >= 0; --i) {
+    s[static_cast<std::size_t>(i)] = step;
+    step *= e[static_cast<std::size_t>(i)];
+  }
+  return s;
+}
+
+// The channels and pixels of a feature map whose features a dense layer
+// reads flattened (ONNX flattens NCHW; tessel stores HWC), or {0, 0} when
+// the order does not differ (one pixel).
+std::pair<std::int64_t, std::int64_t> flattened_map(const Graph& g, const std::string& tensor) {
+  for (const auto& l : g.layers()) {
+    if (l.output == tensor)
+      return l.dim(Dim::OY) * l.dim(Dim::OX) > 1
+                 ? std::pair{l.dim(Dim::G) * l.dim(Dim::K), l.dim(Dim::OY) * l.dim(Dim::OX)}
+                 : std::pair<std::int64_t, std::int64_t>{0, 0};
+  }
+  const auto& shape = g.tensor(tensor).shape;
+  if (shape.size() == 4 && shape[2] * shape[3] > 1) return {shape[1], shape[2] * shape[3]};
+  return {0, 0};
+}
+
+// Throws unless constant `t` carries its values.
+void require_values(const Tensor& t) {
+  if (!t.constant || static_cast<std::int64_t>(t.data.size()) != t.elems())
+    throw UnsupportedError(
+        fmt::format("constant '{}' has no values (a zoo model without weights "
+                    "cannot be emitted; import an ONNX file)",
+                    t.name));
+}
+
+// A layer's weights in the layout its views read: [G][K][FY][FX][C] from
+// ONNX's [G*K][C][FY][FX]; a MatMul's [C][K] as stored; dense features in
+// the HWC order of the map they were flattened from.
+std::vector<double> unit_weights(const Graph& g, const Layer& l) {
+  const Tensor& t = g.tensor(l.weights);
+  require_values(t);
+  const auto& d = l.dims;
+  const std::int64_t G = d[idx(Dim::G)], K = d[idx(Dim::K)], C = d[idx(Dim::C)],
+                     FY = d[idx(Dim::FY)], FX = d[idx(Dim::FX)];
+  std::vector<double> out(t.data.size());
+  if (l.op == OpKind::dense) {
+    const auto [ch, px] = flattened_map(g, l.inputs.at(0));
+    for (std::int64_t k = 0; k < K; ++k)
+      for (std::int64_t c = 0; c < C; ++c) {
+        const std::int64_t hwc = px > 0 ? (c % px) * ch + c / px : c;  // ONNX feature c
+        const auto src = static_cast<std::size_t>(l.weights_ck ? c * K + k : k * C + c);
+        const auto dst = static_cast<std::size_t>(l.weights_ck ? hwc * K + k : k * C + hwc);
+        out[dst] = t.data[src];
+      }
+    return out;
+  }
+  for (std::int64_t gk = 0; gk < G * K; ++gk)
+    for (std::int64_t c = 0; c < C; ++c)
+      for (std::int64_t fy = 0; fy < FY; ++fy)
+        for (std::int64_t fx = 0; fx < FX; ++fx)
+          out[static_cast<std::size_t>(((gk * FY + fy) * FX + fx) * C + c)] =
+              t.data[static_cast<std::size_t>(((gk * C + c) * FY + fy) * FX + fx)];
+  return out;
+}
+
 // The writer of tessel_network.c.
 class NetworkWriter {
  public:
-  NetworkWriter(const Graph& g, const NetworkSchedule& s) : g_(g), s_(s) {
+  NetworkWriter(const Graph& g, const NetworkSchedule& s, const sim::Analytical& model)
+      : g_(g), s_(s), model_(model) {
     for (const auto& t : s.tensors)
       placement_.emplace(t.name, &t);
   }
@@ -71,40 +169,48 @@ class NetworkWriter {
   std::string source(EmitResult& r);
 
  private:
-  // The C expression of an activation tensor's address in its arena.
-  std::string address(const std::string& tensor) const {
+  const TensorPlacement& placed(const std::string& tensor) const {
     const auto it = placement_.find(tensor);
     if (it == placement_.end() || it->second->offset < 0)
       throw UnsupportedError(fmt::format("tensor '{}' has no place in the memory plan", tensor));
-    used_levels_.insert(it->second->level);
-    return fmt::format("(arena_{} + {})",
-                       s_.level_names.at(static_cast<std::size_t>(it->second->level)),
-                       it->second->offset);
+    return *it->second;
   }
-  // The C array of a constant tensor, stored as `stored` (defined once).
-  std::string constant(const std::string& tensor, const DataType& stored);
+  // The C expression of an activation tensor's address in its arena.
+  std::string address(const std::string& tensor) const {
+    const auto& p = placed(tensor);
+    return fmt::format("(arena_{} + {})", s_.level_names.at(static_cast<std::size_t>(p.level)),
+                       p.offset);
+  }
+  // The C array of a constant tensor with the given values, stored as `stored` (defined once).
+  std::string constant(const std::string& tensor, const DataType& stored,
+                       const std::vector<double>* values = nullptr);
   std::string steps(const Layer& l, const std::string& ident);
-  std::string layer_call(const Layer& l, std::size_t index);
+  std::string views(const Layer& l, const PartPlan& plan);
+  std::string nests(const PartPlan& plan, std::size_t step,
+                    const std::array<std::int64_t, kMaxLevels>& base);
+  std::string layer_function(const SchedulePart& part, std::size_t step,
+                             std::array<std::int64_t, kMaxLevels>& used);
 
   const Graph& g_;
   const NetworkSchedule& s_;
+  const sim::Analytical& model_;
   std::map<std::string, const TensorPlacement*> placement_;
-  mutable std::set<int> used_levels_;             // levels whose arena the code addresses
   std::map<std::string, std::string> constants_;  // tensor -> identifier
   std::string defs_;
   std::int64_t constant_bytes_ = 0;
+  std::size_t functions_ = 0;
+  std::vector<std::string> part_names_;  // C string literals, in run order
 };
 
-std::string NetworkWriter::constant(const std::string& tensor, const DataType& stored) {
+std::string NetworkWriter::constant(const std::string& tensor, const DataType& stored,
+                                    const std::vector<double>* values) {
   if (const auto it = constants_.find(tensor); it != constants_.end()) return it->second;
   const Tensor& t = g_.tensor(tensor);
-  if (!t.constant || static_cast<std::int64_t>(t.data.size()) != t.elems())
-    throw UnsupportedError(
-        fmt::format("constant '{}' has no values (a zoo model without weights "
-                    "cannot be emitted; import an ONNX file)",
-                    tensor));
+  require_values(t);
   const auto ident = identifier(tensor, constants_.size());
-  defs_ += array_text(ident, t, c_type(stored));
+  Tensor v = t;
+  if (values) v.data = *values;
+  defs_ += array_text(ident, v, c_type(stored));
   constant_bytes_ += bytes_of(static_cast<std::int64_t>(t.data.size()), stored.bits);
   constants_.emplace(tensor, ident);
   return ident;
@@ -131,134 +237,258 @@ std::string NetworkWriter::steps(const Layer& l, const std::string& ident) {
   return fmt::format("{}_steps, {}", ident, n);
 }
 
-std::string NetworkWriter::layer_call(const Layer& l, std::size_t index) {
+// The home views of a layer's inputs, weights and output: feature maps HWC
+// (n, y, x, g, c) in their arenas, weights (g, k, fy, fx, c) in their array.
+std::string NetworkWriter::views(const Layer& l, const PartPlan& plan) {
+  const auto& d = l.dims;
+  const std::int64_t N = d[idx(Dim::N)], G = d[idx(Dim::G)], K = d[idx(Dim::K)], C = d[idx(Dim::C)];
+  auto level_of = [&](const std::string& t) { return placed(t).level; };
+  auto check_home = [&](const std::string& t, Operand o) {
+    if (level_of(t) != plan.home[idx(o)])
+      throw UnsupportedError(
+          fmt::format("tensor '{}' is planned at '{}' but layer '{}' reads it at '{}'", t,
+                      s_.level_names.at(static_cast<std::size_t>(level_of(t))), l.name,
+                      s_.level_names.at(static_cast<std::size_t>(plan.home[idx(o)]))));
+  };
+  const std::array<std::int64_t, 5> in_ext = {N, l.in_y, l.in_x, G, C};
+  std::array<std::string, 2> in = {"{NULL, {0}, {0}, {0}, TESSEL_U8}",
+                                   "{NULL, {0}, {0}, {0}, TESSEL_U8}"};
+  for (std::size_t i = 0; i < l.inputs.size() && i < 2; ++i) {
+    check_home(l.inputs[i], Operand::I);
+    const auto& t = g_.tensor(l.inputs[i]);
+    in[i] =
+        view_text(address(l.inputs[i]), in_ext, packed_strides(in_ext), type_code(t.type, t.name));
+  }
+  std::string w = "{NULL, {0}, {0}, {0}, TESSEL_U8}";
+  if (!l.weights.empty()) {
+    const auto& wt = g_.tensor(l.weights);
+    const auto values = unit_weights(g_, l);
+    const auto ident = constant(l.weights, wt.type, &values);
+    const std::array<std::int64_t, 5> w_ext = {G, K, d[idx(Dim::FY)], d[idx(Dim::FX)], C};
+    const auto stride =
+        l.weights_ck ? std::array<std::int64_t, 5>{0, 1, 0, 0, K} : packed_strides(w_ext);
+    w = view_text(fmt::format("(uint8_t *){}", ident), w_ext, stride, type_code(wt.type, wt.name));
+  }
+  check_home(l.output, Operand::O);
+  const std::array<std::int64_t, 5> out_ext = {N, d[idx(Dim::OY)], d[idx(Dim::OX)], G, K};
+  const auto& ot = g_.tensor(l.output);
+  return fmt::format(
+      "{{{}, {}}},\n    {},\n    {}", in[0], in[1], w,
+      view_text(address(l.output), out_ext, packed_strides(out_ext), type_code(ot.type, ot.name)));
+}
+
+// The nests of a part, their buffers at `base` bytes into each level's
+// scratch of the step.
+std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
+                                 const std::array<std::int64_t, kMaxLevels>& base) {
+  std::string out;
+  for (const auto& n : plan.nests) {
+    std::array<std::string, kNumOperands> buf;
+    for (std::size_t o = 0; o < kNumOperands; ++o) {
+      buf[o] = "{0, 0}";
+      if (!n.move[o]) continue;
+      const auto lvl = static_cast<std::size_t>(n.level[o]);
+      const auto name = fmt::format("step{}.scratch@{}", step, s_.level_names.at(lvl));
+      const auto& sc = placed(name);
+      if (base[lvl] + plan.scratch_bytes[lvl] > sc.bytes)
+        throw UnsupportedError(fmt::format("the buffers of step {} do not fit its scratch at '{}'",
+                                           step, s_.level_names[lvl]));
+      buf[o] = fmt::format("{{{}, {}}}", sc.offset + base[lvl] + n.buffer[o][0],
+                           sc.offset + base[lvl] + n.buffer[o][1]);
+    }
+    std::vector<int> order;
+    for (Dim d : n.order)
+      order.push_back(static_cast<int>(d));
+    auto flags = [](const std::array<bool, kNumOperands>& f) {
+      return fmt::format("{}, {}, {}", f[0] ? 1 : 0, f[1] ? 1 : 0, f[2] ? 1 : 0);
+    };
+    out += fmt::format(
+        "    {{{{{}}}, {{{}}}, {{{}}}, {{{}}}, {{{}}}, {{{}}},\n     {{{}, {}, {}}}, {{{}, {}, "
+        "{}}}, "
+        "{}}},\n",
+        fmt::join(n.tile, ", "), fmt::join(order, ", "), flags(n.move), flags(n.double_buffer),
+        fmt::join(n.from, ", "), fmt::join(n.level, ", "), buf[0], buf[1], buf[2], n.engine_in[0],
+        n.engine_in[1], n.engine_in[2], n.engine_out);
+  }
+  return out;
+}
+
+std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t step,
+                                          std::array<std::int64_t, kMaxLevels>& used) {
   static const std::map<OpKind, std::string> ops = {
       {OpKind::conv, "TESSEL_CONV"},         {OpKind::depthwise, "TESSEL_CONV"},
       {OpKind::pointwise, "TESSEL_CONV"},    {OpKind::dense, "TESSEL_DENSE"},
       {OpKind::max_pool, "TESSEL_MAX_POOL"}, {OpKind::avg_pool, "TESSEL_AVG_POOL"},
       {OpKind::add, "TESSEL_ADD_OP"}};
-  const auto ident = identifier(l.name, index);
-  const auto& in = g_.tensor(l.inputs.at(0));
-  const auto& out = g_.tensor(l.output);
-  std::string w = "NULL", w_type = "TESSEL_U8", in2 = "NULL", in2_type = "TESSEL_U8";
-  if (!l.weights.empty()) {
-    const auto& wt = g_.tensor(l.weights);
-    w = constant(l.weights, wt.type);
-    w_type = type_code(wt.type, l.weights);
-  }
-  if (l.op == OpKind::add) {
-    in2 = address(l.inputs.at(1));
-    in2_type = type_code(g_.tensor(l.inputs.at(1)).type, l.inputs.at(1));
-  }
+  if (!part.slice.whole())
+    throw UnsupportedError(fmt::format(
+        "layer '{}' runs in channel slices (partial execution), which the emitter does not "
+        "run yet",
+        part.layer));
+  const Layer& l = g_.layer(part.index);
+  const auto plan = plan_part(model_, l, part.mapping);
+  const auto ident = identifier(l.name, part.index);
   const auto st = steps(l, ident);
+  const auto v = views(l, plan);
+  const auto nest_text = nests(plan, step, used);
+  for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
+    used[lvl] += plan.scratch_bytes[lvl];
   const auto& d = l.dims;
-  return fmt::format(
-      "  {{ /* {} */\n    static const tessel_layer l = {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, "
-      "{}, "
-      "{}, {}, {}, {}, {}, {}, {},\n      NULL, NULL, {}, {}, {}, {}, NULL, {}, {}}};\n"
-      "    tessel_layer x = l;\n    x.in = {};\n    x.in2 = {};\n    x.out = {};\n"
-      "    tessel_layer_run(&x);\n  }}\n",
-      l.name, ops.at(l.op), d[idx(Dim::N)], d[idx(Dim::G)], d[idx(Dim::K)], d[idx(Dim::C)],
-      d[idx(Dim::OY)], d[idx(Dim::OX)], d[idx(Dim::FY)], d[idx(Dim::FX)], l.in_y, l.in_x,
-      l.stride_y, l.stride_x, l.dilation_y, l.dilation_x, l.pad_top, l.pad_left,
-      l.weights_ck ? 1 : 0, w, type_code(in.type, in.name), in2_type, w_type,
-      type_code(out.type, out.name), st, address(l.inputs[0]), in2, address(l.output));
+  const auto& out = g_.tensor(l.output);
+  const auto name = fmt::format("layer_{}", functions_++);
+  defs_ += fmt::format(
+      "/* {} on {}: {} */\nstatic void {}(void) {{\n  static const tessel_nest nests[{}] = "
+      "{{\n{}  }};\n  const tessel_layer l = {{{}, {{{}}}, {}, {}, {}, {}, {}, {}, {}, {}, {},\n"
+      "    {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n  "
+      "tessel_layer_run(&l);\n}}\n\n",
+      l.name, part.unit_name, tile_string(l, part.mapping), name, plan.nests.size(), nest_text,
+      ops.at(l.op), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x, l.dilation_y,
+      l.dilation_x, l.pad_top, l.pad_left, st, type_code(out.type, out.name), v, plan.nests.size(),
+      part_names_.size());
+  part_names_.push_back(c_string(part_label(part)));
+  return fmt::format("  {}();\n", name);
 }
 
 std::string NetworkWriter::source(EmitResult& r) {
   std::string body;
-  for (const auto& step : s_.steps) {
+  for (std::size_t i = 0; i < s_.steps.size(); ++i) {
+    const auto& step = s_.steps[i];
+    std::array<std::int64_t, kMaxLevels> used{};  // scratch of the step's earlier parts
     for (const auto& part : step.parts) {
-      if (!part.slice.whole())
-        throw UnsupportedError(fmt::format(
-            "layer '{}' runs in channel slices (partial execution), which the host backend "
-            "does not emit yet",
-            part.layer));
-      body += layer_call(g_.layer(part.index), part.index);
+      if (step.kind == ScheduleStep::Kind::fused) used.fill(0);  // one part after another
+      body += layer_function(part, i, used);
     }
   }
-  const auto in_addr = address(g_.inputs().at(0)), out_addr = address(g_.outputs().at(0));
-  // The host backend runs whole layers from their home levels: arenas of the
-  // levels the code addresses (tile buffers at the unit's level are not
-  // emitted yet).
-  std::string arenas;
+  const auto& input = g_.tensor(g_.inputs().at(0));
+  const auto& output = g_.tensor(g_.outputs().at(0));
+  // Words keep every tensor 4-byte aligned, as the plan's offsets are.
+  std::string arenas, table;
   for (std::size_t l = 0; l < s_.level_names.size(); ++l) {
     std::int64_t bytes = 0;
     for (const auto& a : s_.memory)
       if (a.level == static_cast<int>(l)) bytes = a.arena_bytes;
     r.arena_bytes.push_back(bytes);
-    if (!used_levels_.count(static_cast<int>(l))) continue;
-    // Words keep every tensor 4-byte aligned, as the plan's offsets are.
+    table += bytes > 0 ? fmt::format("arena_{}, ", s_.level_names[l]) : "NULL, ";
+    if (bytes == 0) continue;
     arenas += fmt::format(
         "static int32_t arena_{}_words[{}];\n#define arena_{} ((uint8_t *)arena_{}_words)\n",
-        s_.level_names[l], std::max<std::int64_t>(1, (bytes + 3) / 4), s_.level_names[l],
-        s_.level_names[l]);
+        s_.level_names[l], (bytes + 3) / 4, s_.level_names[l], s_.level_names[l]);
   }
-  const auto& input = g_.tensor(g_.inputs().at(0));
-  const auto& output = g_.tensor(g_.outputs().at(0));
+  std::vector<std::string> engines, levels;
+  for (const auto& e : model_.soc().dmas)
+    engines.push_back(c_string(e.name));
+  for (const auto& n : s_.level_names)
+    levels.push_back(c_string(n));
+  if (engines.empty()) engines.emplace_back("\"\"");
   r.constant_bytes = constant_bytes_;
   return fmt::format(
       "/* Generated by tessel for network '{}' on SoC '{}' ({} mapper, {} objective); do not "
-      "edit. */\n#include <string.h>\n\n#include \"tessel_kernels.h\"\n#include "
-      "\"tessel_network.h\"\n\n{}\n{}\nint tessel_run(const void *input, void *output) {{\n"
-      "  memcpy({}, input, {});\n{}  memcpy(output, {}, {});\n  return 0;\n}}\n",
-      g_.name(), s_.soc, s_.mapper, s_.objective, arenas, defs_, in_addr, input.bytes(), body,
-      out_addr, output.bytes());
+      "edit. */\n#include <string.h>\n\n#include \"tessel_nest.h\"\n#include "
+      "\"tessel_network.h\"\n\n{}uint8_t *const tessel_arenas[] = {{{}}};\n"
+      "const char *const tessel_level_names[] = {{{}}};\n"
+      "const char *const tessel_engine_names[] = {{{}}};\n"
+      "const char *const tessel_part_names[] = {{{}}};\n"
+      "uint64_t tessel_dma_bytes[{}];\nint tessel_dma_part;\n\n{}"
+      "int tessel_run(const void *input, void *output) {{\n"
+      "  tessel_to_hwc({}, input, {}, {});\n{}"
+      "  tessel_from_hwc(output, {}, {}, {});\n  return 0;\n}}\n",
+      g_.name(), s_.soc, s_.mapper, s_.objective, arenas, table, fmt::join(levels, ", "),
+      fmt::join(engines, ", "), fmt::join(part_names_, ", "),
+      part_names_.size() * engines.size() * levels.size() * levels.size(), defs_,
+      address(input.name), map_dims(input), type_bytes(input), body, address(output.name),
+      map_dims(output), type_bytes(output));
 }
 
-void write_file(const std::filesystem::path& dir, const std::string& name, std::string_view text,
-                EmitResult& r) {
-  std::ofstream f(dir / name, std::ios::binary);
-  f << text;
-  if (!f) throw IoError(fmt::format("cannot write {}", (dir / name).string()));
-  r.files.emplace_back(name);
+std::string header(const Tensor& in, const Tensor& out, std::size_t levels, std::size_t engines,
+                   std::size_t parts) {
+  return fmt::format(
+      "/* Generated by tessel; do not edit. */\n#ifndef TESSEL_NETWORK_H\n"
+      "#define TESSEL_NETWORK_H\n\n#include <stdint.h>\n\n#define TESSEL_INPUT_BYTES {}\n"
+      "#define TESSEL_OUTPUT_BYTES {}\n#define TESSEL_LEVELS {}\n#define TESSEL_ENGINES {}\n"
+      "#define TESSEL_PARTS {}\n\n"
+      "/* Runs the network: `input` and `output` as raw bytes in the ONNX element types and\n"
+      "   layouts (NCHW). Returns 0. */\nint tessel_run(const void *input, void *output);\n\n"
+      "/* Memory levels and DMA engines by index, and the bytes each engine moved from\n"
+      "   each level to each ([engine][from][to]; counted when built with TESSEL_COUNT_DMA). */\n"
+      "extern const char *const tessel_level_names[];\n"
+      "extern const char *const tessel_engine_names[];\n"
+      "extern const char *const tessel_part_names[];\nextern uint64_t tessel_dma_bytes[];\n"
+      "extern int tessel_dma_part; /* the part running */\n\n"
+      "#ifdef TESSEL_COUNT_DMA\n#include <stdio.h>\n/* The counters as one JSON line "
+      "(docs/codegen.md). */\n"
+      "void tessel_dma_report(FILE *f);\n#endif\n\n#endif\n",
+      in.bytes(), out.bytes(), levels, engines, parts);
+}
+
+constexpr const char* kMain =
+    "/* Generated by tessel; do not edit. network < input.bin > output.bin */\n"
+    "#include <stdio.h>\n\n#include \"tessel_network.h\"\n\n"
+    "static unsigned char in[TESSEL_INPUT_BYTES], out[TESSEL_OUTPUT_BYTES];\n\n"
+    "int main(void) {\n"
+    "  if (fread(in, 1, sizeof in, stdin) != sizeof in) {\n"
+    "    fprintf(stderr, \"network: expected %d input bytes\\n\", TESSEL_INPUT_BYTES);\n"
+    "    return 2;\n  }\n"
+    "  if (tessel_run(in, out) != 0) return 1;\n"
+    "#ifdef TESSEL_COUNT_DMA\n  tessel_dma_report(stderr);\n#endif\n"
+    "  return fwrite(out, 1, sizeof out, stdout) == sizeof out ? 0 : 1;\n}\n";
+
+constexpr const char* kMakefile =
+    "# Generated by tessel; do not edit. `make COUNT_DMA=1` also prints the DMA bytes.\n"
+    "CC ?= cc\nCFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror\n"
+    "ifeq ($(COUNT_DMA),1)\nCPPFLAGS += -DTESSEL_COUNT_DMA\nendif\n"
+    "SOURCES = main.c tessel_network.c tessel_nest.c tessel_kernels.c tessel_dma.c\n\n"
+    "network: $(SOURCES) $(wildcard *.h) FORCE\n"
+    "\t$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(SOURCES) -lm\n\n"
+    "FORCE:\n\nclean:\n\trm -f network\n\n.PHONY: FORCE clean\n";
+
+// Writes the files into a hidden directory inside `dir`, then renames each
+// into place: a run killed while writing leaves `dir` as it was (but for the
+// hidden directory).
+void write_project(const std::filesystem::path& dir,
+                   const std::vector<std::pair<std::string, std::string>>& files, EmitResult& r) {
+  namespace fs = std::filesystem;
+  const fs::path tmp = dir / ".tessel-emit.tmp";
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) throw IoError(fmt::format("cannot create {}: {}", tmp.string(), ec.message()));
+  for (const auto& [name, text] : files) {
+    std::ofstream f(tmp / name, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) throw IoError(fmt::format("cannot write {}", (tmp / name).string()));
+  }
+  for (const auto& [name, text] : files) {
+    fs::rename(tmp / name, dir / name, ec);
+    if (ec) throw IoError(fmt::format("cannot write {}: {}", (dir / name).string(), ec.message()));
+    r.files.emplace_back(name);
+  }
+  fs::remove_all(tmp, ec);
 }
 
 }  // namespace
 
 EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
-                     const std::filesystem::path& dir, bool force) {
+                     const sim::Analytical& model, const std::filesystem::path& dir, bool force) {
   if (graph.inputs().size() != 1 || graph.outputs().size() != 1)
     throw UnsupportedError(
         fmt::format("network '{}': the host backend needs one input and one output", graph.name()));
   if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir) && !force)
     throw ConfigError(fmt::format("{} is not empty (use --force to write into it)", dir.string()));
   EmitResult r;
-  NetworkWriter w(graph, schedule);
-  const auto network = w.source(r);  // everything checked before a file is written
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  const auto& in = graph.tensor(graph.inputs()[0]);
-  const auto& out = graph.tensor(graph.outputs()[0]);
-  write_file(dir, "tessel_network.c", network, r);
-  write_file(dir, "tessel_network.h",
-             fmt::format("/* Generated by tessel; do not edit. */\n#ifndef TESSEL_NETWORK_H\n"
-                         "#define TESSEL_NETWORK_H\n\n#define TESSEL_INPUT_BYTES {}\n"
-                         "#define TESSEL_OUTPUT_BYTES {}\n\n/* Runs the network: `input` and "
-                         "`output` as raw bytes in the ONNX element types and layouts. */\n"
-                         "int tessel_run(const void *input, void *output);\n\n#endif\n",
-                         in.bytes(), out.bytes()),
-             r);
+  NetworkWriter w(graph, schedule, model);
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back("tessel_network.c", w.source(r));  // everything checked before writing
+  files.emplace_back(
+      "tessel_network.h",
+      header(graph.tensor(graph.inputs()[0]), graph.tensor(graph.outputs()[0]),
+             schedule.level_names.size(), std::max<std::size_t>(1, model.soc().dmas.size()),
+             schedule.parts().size()));
   for (const auto& [name, text] : detail::runtime_files())
-    write_file(dir, std::string(name), text, r);
-  write_file(dir, "main.c",
-             "/* Generated by tessel; do not edit. network < input.bin > output.bin */\n"
-             "#include <stdio.h>\n\n#include \"tessel_network.h\"\n\n"
-             "static unsigned char in[TESSEL_INPUT_BYTES], out[TESSEL_OUTPUT_BYTES];\n\n"
-             "int main(void) {\n"
-             "  if (fread(in, 1, sizeof in, stdin) != sizeof in) {\n"
-             "    fprintf(stderr, \"network: expected %d input bytes\\n\", TESSEL_INPUT_BYTES);\n"
-             "    return 2;\n  }\n"
-             "  if (tessel_run(in, out) != 0) return 1;\n"
-             "  return fwrite(out, 1, sizeof out, stdout) == sizeof out ? 0 : 1;\n}\n",
-             r);
-  write_file(dir, "Makefile",
-             "# Generated by tessel; do not edit.\nCC ?= cc\nCFLAGS ?= -std=c99 -O2 -Wall -Wextra "
-             "-Werror\n\nnetwork: main.c tessel_network.c tessel_kernels.c tessel_network.h "
-             "tessel_kernels.h\n\t$(CC) $(CFLAGS) -o $@ main.c tessel_network.c "
-             "tessel_kernels.c -lm\n\nclean:\n\trm -f network\n",
-             r);
+    files.emplace_back(std::string(name), std::string(text));
+  files.emplace_back("main.c", kMain);
+  files.emplace_back("Makefile", kMakefile);
+  write_project(dir, files, r);
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/graph.hpp"
 #include "core/schedule.hpp"
+#include "sim/analytical.hpp"
 
 namespace tessel::codegen {
 
@@ -24,6 +25,7 @@ struct EmitResult {
 // Throws UnsupportedError for what the emitter does not handle yet (channel
 // slices), naming it.
 EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
-                     const std::filesystem::path& dir, bool force = false);
+                     const sim::Analytical& model, const std::filesystem::path& dir,
+                     bool force = false);
 
 }  // namespace tessel::codegen

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/cost.hpp"
 #include "core/layer.hpp"
@@ -45,6 +46,14 @@ struct TileTerms {
   // every operand tile moved once, the output written once, static power over
   // min_cycles.
   double min_energy = 0;
+};
+
+// The bytes a mapping's DMA transfers move by one engine from one memory
+// level to another (Analytical::route_bytes).
+struct RouteBytes {
+  const hw::DmaEngine* engine = nullptr;
+  int from = 0, to = 0;
+  double bytes = 0;
 };
 
 // The cost of one run of a mapping's innermost nest over a tile of the given
@@ -91,6 +100,12 @@ class Analytical {
   // every innermost nest from below (a staged search's branch and bound).
   // The innermost nest's tile is used for the capacity check only.
   Cost outer_bound(const LayerContext& ctx, const Mapping& m, const InnerCosts& inner) const;
+
+  // The bytes evaluate() counts m's transfers as moving (Cost::bytes_moved),
+  // per DMA engine and pair of levels, every nest's fetches, write-backs and
+  // read-backs; empty for an illegal mapping. For reports and for checking
+  // emitted code (docs/codegen.md, "Counting DMA bytes"), not the search.
+  std::vector<RouteBytes> route_bytes(const LayerContext& ctx, const Mapping& m) const;
 
   // Convenience for one-off use (CLI, tests): prepare + evaluate.
   Cost evaluate(const Layer& layer, const Mapping& m) const;

@@ -28,8 +28,8 @@ class NestedEvaluation {
   // With `inner`, the innermost nest is not costed: each of its runs costs
   // what inner(extents of the run) says (Analytical::outer_bound).
   NestedEvaluation(const Analytical& model, const LayerContext& top, const Mapping& m,
-                   const InnerCosts* inner = nullptr)
-      : model_(model), top_(top), m_(m), inner_(inner) {}
+                   const InnerCosts* inner = nullptr, std::vector<RouteBytes>* routes = nullptr)
+      : model_(model), top_(top), m_(m), inner_(inner), routes_(routes) {}
 
   Cost run() {
     Cost cost;
@@ -170,6 +170,27 @@ class NestedEvaluation {
       transfers_[o] += times * lv.count[o];
       bytes_moved_[o] += times * moved[o];
     }
+    if (routes_) record_routes(c, tr, times);
+  }
+
+  // The nest's bytes per engine and pair of levels, `times` over.
+  void record_routes(const LayerContext& c, const stages::NestTransfers& tr, double times) {
+    auto add = [&](const hw::DmaEngine* e, int from, int to, double bytes) {
+      if (bytes <= 0) return;
+      for (auto& r : *routes_) {
+        if (r.engine == e && r.from == from && r.to == to) {
+          r.bytes += times * bytes;
+          return;
+        }
+      }
+      routes_->push_back({e, from, to, times * bytes});
+    };
+    if (c.moved[kI]) add(c.engine_in[kI], c.home[kI], c.level[kI], tr.i_bytes);
+    if (c.moved[kW]) add(c.engine_in[kW], c.home[kW], c.level[kW], tr.w_bytes);
+    if (c.moved[kO]) {
+      add(c.engine_out[kO], c.level[kO], c.home[kO], tr.o_wb_bytes);
+      add(c.engine_in[kO], c.home[kO], c.level[kO], tr.readback_bytes);
+    }
   }
 
   double fail(const char* why) {
@@ -181,6 +202,7 @@ class NestedEvaluation {
   const LayerContext& top_;
   const Mapping& m_;
   const InnerCosts* inner_;
+  std::vector<RouteBytes>* routes_;
   double given_energy_ = 0;
   NestChain chain_;
   const char* reason_ = nullptr;
@@ -193,6 +215,12 @@ class NestedEvaluation {
 
 Cost Analytical::nested(const LayerContext& ctx, const Mapping& m) const {
   return NestedEvaluation(*this, ctx, m).run();
+}
+
+std::vector<RouteBytes> Analytical::route_bytes(const LayerContext& ctx, const Mapping& m) const {
+  std::vector<RouteBytes> routes;
+  if (!NestedEvaluation(*this, ctx, m, nullptr, &routes).run().legal) routes.clear();
+  return routes;
 }
 
 Cost Analytical::outer_bound(const LayerContext& ctx, const Mapping& m,

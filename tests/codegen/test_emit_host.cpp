@@ -1,67 +1,49 @@
 // The host backend (codegen/emit.hpp): the emitted project builds with
 // -std=c99 -Wall -Wextra -Werror and its output equals the reference
-// interpreter's, bit for bit, on random inputs.
-#include <cstdio>
-#include <cstdlib>
+// interpreter's, bit for bit, on random inputs, for schedules of every
+// mapper and with L3 staging.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <random>
 
 #include <catch2/catch.hpp>
 
 #include "codegen/emit.hpp"
+#include "codegen/emit_support.hpp"
 #include "core/errors.hpp"
 #include "core/onnx_import.hpp"
 #include "hwmodels/soc_loader.hpp"
-#include "mappers/network_mapper.hpp"
 #include "reference/interpreter/reference.hpp"
-#include "sim/analytical.hpp"
 
 namespace fs = std::filesystem;
 using namespace tessel;
+using namespace tessel::testing;
 
 namespace {
 
-std::vector<std::uint8_t> read_all(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+const char* const kNetworks[] = {"image_classification", "keyword_spotting", "visual_wake_words",
+                                 "anomaly_detection"};
+
+fs::path int8w(const std::string& network) {
+  return fs::path(TESSEL_INT8W_DIR) / (network + ".onnx");
 }
 
-void write_all(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
-  std::ofstream f(p, std::ios::binary);
-  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Emits the network's best gap9 schedule, builds it, and compares it with the
-// reference on `inputs` random inputs.
-void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng) {
-  INFO(onnx.string());
+// Emits the best schedule of the network under `settings`, builds it, and
+// compares it with the reference on `inputs` random inputs.
+void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
+                     const driver::ExploreSettings& settings = {}) {
+  INFO(onnx.string() << " mapper " << settings.mapper << " max-memory "
+                     << (settings.max_memory.empty() ? "-" : settings.max_memory[0]));
   const Graph g = import_onnx(onnx);
-  // gap9, whose fabric controller also takes the autoencoder's float first
-  // layer (32-bit operands; the host backend runs any unit's layers alike).
-  const auto gap9 = hw::load_soc("gap9");
-  const sim::Analytical model(hw::apply_overrides(
-      *gap9, {{"fc.weight_bits", "[8, 32]"}, {"fc.activation_bits", "[8, 32]"}}));
-  const auto result = mappers::map_network(g, model, {});
-  const fs::path dir = fs::temp_directory_path() / ("tessel_emit_" + onnx.stem().string());
-  fs::remove_all(dir);
-  const auto r = codegen::emit_host(g, result.schedule, dir);
-  CHECK(r.constant_bytes >= g.total_weight_bytes());
-  const auto make =
-      "make -s -C '" + dir.string() + "' > '" + (dir / "make.log").string() + "' 2>&1";
-  INFO(make);
-  REQUIRE(std::system(make.c_str()) == 0);
+  const auto soc = gap9_any_width();
+  const auto s = best_schedule(g, soc, settings);
+  const auto dir = emit_and_build(g, s, sim::Analytical(soc), onnx.stem().string());
   const reference::Model ref(onnx);
   const auto name = ref.input_names().at(0);
   for (int i = 0; i < inputs; ++i) {
     const auto x = ref.random_input(name, rng);
-    write_all(dir / "input.bin", reference::to_bytes(x));
-    const auto run = "'" + (dir / "network").string() + "' < '" + (dir / "input.bin").string() +
-                     "' > '" + (dir / "output.bin").string() + "'";
-    REQUIRE(std::system(run.c_str()) == 0);
+    const auto got = run_network(dir, reference::to_bytes(x));
     const auto want = reference::to_bytes(ref.run({{name, x}}).at(0));
-    const auto got = read_all(dir / "output.bin");
     INFO("input " << i);
     REQUIRE(got.size() == want.size());
     CHECK(got == want);
@@ -74,30 +56,53 @@ void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng) {
 TEST_CASE("the host backend is bit-exact against the reference on the MLPerf Tiny models",
           "[codegen][host]") {
   std::mt19937 rng(14);
-  for (const char* file :
-       {"image_classification", "keyword_spotting", "visual_wake_words", "anomaly_detection"}) {
+  for (const char* file : kNetworks) {
     // The int8-typed copies (their outputs depend on the input) and, on fewer
     // inputs, the files as stored.
-    check_bit_exact(fs::path(TESSEL_INT8W_DIR) / (std::string(file) + ".onnx"), 20, rng);
+    check_bit_exact(int8w(file), 20, rng);
     check_bit_exact(
         fs::path(TESSEL_SOURCE_DIR) / "tests/data/models" / (std::string(file) + ".onnx"), 2, rng);
   }
 }
 
-TEST_CASE("the host backend refuses a non-empty directory and weightless models",
+TEST_CASE("the host backend is bit-exact for the schedules of the dory and divisor mappers",
+          "[codegen][host][mappers]") {
+  std::mt19937 rng(15);
+  for (const char* mapper : {"dory", "divisor"}) {
+    driver::ExploreSettings settings;
+    settings.mapper = mapper;
+    for (const char* file : kNetworks)
+      check_bit_exact(int8w(file), 20, rng, settings);
+  }
+}
+
+TEST_CASE("the host backend is bit-exact for schedules that stage tiles through L3",
+          "[codegen][host][memory]") {
+  // L2 limited to 32 KiB of room beside its 64 KiB reserve: the tensors live
+  // in L3 and the mappings have two loop nests (L3 -> L2 -> L1).
+  std::mt19937 rng(16);
+  driver::ExploreSettings settings;
+  settings.max_memory = {"L2=96KiB"};
+  for (const char* file : {"image_classification", "keyword_spotting", "visual_wake_words"})
+    check_bit_exact(int8w(file), 20, rng, settings);
+}
+
+TEST_CASE("the host backend refuses a non-empty directory and leaves its files",
           "[codegen][host][errors]") {
-  const fs::path onnx = fs::path(TESSEL_INT8W_DIR) / "keyword_spotting.onnx";
-  const Graph g = import_onnx(onnx);
-  const sim::Analytical model(hw::load_soc("gap9"));
-  const auto result = mappers::map_network(g, model, {});
+  const Graph g = import_onnx(int8w("keyword_spotting"));
+  const auto soc = hw::load_soc("gap9");
+  const sim::Analytical model(soc);
+  const auto s = best_schedule(g, soc);
   const fs::path dir = fs::temp_directory_path() / "tessel_emit_nonempty";
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream(dir / "keep.txt") << "mine";
-  CHECK_THROWS_AS(codegen::emit_host(g, result.schedule, dir), ConfigError);
+  CHECK_THROWS_AS(codegen::emit_host(g, s, model, dir), ConfigError);
   CHECK(fs::exists(dir / "keep.txt"));
   CHECK_FALSE(fs::exists(dir / "tessel_network.c"));
-  CHECK_NOTHROW(codegen::emit_host(g, result.schedule, dir, true));
+  CHECK_NOTHROW(codegen::emit_host(g, s, model, dir, true));
   CHECK(fs::exists(dir / "tessel_network.c"));
+  CHECK(fs::exists(dir / "keep.txt"));
+  CHECK_FALSE(fs::exists(dir / ".tessel-emit.tmp"));
   fs::remove_all(dir);
 }
