@@ -3,10 +3,12 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/table.hpp"
+#include "codegen/backends.hpp"
 #include "codegen/emit.hpp"
 #include "core/errors.hpp"
 #include "core/zoo.hpp"
 #include "driver/explore.hpp"
+#include "driver/simulate.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "sim/analytical.hpp"
 
@@ -20,23 +22,24 @@ struct EmitOptions {
   std::string backend = "host";
   std::string out;
   driver::ExploreSettings settings;
+  std::string db;  // with `schedule`: emit that stored schedule
+  std::int64_t schedule = 0;
   bool force = false;
 };
 
 void run_emit(const EmitOptions& o) {
-  if (o.backend != "host")
-    throw UnsupportedError(fmt::format(
-        "--backend '{}': only the host backend is built so far (gap9, diana and cortex-m are "
-        "not)",
-        o.backend));
+  codegen::backend(o.backend);  // an unknown name fails before the search
   const auto graphs = load_models(o.model);
   if (graphs.size() != 1)
     throw ConfigError(
         fmt::format("--model '{}' names {} networks; emit takes one", o.model, graphs.size()));
+  if (o.db.empty() != (o.schedule == 0))
+    throw ConfigError("--db and --schedule go together: the file and the schedule id to emit");
   const auto soc = hw::load_soc(o.soc);
-  const auto ex = driver::explore_unstored(graphs, soc, o.settings);
-  const auto& s = ex.results.at(0).schedule;
-  const auto r = codegen::emit_host(graphs[0], s, sim::Analytical(soc), o.out, o.force);
+  const auto s = o.db.empty()
+                     ? driver::explore_unstored(graphs, soc, o.settings).results.at(0).schedule
+                     : driver::load_schedule(o.db, o.schedule, graphs[0], *soc);
+  const auto r = codegen::emit(graphs[0], s, sim::Analytical(soc), o.backend, o.out, o.force);
   std::string arenas;
   for (std::size_t l = 0; l < r.arena_bytes.size(); ++l)
     if (r.arena_bytes[l] > 0)
@@ -60,11 +63,15 @@ void add_emit_command(CLI::App& app, Action& action) {
   cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
   cmd->add_option("--model", o->model, "An ONNX file (or a built-in model with weights)")
       ->required();
-  cmd->add_option("--backend", o->backend, "host (gap9, diana, cortex-m: not built yet)")
+  cmd->add_option("--backend", o->backend, "host, gap9, diana or cortex-m (docs/codegen.md)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Directory to write (created; refused when not empty)")
       ->required();
   add_schedule_options(cmd, o->settings);
+  cmd->add_option("--db", o->db,
+                  "Emit a stored schedule from this SQLite file (with --schedule) instead of "
+                  "exploring");
+  cmd->add_option("--schedule", o->schedule, "Id of the stored schedule (schedules.id)");
   cmd->add_flag("--force", o->force, "Write into a directory that is not empty");
   cmd->callback([&action, o] { action = [o] { run_emit(*o); }; });
 }

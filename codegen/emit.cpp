@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "codegen/backends.hpp"
 #include "codegen/nest_plan.hpp"
 #include "core/errors.hpp"
 
@@ -160,13 +161,16 @@ std::vector<double> unit_weights(const Graph& g, const Layer& l) {
 // The writer of tessel_network.c.
 class NetworkWriter {
  public:
-  NetworkWriter(const Graph& g, const NetworkSchedule& s, const sim::Analytical& model)
-      : g_(g), s_(s), model_(model) {
+  NetworkWriter(const Graph& g, const NetworkSchedule& s, const sim::Analytical& model,
+                const Backend& backend)
+      : g_(g), s_(s), model_(model), backend_(backend) {
     for (const auto& t : s.tensors)
       placement_.emplace(t.name, &t);
   }
 
   std::string source(EmitResult& r);
+  // The constants the HAL loads at start-up (after source()).
+  std::size_t loads() const { return loads_.size(); }
 
  private:
   const TensorPlacement& placed(const std::string& tensor) const {
@@ -174,6 +178,9 @@ class NetworkWriter {
     if (it == placement_.end() || it->second->offset < 0)
       throw UnsupportedError(fmt::format("tensor '{}' has no place in the memory plan", tensor));
     return *it->second;
+  }
+  bool unmapped(int level) const {
+    return backend_.unmapped_levels.count(s_.level_names.at(static_cast<std::size_t>(level))) != 0;
   }
   // The C expression of an activation tensor's address in its arena.
   std::string address(const std::string& tensor) const {
@@ -194,7 +201,9 @@ class NetworkWriter {
   const Graph& g_;
   const NetworkSchedule& s_;
   const sim::Analytical& model_;
+  const Backend& backend_;
   std::map<std::string, const TensorPlacement*> placement_;
+  std::vector<std::string> loads_;                // tessel_load initialisers
   std::map<std::string, std::string> constants_;  // tensor -> identifier
   std::string defs_;
   std::int64_t constant_bytes_ = 0;
@@ -326,6 +335,17 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
         "run yet",
         part.layer));
   const Layer& l = g_.layer(part.index);
+  const auto& kind = model_.soc().units.at(static_cast<std::size_t>(part.unit)).kind;
+  if (!backend_.unit_kinds.empty() && !backend_.unit_kinds.count(kind))
+    throw UnsupportedError(
+        fmt::format("layer '{}' runs on unit '{}' ({}), which the {} backend "
+                    "does not drive",
+                    l.name, part.unit_name, kind, backend_.name));
+  static const std::map<std::string, std::string> kinds = {{"cpu", "TESSEL_CPU"},
+                                                           {"cluster", "TESSEL_CLUSTER"},
+                                                           {"conv_engine", "TESSEL_CONV_ENGINE"},
+                                                           {"pe_array", "TESSEL_PE_ARRAY"},
+                                                           {"aimc", "TESSEL_AIMC"}};
   const auto plan = plan_part(model_, l, part.mapping);
   const auto ident = identifier(l.name, part.index);
   const auto st = steps(l, ident);
@@ -338,13 +358,14 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
   const auto name = fmt::format("layer_{}", functions_++);
   defs_ += fmt::format(
       "/* {} on {}: {} */\nstatic void {}(void) {{\n  static const tessel_nest nests[{}] = "
-      "{{\n{}  }};\n  const tessel_layer l = {{{}, {{{}}}, {}, {}, {}, {}, {}, {}, {}, {}, {},\n"
+      "{{\n{}  }};\n  const tessel_layer l = {{{}, {}, {{{}}}, {}, {}, {}, {}, {}, {}, {}, {}, "
+      "{},\n"
       "    {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n  "
       "tessel_layer_run(&l);\n}}\n\n",
       l.name, part.unit_name, tile_string(l, part.mapping), name, plan.nests.size(), nest_text,
-      ops.at(l.op), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x, l.dilation_y,
-      l.dilation_x, l.pad_top, l.pad_left, st, type_code(out.type, out.name), v, plan.nests.size(),
-      part_names_.size());
+      ops.at(l.op), kinds.at(kind), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x,
+      l.dilation_y, l.dilation_x, l.pad_top, l.pad_left, st, type_code(out.type, out.name), v,
+      plan.nests.size(), part_names_.size());
   part_names_.push_back(c_string(part_label(part)));
   return fmt::format("  {}();\n", name);
 }
@@ -361,19 +382,36 @@ std::string NetworkWriter::source(EmitResult& r) {
   }
   const auto& input = g_.tensor(g_.inputs().at(0));
   const auto& output = g_.tensor(g_.outputs().at(0));
-  // Words keep every tensor 4-byte aligned, as the plan's offsets are.
+  for (const auto* t : {&input, &output})
+    if (unmapped(placed(t->name).level))
+      throw UnsupportedError(fmt::format(
+          "tensor '{}' is planned at '{}', which the {} backend's CPU cannot address (the "
+          "network's input and output must be in memory)",
+          t->name, s_.level_names.at(static_cast<std::size_t>(placed(t->name).level)),
+          backend_.name));
+  // Words keep every tensor 4-byte aligned, as the plan's offsets are. A
+  // level the CPU cannot address gets its arena from the HAL at start-up.
   std::string arenas, table;
+  std::vector<std::int64_t> arena_bytes;
   for (std::size_t l = 0; l < s_.level_names.size(); ++l) {
     std::int64_t bytes = 0;
     for (const auto& a : s_.memory)
       if (a.level == static_cast<int>(l)) bytes = a.arena_bytes;
     r.arena_bytes.push_back(bytes);
-    table += bytes > 0 ? fmt::format("arena_{}, ", s_.level_names[l]) : "NULL, ";
-    if (bytes == 0) continue;
+    arena_bytes.push_back(bytes);
+    const auto& name = s_.level_names[l];
+    if (bytes == 0 || unmapped(static_cast<int>(l))) {
+      table += "NULL, ";
+      arenas += fmt::format("#define arena_{} (tessel_arenas[{}])\n", name, l);
+      continue;
+    }
+    table += fmt::format("arena_{}, ", name);
     arenas += fmt::format(
-        "static int32_t arena_{}_words[{}];\n#define arena_{} ((uint8_t *)arena_{}_words)\n",
-        s_.level_names[l], (bytes + 3) / 4, s_.level_names[l], s_.level_names[l]);
+        "static int32_t arena_{}_words[{}];\n#define arena_{} ((uint8_t *)arena_{}_words)\n", name,
+        (bytes + 3) / 4, name, name);
   }
+  auto loads = loads_;
+  if (loads.empty()) loads.emplace_back("{0, 0, NULL, 0}");  // C99 has no empty arrays
   std::vector<std::string> engines, levels;
   for (const auto& e : model_.soc().dmas)
     engines.push_back(c_string(e.name));
@@ -383,63 +421,49 @@ std::string NetworkWriter::source(EmitResult& r) {
   r.constant_bytes = constant_bytes_;
   return fmt::format(
       "/* Generated by tessel for network '{}' on SoC '{}' ({} mapper, {} objective); do not "
-      "edit. */\n#include <string.h>\n\n#include \"tessel_nest.h\"\n#include "
-      "\"tessel_network.h\"\n\n{}uint8_t *const tessel_arenas[] = {{{}}};\n"
+      "edit. */\n#include <string.h>\n\n#include \"tessel_hal.h\"\n#include "
+      "\"tessel_nest.h\"\n#include "
+      "\"tessel_network.h\"\n\n{}uint8_t *tessel_arenas[] = {{{}}};\n"
+      "const int64_t tessel_arena_bytes[] = {{{}}};\nconst tessel_load tessel_loads[] = {{{}}};\n"
       "const char *const tessel_level_names[] = {{{}}};\n"
       "const char *const tessel_engine_names[] = {{{}}};\n"
       "const char *const tessel_part_names[] = {{{}}};\n"
       "uint64_t tessel_dma_bytes[{}];\nint tessel_dma_part;\n\n{}"
-      "int tessel_run(const void *input, void *output) {{\n"
+      "int tessel_run(const void *input, void *output) {{\n  tessel_hal_init();\n"
       "  tessel_to_hwc({}, input, {}, {});\n{}"
       "  tessel_from_hwc(output, {}, {}, {});\n  return 0;\n}}\n",
-      g_.name(), s_.soc, s_.mapper, s_.objective, arenas, table, fmt::join(levels, ", "),
-      fmt::join(engines, ", "), fmt::join(part_names_, ", "),
+      g_.name(), s_.soc, s_.mapper, s_.objective, arenas, table, fmt::join(arena_bytes, ", "),
+      fmt::join(loads, ", "), fmt::join(levels, ", "), fmt::join(engines, ", "),
+      fmt::join(part_names_, ", "),
       part_names_.size() * engines.size() * levels.size() * levels.size(), defs_,
       address(input.name), map_dims(input), type_bytes(input), body, address(output.name),
       map_dims(output), type_bytes(output));
 }
 
-std::string header(const Tensor& in, const Tensor& out, std::size_t levels, std::size_t engines,
-                   std::size_t parts) {
+std::string header(const Tensor& in, const Tensor& out, const NetworkSchedule& s,
+                   std::size_t engines, std::size_t loads) {
+  std::string levels;
+  for (std::size_t l = 0; l < s.level_names.size(); ++l)
+    levels +=
+        fmt::format("#define TESSEL_LEVEL_{} {}\n", identifier(s.level_names[l], l).substr(2), l);
   return fmt::format(
       "/* Generated by tessel; do not edit. */\n#ifndef TESSEL_NETWORK_H\n"
       "#define TESSEL_NETWORK_H\n\n#include <stdint.h>\n\n#define TESSEL_INPUT_BYTES {}\n"
       "#define TESSEL_OUTPUT_BYTES {}\n#define TESSEL_LEVELS {}\n#define TESSEL_ENGINES {}\n"
-      "#define TESSEL_PARTS {}\n\n"
+      "#define TESSEL_PARTS {}\n#define TESSEL_LOADS {}\n{}\n"
       "/* Runs the network: `input` and `output` as raw bytes in the ONNX element types and\n"
       "   layouts (NCHW). Returns 0. */\nint tessel_run(const void *input, void *output);\n\n"
       "/* Memory levels and DMA engines by index, and the bytes each engine moved from\n"
-      "   each level to each ([engine][from][to]; counted when built with TESSEL_COUNT_DMA). */\n"
+      "   each level to each ([part][engine][from][to]; counted when built with\n"
+      "   TESSEL_COUNT_DMA). */\n"
       "extern const char *const tessel_level_names[];\n"
       "extern const char *const tessel_engine_names[];\n"
       "extern const char *const tessel_part_names[];\nextern uint64_t tessel_dma_bytes[];\n"
       "extern int tessel_dma_part; /* the part running */\n\n"
       "#ifdef TESSEL_COUNT_DMA\n#include <stdio.h>\n/* The counters as one JSON line "
-      "(docs/codegen.md). */\n"
-      "void tessel_dma_report(FILE *f);\n#endif\n\n#endif\n",
-      in.bytes(), out.bytes(), levels, engines, parts);
+      "(docs/codegen.md). */\nvoid tessel_dma_report(FILE *f);\n#endif\n\n#endif\n",
+      in.bytes(), out.bytes(), s.level_names.size(), engines, s.parts().size(), loads, levels);
 }
-
-constexpr const char* kMain =
-    "/* Generated by tessel; do not edit. network < input.bin > output.bin */\n"
-    "#include <stdio.h>\n\n#include \"tessel_network.h\"\n\n"
-    "static unsigned char in[TESSEL_INPUT_BYTES], out[TESSEL_OUTPUT_BYTES];\n\n"
-    "int main(void) {\n"
-    "  if (fread(in, 1, sizeof in, stdin) != sizeof in) {\n"
-    "    fprintf(stderr, \"network: expected %d input bytes\\n\", TESSEL_INPUT_BYTES);\n"
-    "    return 2;\n  }\n"
-    "  if (tessel_run(in, out) != 0) return 1;\n"
-    "#ifdef TESSEL_COUNT_DMA\n  tessel_dma_report(stderr);\n#endif\n"
-    "  return fwrite(out, 1, sizeof out, stdout) == sizeof out ? 0 : 1;\n}\n";
-
-constexpr const char* kMakefile =
-    "# Generated by tessel; do not edit. `make COUNT_DMA=1` also prints the DMA bytes.\n"
-    "CC ?= cc\nCFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror\n"
-    "ifeq ($(COUNT_DMA),1)\nCPPFLAGS += -DTESSEL_COUNT_DMA\nendif\n"
-    "SOURCES = main.c tessel_network.c tessel_nest.c tessel_kernels.c tessel_dma.c\n\n"
-    "network: $(SOURCES) $(wildcard *.h) FORCE\n"
-    "\t$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(SOURCES) -lm\n\n"
-    "FORCE:\n\nclean:\n\trm -f network\n\n.PHONY: FORCE clean\n";
 
 // Writes the files into a hidden directory inside `dir`, then renames each
 // into place: a run killed while writing leaves `dir` as it was (but for the
@@ -453,12 +477,14 @@ void write_project(const std::filesystem::path& dir,
   fs::create_directories(tmp, ec);
   if (ec) throw IoError(fmt::format("cannot create {}: {}", tmp.string(), ec.message()));
   for (const auto& [name, text] : files) {
+    fs::create_directories((tmp / name).parent_path(), ec);
     std::ofstream f(tmp / name, std::ios::binary);
     f << text;
     f.close();
     if (!f) throw IoError(fmt::format("cannot write {}", (tmp / name).string()));
   }
   for (const auto& [name, text] : files) {
+    fs::create_directories((dir / name).parent_path(), ec);
     fs::rename(tmp / name, dir / name, ec);
     if (ec) throw IoError(fmt::format("cannot write {}: {}", (dir / name).string(), ec.message()));
     r.files.emplace_back(name);
@@ -468,28 +494,38 @@ void write_project(const std::filesystem::path& dir,
 
 }  // namespace
 
-EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
-                     const sim::Analytical& model, const std::filesystem::path& dir, bool force) {
+EmitResult emit(const Graph& graph, const NetworkSchedule& schedule, const sim::Analytical& model,
+                std::string_view backend_name, const std::filesystem::path& dir, bool force) {
+  const Backend& b = backend(backend_name);
   if (graph.inputs().size() != 1 || graph.outputs().size() != 1)
     throw UnsupportedError(
-        fmt::format("network '{}': the host backend needs one input and one output", graph.name()));
+        fmt::format("network '{}': the emitter needs one input and one output", graph.name()));
   if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir) && !force)
     throw ConfigError(fmt::format("{} is not empty (use --force to write into it)", dir.string()));
   EmitResult r;
-  NetworkWriter w(graph, schedule, model);
+  NetworkWriter w(graph, schedule, model, b);
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("tessel_network.c", w.source(r));  // everything checked before writing
   files.emplace_back(
       "tessel_network.h",
-      header(graph.tensor(graph.inputs()[0]), graph.tensor(graph.outputs()[0]),
-             schedule.level_names.size(), std::max<std::size_t>(1, model.soc().dmas.size()),
-             schedule.parts().size()));
-  for (const auto& [name, text] : detail::runtime_files())
-    files.emplace_back(std::string(name), std::string(text));
-  files.emplace_back("main.c", kMain);
-  files.emplace_back("Makefile", kMakefile);
+      header(graph.tensor(graph.inputs()[0]), graph.tensor(graph.outputs()[0]), schedule,
+             std::max<std::size_t>(1, model.soc().dmas.size()), w.loads()));
+  // The common runtime and the backend's own (its HAL and stubs/).
+  for (const auto& [path, text] : detail::runtime_files()) {
+    const auto slash = path.find('/');
+    const auto group = path.substr(0, slash);
+    if (group == "common" || group == b.name)
+      files.emplace_back(std::string(path.substr(slash + 1)), std::string(text));
+  }
+  files.emplace_back("main.c", b.main);
+  files.emplace_back("Makefile", b.makefile);
   write_project(dir, files, r);
   return r;
+}
+
+EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
+                     const sim::Analytical& model, const std::filesystem::path& dir, bool force) {
+  return emit(graph, schedule, model, "host", dir, force);
 }
 
 }  // namespace tessel::codegen

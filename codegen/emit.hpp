@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/graph.hpp"
@@ -24,6 +25,12 @@ struct EmitResult {
 // is created; a non-empty one is refused (ConfigError) unless `force`.
 // Throws UnsupportedError for what the emitter does not handle yet (channel
 // slices), naming it.
+// Writes the project of `backend` (host, gap9, diana, cortex-m; see
+// backends.hpp) likewise. Throws ConfigError for an unknown backend and
+// UnsupportedError for a layer on a unit the backend does not drive.
+EmitResult emit(const Graph& graph, const NetworkSchedule& schedule, const sim::Analytical& model,
+                std::string_view backend, const std::filesystem::path& dir, bool force = false);
+
 EmitResult emit_host(const Graph& graph, const NetworkSchedule& schedule,
                      const sim::Analytical& model, const std::filesystem::path& dir,
                      bool force = false);

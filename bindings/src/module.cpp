@@ -14,7 +14,8 @@ PYBIND11_MODULE(_tessel, m) {
       "Native core of the tessel Python package (pybind11). Submodules mirror the C++ "
       "libraries: core (layers, graphs, zoo, ONNX import, mappings, costs, schedules), "
       "hwmodels (SoC descriptions), sim (analytical cost model), mappers (search and "
-      "exploration), store (SQLite results). Use the `tessel` package instead.";
+      "exploration), store (SQLite results), codegen (C projects). Use the `tessel` package "
+      "instead.";
   m.attr("__version__") = tessel::kVersion;
   tessel::bindings::bind_errors(m);
   auto core = m.def_submodule("core",
@@ -32,4 +33,6 @@ PYBIND11_MODULE(_tessel, m) {
   tessel::bindings::bind_mappers(mappers);
   auto store = m.def_submodule("store", "The SQLite results database");
   tessel::bindings::bind_store(store);
+  auto codegen = m.def_submodule("codegen", "C code of a schedule for a backend");
+  tessel::bindings::bind_codegen(codegen);
 }

@@ -18,7 +18,7 @@ from . import _tessel
 from ._tessel import (ConfigError, Error, IoError, MappingError, ModelError, StoreError,
                       UnsupportedError)
 from ._db import Database, read_db
-from ._explore import ExploreResult, SimulationResult, cost, explore, simulate
+from ._explore import ExploreResult, SimulationResult, cost, emit, explore, simulate
 from ._model import Model, load_model, load_models, models
 from ._soc import Dma, Memory, Soc, Unit, load_soc, socs, unit_kinds
 
@@ -31,7 +31,10 @@ STRATEGIES = tuple(_tessel.mappers.strategies)  # "auto", then the registered on
 strategy_help = _tessel.mappers.strategy_help  # {name: one-line help}, from the registry
 STORE_MODES = tuple(_tessel.store.store_modes)
 
+BACKENDS = tuple(_tessel.codegen.backends())  # "host", "gap9", "diana", "cortex-m"
+
 __all__ = [
+    "BACKENDS", "emit",
     "__version__", "Error", "ConfigError", "ModelError", "UnsupportedError", "MappingError",
     "IoError", "StoreError", "Soc", "Memory", "Dma", "Unit", "load_soc", "socs", "unit_kinds",
     "Model", "load_model", "load_models", "models", "explore", "ExploreResult", "cost",

@@ -575,3 +575,40 @@ def _part_of(schedule, layer_index: int):
 
 def _percent(analytical: float, simulated: float) -> float:
     return (analytical - simulated) / simulated * 100 if simulated > 0 else 0.0
+
+
+def emit(result: ExploreResult, backend: str = "host",
+         out_dir: "str | os.PathLike[str]" = "tessel_out", *, network: Optional[str] = None,
+         force: bool = False) -> Dict[str, Any]:
+    """Writes the C project of a schedule of ``result``, as ``tessel emit`` does.
+
+    backend
+        ``host`` | ``gap9`` | ``diana`` | ``cortex-m`` (``tessel.BACKENDS``;
+        docs/codegen.md, "Backends").
+    out_dir
+        the project directory: created; one that is not empty raises
+        :class:`tessel.ConfigError` unless ``force``.
+    network
+        which network's schedule, for a result of several (its name); None for the only one.
+
+    Returns ``{"dir", "files", "constant_bytes", "arena_bytes": {level: bytes}}``;
+    ``make -C dir`` builds it. Raises :class:`tessel.UnsupportedError` for what the
+    emitter does not run (channel slices, a unit the backend does not drive), naming it.
+    """
+    if not isinstance(result, ExploreResult):
+        raise _tessel.ConfigError("emit: result must be a tessel.ExploreResult")
+    pairs = list(zip(result.models, result.schedules))
+    if network is not None:
+        pairs = [p for p in pairs if p[1].network == network]
+        if not pairs:
+            names = ", ".join(s.network for s in result.schedules)
+            raise _tessel.ConfigError(f"emit: no network '{network}' in this result ({names})")
+    elif len(pairs) != 1:
+        raise _tessel.ConfigError(f"emit: this result has {len(pairs)} networks; "
+                                  "name one with network=")
+    model_obj, schedule = pairs[0]
+    out = os.fspath(out_dir)
+    r = _tessel.codegen.emit(result.soc.native, model_obj.native, schedule, backend, out,
+                             bool(force))
+    return {"dir": out, "files": list(r.files), "constant_bytes": r.constant_bytes,
+            "arena_bytes": {name: b for name, b in zip(schedule.level_names, r.arena_bytes)}}

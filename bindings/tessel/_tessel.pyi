@@ -1016,3 +1016,28 @@ class store:
         """Writes an Exploration into the database at `path` as one run, as `tessel explore
         --db PATH --store STORE` does (store: best | pareto). Returns the run id.
         """
+
+
+class codegen:
+    """C code of a schedule for a backend"""
+
+    class EmitResult:
+        """What an emission wrote"""
+        @property
+        def files(self) -> List[str]: ...
+        @property
+        def constant_bytes(self) -> int: ...
+        @property
+        def arena_bytes(self) -> List[int]:
+            """per level of the schedule"""
+
+    @staticmethod
+    def backends() -> List[str]:
+        """The emitter's backends."""
+
+    @staticmethod
+    def emit(soc: hwmodels.Soc, graph: core.Graph, schedule: core.NetworkSchedule, backend: str, out_dir: os.PathLike[str], force: bool = False) -> codegen.EmitResult:
+        """Writes the C project of `schedule` for `backend` into `out_dir` (created; a
+        non-empty one is refused with ConfigError unless `force`). UnsupportedError for what
+        the emitter does not run.
+        """

@@ -218,6 +218,16 @@ void qlinear_epilogue(Importer& im, const NodeProto& n, LayerDraft& d) {
   const Tensor& ws = im.constant(n, 4, "w_scale");
   const Tensor& ys = im.constant(n, 6, "y_scale");
   const Tensor* yzp = im.find_constant(n, 7);
+  // The layer computes sum(x * w): zero points of the operands would need
+  // subtracting first, which tessel's layer does not model.
+  for (const auto& [index, what] : {std::pair{2, "x_zero_point"}, std::pair{5, "w_zero_point"}}) {
+    const Tensor* zp = im.find_constant(n, index);
+    if (zp && std::any_of(zp->data.begin(), zp->data.end(), [](double v) { return v != 0; }))
+      unsupported(
+          fmt::format("{} is not 0; only symmetric operands (zero points 0) are "
+                      "supported",
+                      what));
+  }
   if (xs.elems() != 1 || ys.elems() != 1)
     unsupported("x_scale and y_scale must be single values (per-tensor quantisation)");
   if (ws.elems() != 1 && ws.elems() != d.channels)

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "run_tessel.hpp"
 
@@ -33,14 +34,46 @@ TEST_CASE("tessel emit writes a project that builds, and refuses what it cannot 
         0);
   fs::remove_all(dir);
 
-  // A backend not built yet, a model without weights, several networks: exit
-  // 2 and no directory.
+  // An unknown backend, one that does not drive the SoC's units, a model
+  // without weights, several networks: exit 2 and no directory.
   for (const std::string& bad :
-       {"--backend gap9 --model '" + model + "'", std::string("--model resnet8"),
-        std::string("--model mlperf-tiny")}) {
+       {"--backend gpu --model '" + model + "'", "--backend cortex-m --model '" + model + "'",
+        std::string("--model resnet8"), std::string("--model mlperf-tiny")}) {
     INFO(bad);
     const auto b = run_tessel("emit " + bad + " --out '" + dir.string() + "'");
     CHECK(b.status == 2);
     CHECK_FALSE(fs::exists(dir));
   }
+}
+
+TEST_CASE("tessel emit --db --schedule writes a stored schedule's project, the same code",
+          "[cli][emit][store]") {
+  const std::string model = source_path("tests/data/models/keyword_spotting.onnx");
+  const fs::path tmp = fs::temp_directory_path() / "tessel_cli_emit_db";
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const auto db = (tmp / "runs.sqlite").string();
+  REQUIRE(run_tessel("explore --model '" + model + "' --db '" + db + "' --store best").status == 0);
+  const auto stored = run_tessel("emit --model '" + model + "' --db '" + db +
+                                 "' --schedule 1 --out '" + (tmp / "stored").string() + "'");
+  INFO(stored.err);
+  REQUIRE(stored.status == 0);
+  REQUIRE(
+      run_tessel("emit --model '" + model + "' --out '" + (tmp / "fresh").string() + "'").status ==
+      0);
+  auto text = [](const fs::path& p) {
+    std::ifstream f(p);
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  };
+  // The stored schedule is the one a fresh exploration finds: the same code.
+  CHECK(text(tmp / "stored" / "tessel_network.c") == text(tmp / "fresh" / "tessel_network.c"));
+  // --db without --schedule, an unknown id: exit 2, nothing written.
+  CHECK(run_tessel("emit --model '" + model + "' --db '" + db + "' --out '" +
+                   (tmp / "bad").string() + "'")
+            .status == 2);
+  CHECK(run_tessel("emit --model '" + model + "' --db '" + db + "' --schedule 99 --out '" +
+                   (tmp / "bad").string() + "'")
+            .status == 2);
+  CHECK_FALSE(fs::exists(tmp / "bad"));
+  fs::remove_all(tmp);
 }

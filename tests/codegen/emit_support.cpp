@@ -39,8 +39,8 @@ void write_all(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
 fs::path emit_and_build(const Graph& g, const NetworkSchedule& s, const sim::Analytical& model,
                         const std::string& tag, const std::string& make_args) {
   // The process id keeps test processes run in parallel apart.
-  const fs::path dir = fs::temp_directory_path() /
-                       ("tessel_emit_" + tag + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("tessel_emit_" + tag + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   codegen::emit_host(g, s, model, dir);
   const auto make = "make -s -C '" + dir.string() + "' " + make_args + " > '" +

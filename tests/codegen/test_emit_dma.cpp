@@ -80,6 +80,12 @@ TEST_CASE("the emitted DMA bytes equal the model's for every part on gap9", "[co
     check_counts(network, {});
 }
 
+TEST_CASE("the emitted DMA bytes equal the model's on MobileNetV2 0.35", "[codegen][dma]") {
+  driver::ExploreSettings settings;
+  settings.partial_execution = false;
+  check_counts("mobilenetv2_035", settings);
+}
+
 TEST_CASE("the emitted DMA bytes equal the model's when tiles stage through L3",
           "[codegen][dma][memory]") {
   driver::ExploreSettings settings;

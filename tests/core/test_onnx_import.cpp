@@ -381,6 +381,13 @@ TEST_CASE("onnx: QLinearConv", "[onnx]") {
   CHECK(l.epilogue.clip_hi == 255);
 }
 
+TEST_CASE("onnx: a QLinearConv with a zero point other than 0 is refused", "[onnx]") {
+  CHECK_THROWS_AS(load("qlinear_conv_zero_point"), UnsupportedError);
+  CHECK_THROWS_WITH(
+      load("qlinear_conv_zero_point"),
+      Catch::Contains("node 'qconv' (op QLinearConv)") && Catch::Contains("x_zero_point is not 0"));
+}
+
 TEST_CASE("onnx: QLinearMatMul", "[onnx]") {
   const auto g = load("qlinear_matmul");
   REQUIRE(g.layers().size() == 1);

@@ -350,6 +350,21 @@ def qlinear_conv(d):
 
 
 @case
+def qlinear_conv_zero_point(d):
+    """An asymmetric input (x_zero_point 128), which tessel's layer does not model."""
+    node = helper.make_node(
+        "QLinearConv", ["x", "xs", "xzp", "w", "ws", "wzp", "ys", "yzp"], ["y"], name="qconv")
+    inits = [
+        typed("xs", F32, [], [0.5]), typed("xzp", U8, [], [128]),
+        raw("w", np.ones([2, 3, 1, 1], dtype=np.int8)),
+        typed("ws", F32, [], [0.25]), typed("wzp", I8, [], [0]),
+        typed("ys", F32, [], [2.0]), typed("yzp", U8, [], [0]),
+    ]
+    save(d, "qlinear_conv_zero_point", [node], [vi("x", U8, [1, 3, 4, 4])], [vi("y", U8, None)],
+         inits)
+
+
+@case
 def qlinear_matmul(d):
     node = helper.make_node("QLinearMatMul", ["a", "as", "azp", "b", "bs", "bzp", "ys", "yzp"],
                             ["y"], name="qmm")

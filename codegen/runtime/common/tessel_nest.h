@@ -25,16 +25,25 @@ struct tessel_nest {
 typedef struct tessel_nest tessel_nest;
 
 /* The base address of each memory level's arena (NULL where the network has none). */
-extern uint8_t* const tessel_arenas[];
+extern uint8_t* tessel_arenas[];
+/* The bytes of each level's arena. */
+extern const int64_t tessel_arena_bytes[];
 
-/* Runs a layer: its loop nests over the whole layer, the unit's tile kernel
-   on each innermost tile. */
+/* A constant the HAL loads at start-up into a level that is not memory
+   mapped: its bytes to `offset` in the level's arena. */
+typedef struct {
+  int level;
+  int64_t offset;
+  const void* data;
+  int64_t bytes;
+} tessel_load;
+extern const tessel_load tessel_loads[];
+
+/* Runs a layer on its unit (tessel_hal_layer), which runs tessel_nest_run. */
 void tessel_layer_run(const tessel_layer* l);
-
-/* Copies the box [start, start + ext) of `src` into `dst` (same box) with DMA
-   engine `engine` from level `from` to level `to` (tessel_hal.h). */
-void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const tessel_view* src,
-                     const int64_t start[5], const int64_t ext[5]);
+/* The layer's loop nests over the whole layer, the unit's tile on each
+   innermost tile (tessel_hal_tile). */
+void tessel_nest_run(const tessel_layer* l);
 
 /* The network input from NCHW (n images of c channels of hw pixels) into
    HWC, and the output back; `bytes` per element. */

@@ -262,3 +262,17 @@ void tessel_tile_kernel(const tessel_layer* l, const tessel_region* r, const tes
       break;
   }
 }
+
+void tessel_tile_finish(const tessel_layer* l, const tessel_region* r, const tessel_view* acc,
+                        const tessel_view* out) {
+  const int64_t *lo = r->lo, *ext = r->ext;
+  int64_t n, oy, ox, g, k;
+  for (n = lo[TESSEL_N]; n < lo[TESSEL_N] + ext[TESSEL_N]; ++n)
+    for (oy = lo[TESSEL_OY]; oy < lo[TESSEL_OY] + ext[TESSEL_OY]; ++oy)
+      for (ox = lo[TESSEL_OX]; ox < lo[TESSEL_OX] + ext[TESSEL_OX]; ++ox)
+        for (g = lo[TESSEL_G]; g < lo[TESSEL_G] + ext[TESSEL_G]; ++g)
+          for (k = lo[TESSEL_K]; k < lo[TESSEL_K] + ext[TESSEL_K]; ++k) {
+            const int64_t at[5] = {n, oy, ox, g, k};
+            put(l, acc, out, at, load(tessel_at(acc, at), TESSEL_I32), 1);
+          }
+}

@@ -65,6 +65,14 @@ typedef struct {
 } tessel_region;
 
 enum tessel_op { TESSEL_CONV, TESSEL_DENSE, TESSEL_MAX_POOL, TESSEL_AVG_POOL, TESSEL_ADD_OP };
+/* The kinds of compute unit (docs/units.md). */
+enum tessel_unit_kind {
+  TESSEL_CPU,
+  TESSEL_CLUSTER,
+  TESSEL_CONV_ENGINE,
+  TESSEL_PE_ARRAY,
+  TESSEL_AIMC
+};
 
 struct tessel_nest;
 
@@ -72,6 +80,7 @@ struct tessel_nest;
    and the loop nests of its mapping (tessel_nest.h). */
 typedef struct {
   int op;             /* enum tessel_op */
+  int unit_kind;      /* enum tessel_unit_kind of the unit that runs it */
   int64_t dims[8];    /* loop bounds, enum tessel_dim order */
   int64_t in_y, in_x; /* input feature map */
   int stride_y, stride_x, dil_y, dil_x, pad_top, pad_left;
@@ -93,6 +102,11 @@ typedef struct {
 void tessel_tile_kernel(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
                         const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
                         const tessel_view* out, int init, int final);
+
+/* The epilogue of region r's partial sums in `acc` into `out` (which may
+   share acc's base), in increasing address order. */
+void tessel_tile_finish(const tessel_layer* l, const tessel_region* r, const tessel_view* acc,
+                        const tessel_view* out);
 
 /* The address of the element at coordinates `at` of a view. */
 uint8_t* tessel_at(const tessel_view* v, const int64_t at[5]);

@@ -6,6 +6,8 @@
    the cost model (docs/cost-model.md, "How often each operand moves"). */
 #include "tessel_nest.h"
 
+#include "tessel_hal.h"
+
 #include <string.h>
 
 /* What a nest hands the nest inside it: a region of the layer and where each
@@ -202,8 +204,8 @@ static void run_nest(const tessel_layer* l, int j, const frame* above) {
     if (ns->move[TESSEL_OP_O] && (changed == 0 || changed <= p[TESSEL_OP_O]))
       open_output(ns, above, &f, &uses[TESSEL_OP_O], c_loop < 0 || at[c_loop] == 0);
     if (j + 1 == l->depth)
-      tessel_tile_kernel(l, &f.r, &f.in[0], &f.in[1], &f.w, &f.acc, &f.out, f.r.lo[TESSEL_C] == 0,
-                         f.r.lo[TESSEL_C] + f.r.ext[TESSEL_C] == l->dims[TESSEL_C]);
+      tessel_hal_tile(l, &f.r, &f.in[0], &f.in[1], &f.w, &f.acc, &f.out, f.r.lo[TESSEL_C] == 0,
+                      f.r.lo[TESSEL_C] + f.r.ext[TESSEL_C] == l->dims[TESSEL_C]);
     else
       run_nest(l, j + 1, &f);
     for (i = loops - 1; i >= 0; --i) {
@@ -218,6 +220,10 @@ static void run_nest(const tessel_layer* l, int j, const frame* above) {
 }
 
 void tessel_layer_run(const tessel_layer* l) {
+  tessel_hal_layer(l);
+}
+
+void tessel_nest_run(const tessel_layer* l) {
   frame f;
   int d;
   for (d = 0; d < 8; ++d) {

@@ -1,16 +1,16 @@
-/* tessel host backend: the DMA engines as copies (docs/codegen.md). Built
-   with -DTESSEL_COUNT_DMA, every copy adds its bytes to the counters of its
-   engine and levels for the running part (tessel_network.c), which
-   tessel_dma_report prints. */
+/* tessel runtime: the CPU's strided copy and the DMA byte counters
+   (docs/codegen.md, "Counting DMA bytes"). With -DTESSEL_COUNT_DMA every
+   transfer adds its bytes to the counters of its engine and levels for the
+   running part (tessel_network.c), which tessel_dma_report prints. */
 #include <string.h>
 
-#include "tessel_nest.h"
+#include "tessel_hal.h"
 #include "tessel_network.h"
 
-void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const tessel_view* src,
-                     const int64_t start[5], const int64_t ext[5]) {
+void tessel_cpu_copy(const tessel_view* dst, const tessel_view* src, const int64_t start[5],
+                     const int64_t ext[5]) {
   const int bytes = tessel_type_bytes(src->type);
-  int64_t at[5], a, b, c, d;
+  int64_t at[5], a, b, c, d, e;
   at[4] = start[4];
   for (a = 0; a < ext[0]; ++a)
     for (b = 0; b < ext[1]; ++b)
@@ -18,7 +18,6 @@ void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const
         for (d = 0; d < ext[3]; ++d) {
           uint8_t* q;
           const uint8_t* p;
-          int64_t e;
           at[0] = start[0] + a;
           at[1] = start[1] + b;
           at[2] = start[2] + c;
@@ -32,19 +31,18 @@ void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const
           for (e = 0; e < ext[4]; ++e)
             memcpy(q + e * dst->stride[4] * bytes, p + e * src->stride[4] * bytes, (size_t)bytes);
         }
-#ifdef TESSEL_COUNT_DMA
-  tessel_dma_bytes[((tessel_dma_part * TESSEL_ENGINES + engine) * TESSEL_LEVELS + from) *
-                       TESSEL_LEVELS +
-                   to] += (uint64_t)(ext[0] * ext[1] * ext[2] * ext[3] * ext[4] * bytes);
-#else
-  (void)engine;
-  (void)from;
-  (void)to;
-#endif
 }
 
 #ifdef TESSEL_COUNT_DMA
 #include <stdio.h>
+
+void tessel_count_dma(int engine, int from, int to, const tessel_view* src, const int64_t ext[5]) {
+  const int64_t bytes = ext[0] * ext[1] * ext[2] * ext[3] * ext[4] * tessel_type_bytes(src->type);
+  if (engine < 0) return; /* no engine: nothing the model charges */
+  tessel_dma_bytes[((tessel_dma_part * TESSEL_ENGINES + engine) * TESSEL_LEVELS + from) *
+                       TESSEL_LEVELS +
+                   to] += (uint64_t)bytes;
+}
 
 /* The counters of the parts [first, last) as a JSON list, summed. */
 static void print_list(FILE* f, int first, int last) {
@@ -76,5 +74,13 @@ void tessel_dma_report(FILE* f) {
     fputc('}', f);
   }
   fputs("]}\n", f);
+}
+#else
+void tessel_count_dma(int engine, int from, int to, const tessel_view* src, const int64_t ext[5]) {
+  (void)engine;
+  (void)from;
+  (void)to;
+  (void)src;
+  (void)ext;
 }
 #endif

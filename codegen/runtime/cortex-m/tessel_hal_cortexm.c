@@ -1,0 +1,24 @@
+/* tessel cortex-m backend (docs/codegen.md, "cortex-m"): one core and no
+   DMA engine driven: every layer's loop nest and tiles run on the CPU with
+   the portable kernels, and the moves between memories (flash, SRAM, TCM)
+   are CPU copies, counted against the engine the schedule charges. */
+#include "tessel_hal.h"
+#include "tessel_nest.h"
+
+void tessel_hal_init(void) {} /* every level is memory mapped */
+
+void tessel_hal_layer(const tessel_layer* l) {
+  tessel_nest_run(l);
+}
+
+void tessel_hal_tile(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
+                     const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
+                     const tessel_view* out, int init, int final) {
+  tessel_tile_kernel(l, r, in, in2, w, acc, out, init, final);
+}
+
+void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const tessel_view* src,
+                     const int64_t start[5], const int64_t ext[5]) {
+  tessel_cpu_copy(dst, src, start, ext);
+  tessel_count_dma(engine, from, to, src, ext);
+}

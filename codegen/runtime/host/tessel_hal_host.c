@@ -1,0 +1,22 @@
+/* tessel host backend (docs/codegen.md, "Backends"): every unit's layers run
+   on the host CPU with the portable kernels; the DMA engines are copies. */
+#include "tessel_hal.h"
+#include "tessel_nest.h"
+
+void tessel_hal_init(void) {} /* every level is memory mapped */
+
+void tessel_hal_layer(const tessel_layer* l) {
+  tessel_nest_run(l);
+}
+
+void tessel_hal_tile(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
+                     const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
+                     const tessel_view* out, int init, int final) {
+  tessel_tile_kernel(l, r, in, in2, w, acc, out, init, final);
+}
+
+void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const tessel_view* src,
+                     const int64_t start[5], const int64_t ext[5]) {
+  tessel_cpu_copy(dst, src, start, ext);
+  tessel_count_dma(engine, from, to, src, ext);
+}
