@@ -46,7 +46,7 @@ void run_emit(const EmitOptions& o) {
       arenas += fmt::format("{}{} {} B", arenas.empty() ? "" : ", ", s.level_names[l],
                             thousands(r.arena_bytes[l]));
   emit(
-      fmt::format("emitted {} on {} ({} backend) into {}: {} files; constants {} B; memory plan "
+      fmt::format("emitted {} on {} ({} backend) into {}: {} files; constants {} B; arenas "
                   "{}\nbuild with: "
                   "make -C {}\n",
                   s.network, s.soc, o.backend, o.out, r.files.size(), thousands(r.constant_bytes),

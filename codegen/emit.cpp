@@ -179,6 +179,16 @@ class NetworkWriter {
       throw UnsupportedError(fmt::format("tensor '{}' has no place in the memory plan", tensor));
     return *it->second;
   }
+  // The end of the last planned tensor at `level` that is not a constant.
+  std::int64_t variable_extent(int level) const {
+    std::int64_t end = 0;
+    for (const auto& t : s_.tensors) {
+      const bool constant =
+          t.role == TensorPlacement::Role::weights || t.role == TensorPlacement::Role::params;
+      if (t.level == level && !constant && t.offset >= 0) end = std::max(end, t.offset + t.bytes);
+    }
+    return end;
+  }
   bool unmapped(int level) const {
     return backend_.unmapped_levels.count(s_.level_names.at(static_cast<std::size_t>(level))) != 0;
   }
@@ -397,6 +407,9 @@ std::string NetworkWriter::source(EmitResult& r) {
     std::int64_t bytes = 0;
     for (const auto& a : s_.memory)
       if (a.level == static_cast<int>(l)) bytes = a.arena_bytes;
+    // The CPU reads constants at an addressable level from their arrays: the
+    // arena there ends with its last tensor that is not a constant.
+    if (!unmapped(static_cast<int>(l))) bytes = variable_extent(static_cast<int>(l));
     r.arena_bytes.push_back(bytes);
     arena_bytes.push_back(bytes);
     const auto& name = s_.level_names[l];

@@ -16,7 +16,10 @@ namespace tessel::codegen {
 struct EmitResult {
   std::vector<std::filesystem::path> files;  // relative to the project directory
   std::int64_t constant_bytes = 0;           // weights and epilogue constants
-  std::vector<std::int64_t> arena_bytes;     // per level of the schedule
+  // Per level of the schedule, the arena the project allocates: the memory
+  // plan's, but at a level the CPU addresses only up to its last tensor that
+  // is not a constant (constants are read from their own arrays).
+  std::vector<std::int64_t> arena_bytes;
 };
 
 // Writes the host backend's C99 project for `schedule` of `graph` into `dir`
