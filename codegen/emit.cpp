@@ -203,6 +203,8 @@ class NetworkWriter {
                        const std::vector<double>* values = nullptr);
   std::string steps(const Layer& l, const std::string& ident);
   std::string views(const Layer& l, const PartPlan& plan);
+  std::string partial_sums_view(const Layer& l, const PartPlan& plan, std::size_t step,
+                                const std::array<std::int64_t, kMaxLevels>& base);
   std::string nests(const PartPlan& plan, std::size_t step,
                     const std::array<std::int64_t, kMaxLevels>& base);
   std::string layer_function(const SchedulePart& part, std::size_t step,
@@ -332,6 +334,25 @@ std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
   return out;
 }
 
+// The view of the partial sums a part keeps at its output's home (a NULL
+// view when it keeps none there): the whole output at 32 bits, packed, in
+// the step's scratch after the part's buffers.
+std::string NetworkWriter::partial_sums_view(const Layer& l, const PartPlan& plan, std::size_t step,
+                                             const std::array<std::int64_t, kMaxLevels>& base) {
+  if (plan.partial_sums < 0) return "{NULL, {0}, {0}, {0}, TESSEL_I32}";
+  const auto lvl = static_cast<std::size_t>(plan.home[idx(Operand::O)]);
+  const auto& sc = placed(fmt::format("step{}.scratch@{}", step, s_.level_names.at(lvl)));
+  if (base[lvl] + plan.scratch_bytes[lvl] > sc.bytes)
+    throw UnsupportedError(fmt::format("the buffers of step {} do not fit its scratch at '{}'",
+                                       step, s_.level_names[lvl]));
+  const auto& d = l.dims;
+  const std::array<std::int64_t, 5> ext = {d[idx(Dim::N)], d[idx(Dim::OY)], d[idx(Dim::OX)],
+                                           d[idx(Dim::G)], d[idx(Dim::K)]};
+  return view_text(fmt::format("(arena_{} + {})", s_.level_names[lvl],
+                               sc.offset + base[lvl] + plan.partial_sums),
+                   ext, packed_strides(ext), "TESSEL_I32");
+}
+
 std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t step,
                                           std::array<std::int64_t, kMaxLevels>& used) {
   static const std::map<OpKind, std::string> ops = {
@@ -359,7 +380,7 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
   const auto plan = plan_part(model_, l, part.mapping);
   const auto ident = identifier(l.name, part.index);
   const auto st = steps(l, ident);
-  const auto v = views(l, plan);
+  const auto v = views(l, plan) + ",\n    " + partial_sums_view(l, plan, step, used);
   const auto nest_text = nests(plan, step, used);
   for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
     used[lvl] += plan.scratch_bytes[lvl];

@@ -82,13 +82,20 @@ PartPlan plan_part(const sim::Analytical& model, const Layer& l, const Mapping& 
     }
     // Partial sums that leave the unit's buffer live in the output's
     // buffers above, which hold them only at accumulator width.
-    if (innermost && !partial_sums_stay(l, n, outer) && l.bits.output < l.bits.accumulator)
+    if (innermost && !partial_sums_stay(l, n, outer) && l.bits.output < l.bits.accumulator &&
+        model.home_partial_sum_bytes(ctx, m) == 0)
       throw UnsupportedError(fmt::format(
-          "layer '{}': its mapping writes {}-bit partial sums back into its {}-bit output (C "
-          "tiled outside an output loop), which the memory plan holds no room for",
+          "layer '{}': its mapping writes {}-bit partial sums back into an outer loop nest's "
+          "buffer of its {}-bit output (C tiled outside an output loop), which holds no room "
+          "for them",
           l.name, l.bits.accumulator, l.bits.output));
     outer = n.tile;
     p.nests.push_back(n);
+  }
+  if (const auto bytes = model.home_partial_sum_bytes(ctx, m); bytes > 0) {
+    auto& used = p.scratch_bytes[static_cast<std::size_t>(ctx.home[kO])];
+    p.partial_sums = used;
+    used += bytes;
   }
   return p;
 }

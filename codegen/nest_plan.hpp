@@ -33,13 +33,17 @@ struct PartPlan {
   std::vector<NestPlan> nests;                           // outermost first
   std::array<int, kNumOperands> home{};                  // levels of the whole tensors
   std::array<std::int64_t, kMaxLevels> scratch_bytes{};  // the buffers' bytes per level
+  // Offset in the part's scratch at the output's home of the 32-bit partial
+  // sums written back there (Analytical::home_partial_sum_bytes), or -1.
+  std::int64_t partial_sums = -1;
 };
 
 // The plan of layer `l` (a schedule part's layer) under mapping `m`. Throws
 // UnsupportedError naming the layer for what the runtime cannot run: a layer
 // that accumulates into earlier slices' partial sums, and partial sums that
 // would leave the innermost nest's output buffer (C tiled outside an output
-// loop, or no output buffer at the unit) for an output narrower than them.
+// loop, or no output buffer at the unit) into an outer nest's buffer for an
+// output narrower than them.
 PartPlan plan_part(const sim::Analytical& model, const Layer& l, const Mapping& m);
 
 }  // namespace tessel::codegen

@@ -107,6 +107,14 @@ class Analytical {
   // emitted code (docs/codegen.md, "Counting DMA bytes"), not the search.
   std::vector<RouteBytes> route_bytes(const LayerContext& ctx, const Mapping& m) const;
 
+  // Bytes of the 32-bit partial sums a mapping keeps at its output's home
+  // level beyond the output itself: the whole output at accumulator width
+  // when the innermost nest writes partial sums back there (C tiled and
+  // looped outside an output loop, or the output not moved by it, with no
+  // outer nest moving the output) and the output is narrower than the
+  // accumulator; 0 otherwise. The memory plan gives them room (scratch).
+  std::int64_t home_partial_sum_bytes(const LayerContext& ctx, const Mapping& m) const;
+
   // Convenience for one-off use (CLI, tests): prepare + evaluate.
   Cost evaluate(const Layer& layer, const Mapping& m) const;
 

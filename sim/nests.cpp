@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/analytical.hpp"
 #include "sim/traffic.hpp"
 
 namespace tessel::sim {
@@ -99,6 +100,30 @@ DimArray NestChain::layout_counts(const Cuts& cuts, std::size_t o, const DimArra
   for (std::size_t d = 0; d < kNumDims; ++d)
     c[d] *= cuts[o][d];
   return c;
+}
+
+std::int64_t Analytical::home_partial_sum_bytes(const LayerContext& ctx, const Mapping& m) const {
+  const Layer& l = *ctx.layer;
+  const auto kO = idx(Operand::O);
+  if (m.depth < 1 || m.depth > kMaxNests || l.bits.output >= l.bits.accumulator) return 0;
+  DimArray outer = l.dims, tile = l.dims;
+  for (int j = 0; j < m.depth; ++j) {
+    if (j > 0) outer = tile;
+    for (std::size_t d = 0; d < kNumDims; ++d)
+      tile[d] = std::max<std::int64_t>(1, std::min(m.nest(j).tile[d], outer[d]));
+    const auto lvl = m.nest(j).level[kO];
+    if (j + 1 < m.depth && lvl != LoopNest::kNoMove && lvl != ctx.home[kO])
+      return 0;  // an outer nest holds the output: its buffer takes the partial sums
+  }
+  if (tile[idx(Dim::C)] >= l.dim(Dim::C)) return 0;
+  bool leave = ctx.level[kO] == ctx.home[kO];  // the innermost nest does not move the output
+  bool c_seen = false;
+  for (Dim d : m.inner().order) {
+    if ((outer[idx(d)] + tile[idx(d)] - 1) / tile[idx(d)] < 2) continue;
+    if (d == Dim::C) c_seen = true;
+    if (c_seen && relevant(Operand::O, d)) leave = true;  // an output loop inside C
+  }
+  return leave ? bytes_of(l.output_elems(), l.bits.accumulator) : 0;
 }
 
 Cuts NestChain::no_cuts() {

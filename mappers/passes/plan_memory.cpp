@@ -24,10 +24,13 @@ std::int64_t params_bytes(const Layer& l) {
 // tensors at their home levels: its loop nests' buffers and the unit's own.
 std::array<std::int64_t, kMaxLevels> part_scratch(const sim::Analytical& model, const Layer& l,
                                                   const SchedulePart& p) {
-  const auto home = model.prepare(l, p.mapping).home_bytes;
+  const auto ctx = model.prepare(l, p.mapping);
   std::array<std::int64_t, kMaxLevels> s{};
   for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
-    s[lvl] = std::max<std::int64_t>(p.cost.bytes_held[lvl] - home[lvl], 0);
+    s[lvl] = std::max<std::int64_t>(p.cost.bytes_held[lvl] - ctx.home_bytes[lvl], 0);
+  // Partial sums written back to the output's home need room there.
+  s[static_cast<std::size_t>(ctx.home[idx(Operand::O)])] +=
+      model.home_partial_sum_bytes(ctx, p.mapping);
   return s;
 }
 

@@ -12,6 +12,7 @@
 
 #include "codegen/emit_support.hpp"
 #include "core/onnx_import.hpp"
+#include "hwmodels/soc_loader.hpp"
 #include "reference/interpreter/reference.hpp"
 
 namespace fs = std::filesystem;
@@ -42,11 +43,11 @@ Flows predicted(const Graph& g, const sim::Analytical& model, const NetworkSched
   return f;
 }
 
-void check_counts(const std::string& network, const driver::ExploreSettings& settings) {
+void check_counts(const std::string& network, const driver::ExploreSettings& settings,
+                  std::shared_ptr<const hw::Soc> soc = gap9_any_width()) {
   INFO(network << " max-memory " << (settings.max_memory.empty() ? "-" : settings.max_memory[0]));
   const fs::path onnx = fs::path(TESSEL_INT8W_DIR) / (network + ".onnx");
   const Graph g = import_onnx(onnx);
-  const auto soc = gap9_any_width();
   const sim::Analytical model(soc);
   const auto s = best_schedule(g, soc, settings);
   const auto dir = emit_and_build(g, s, model, network + "_dma", "COUNT_DMA=1");
@@ -84,6 +85,11 @@ TEST_CASE("the emitted DMA bytes equal the model's on MobileNetV2 0.35", "[codeg
   driver::ExploreSettings settings;
   settings.partial_execution = false;
   check_counts("mobilenetv2_035", settings);
+}
+
+TEST_CASE("the emitted DMA bytes equal the model's with partial sums at the output's home",
+          "[codegen][dma][partial-sums]") {
+  check_counts("anomaly_detection", {}, hw::load_soc("diana"));
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's when tiles stage through L3",

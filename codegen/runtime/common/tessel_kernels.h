@@ -89,6 +89,7 @@ typedef struct {
   int out_type;
   /* Home views of the inputs (in[1]: the add's second), weights and output. */
   tessel_view in[2], w, out;
+  tessel_view acc;                 /* the partial sums at the output's home (base NULL: none) */
   int depth;                       /* loop nests */
   const struct tessel_nest* nests; /* outermost first */
 } tessel_layer;

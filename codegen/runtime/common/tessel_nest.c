@@ -234,8 +234,11 @@ void tessel_nest_run(const tessel_layer* l) {
   f.in[1] = l->in[1];
   f.w = l->w;
   f.out = l->out;
-  f.acc = l->out; /* partial sums in the output itself (a 32-bit output only) */
-  f.acc.type = TESSEL_I32;
+  f.acc = l->acc;
+  if (!f.acc.base) { /* partial sums in the output itself (a 32-bit output) */
+    f.acc = l->out;
+    f.acc.type = TESSEL_I32;
+  }
   run_nest(l, 0, &f);
 }
 
