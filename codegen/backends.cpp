@@ -57,8 +57,9 @@ std::string makefile(const std::string& cc, const std::string& arch, const std::
 
 const std::vector<Backend>& all() {
   static const std::vector<Backend> backends = {
-      {"host", {}, {}, kHostMain, makefile("cc", "", "", "network")},
+      {"host", {"common", "cpu"}, {}, {}, kHostMain, makefile("cc", "", "", "network")},
       {"gap9",
+       {"common", "gap9"},
        {"cpu", "cluster", "conv_engine"},
        {"L3"},
        board_main("return pmsis_kickoff((void *)(uintptr_t)app);", "pmsis_exit(0);"),
@@ -71,6 +72,7 @@ const std::vector<Backend>& all() {
                 "-Wl,--defsym=__ram_size=0xc0000",
                 "network.elf")},
       {"diana",
+       {"common", "diana"},
        {"cpu", "pe_array", "aimc"},
        {"L3"},
        board_main("", ""),
@@ -82,6 +84,7 @@ const std::vector<Backend>& all() {
                 "-Wl,--defsym=__ram_size=0x80000",
                 "network.elf")},
       {"cortex-m",
+       {"common", "cpu"},
        {"cpu"},
        {},
        board_main("", ""),

@@ -6,13 +6,14 @@
 #include <vector>
 
 // The emitter's backends (docs/codegen.md, "Backends"): which runtime
-// directory each adds to the common one, which unit kinds its HAL runs,
+// directories each copies (the common one, its HAL's), which unit kinds its HAL runs,
 // which memory levels it cannot address as memory, and its main.c and
 // Makefile.
 namespace tessel::codegen {
 
 struct Backend {
   std::string name;                       // host, gap9, diana, cortex-m
+  std::vector<std::string> runtime;       // the directories of codegen/runtime/ it copies
   std::set<std::string> unit_kinds;       // the HAL's unit kinds; empty: any
   std::set<std::string> unmapped_levels;  // levels reached only by DMA (external RAM)
   std::string main;                       // main.c

@@ -203,6 +203,8 @@ class NetworkWriter {
                        const std::vector<double>* values = nullptr);
   std::string steps(const Layer& l, const std::string& ident);
   std::string views(const Layer& l, const PartPlan& plan);
+  std::int64_t scratch_start(const PartPlan& plan, std::size_t step, int level,
+                             const std::array<std::int64_t, kMaxLevels>& base) const;
   std::string partial_sums_view(const Layer& l, const PartPlan& plan, std::size_t step,
                                 const std::array<std::int64_t, kMaxLevels>& base);
   std::string nests(const PartPlan& plan, std::size_t step,
@@ -298,6 +300,18 @@ std::string NetworkWriter::views(const Layer& l, const PartPlan& plan) {
       view_text(address(l.output), out_ext, packed_strides(out_ext), type_code(ot.type, ot.name)));
 }
 
+// The arena offset where a part's scratch at `level` starts: `base` bytes
+// into the step's scratch tensor there, which must hold the part's bytes.
+std::int64_t NetworkWriter::scratch_start(const PartPlan& plan, std::size_t step, int level,
+                                          const std::array<std::int64_t, kMaxLevels>& base) const {
+  const auto lvl = static_cast<std::size_t>(level);
+  const auto& sc = placed(fmt::format("step{}.scratch@{}", step, s_.level_names.at(lvl)));
+  if (base[lvl] + plan.scratch_bytes[lvl] > sc.bytes)
+    throw UnsupportedError(fmt::format("the buffers of step {} do not fit its scratch at '{}'",
+                                       step, s_.level_names[lvl]));
+  return sc.offset + base[lvl];
+}
+
 // The nests of a part, their buffers at `base` bytes into each level's
 // scratch of the step.
 std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
@@ -308,14 +322,8 @@ std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
     for (std::size_t o = 0; o < kNumOperands; ++o) {
       buf[o] = "{0, 0}";
       if (!n.move[o]) continue;
-      const auto lvl = static_cast<std::size_t>(n.level[o]);
-      const auto name = fmt::format("step{}.scratch@{}", step, s_.level_names.at(lvl));
-      const auto& sc = placed(name);
-      if (base[lvl] + plan.scratch_bytes[lvl] > sc.bytes)
-        throw UnsupportedError(fmt::format("the buffers of step {} do not fit its scratch at '{}'",
-                                           step, s_.level_names[lvl]));
-      buf[o] = fmt::format("{{{}, {}}}", sc.offset + base[lvl] + n.buffer[o][0],
-                           sc.offset + base[lvl] + n.buffer[o][1]);
+      const auto at = scratch_start(plan, step, n.level[o], base);
+      buf[o] = fmt::format("{{{}, {}}}", at + n.buffer[o][0], at + n.buffer[o][1]);
     }
     std::vector<int> order;
     for (Dim d : n.order)
@@ -340,16 +348,13 @@ std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
 std::string NetworkWriter::partial_sums_view(const Layer& l, const PartPlan& plan, std::size_t step,
                                              const std::array<std::int64_t, kMaxLevels>& base) {
   if (plan.partial_sums < 0) return "{NULL, {0}, {0}, {0}, TESSEL_I32}";
-  const auto lvl = static_cast<std::size_t>(plan.home[idx(Operand::O)]);
-  const auto& sc = placed(fmt::format("step{}.scratch@{}", step, s_.level_names.at(lvl)));
-  if (base[lvl] + plan.scratch_bytes[lvl] > sc.bytes)
-    throw UnsupportedError(fmt::format("the buffers of step {} do not fit its scratch at '{}'",
-                                       step, s_.level_names[lvl]));
+  const int lvl = plan.home[idx(Operand::O)];
+  const auto at = scratch_start(plan, step, lvl, base);
   const auto& d = l.dims;
   const std::array<std::int64_t, 5> ext = {d[idx(Dim::N)], d[idx(Dim::OY)], d[idx(Dim::OX)],
                                            d[idx(Dim::G)], d[idx(Dim::K)]};
-  return view_text(fmt::format("(arena_{} + {})", s_.level_names[lvl],
-                               sc.offset + base[lvl] + plan.partial_sums),
+  return view_text(fmt::format("(arena_{} + {})", s_.level_names.at(static_cast<std::size_t>(lvl)),
+                               at + plan.partial_sums),
                    ext, packed_strides(ext), "TESSEL_I32");
 }
 
@@ -544,11 +549,11 @@ EmitResult emit(const Graph& graph, const NetworkSchedule& schedule, const sim::
       "tessel_network.h",
       header(graph.tensor(graph.inputs()[0]), graph.tensor(graph.outputs()[0]), schedule,
              std::max<std::size_t>(1, model.soc().dmas.size()), w.loads()));
-  // The common runtime and the backend's own (its HAL and stubs/).
+  // The common runtime and the backend's HAL (and stubs/).
   for (const auto& [path, text] : detail::runtime_files()) {
     const auto slash = path.find('/');
     const auto group = path.substr(0, slash);
-    if (group == "common" || group == b.name)
+    if (std::find(b.runtime.begin(), b.runtime.end(), group) != b.runtime.end())
       files.emplace_back(std::string(path.substr(slash + 1)), std::string(text));
   }
   files.emplace_back("main.c", b.main);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "sim/nests.hpp"
 
 namespace tessel::codegen {
 namespace {
@@ -22,15 +23,7 @@ int engine_index(const hw::Soc& soc, int from, int to) {
 // C, when tiled, is looped inside every loop over an output dimension.
 bool partial_sums_stay(const Layer& l, const NestPlan& inner, const DimArray& outer) {
   if (inner.tile[idx(Dim::C)] >= l.dim(Dim::C)) return true;
-  if (!inner.move[kO]) return false;
-  bool c_seen = false;
-  for (Dim d : inner.order) {
-    const auto n = (outer[idx(d)] + inner.tile[idx(d)] - 1) / inner.tile[idx(d)];
-    if (n < 2) continue;
-    if (d == Dim::C) c_seen = true;
-    if (c_seen && relevant(Operand::O, d)) return false;  // an output loop inside C
-  }
-  return true;
+  return inner.move[kO] && !sim::revisits_output(inner.order, inner.tile, outer);
 }
 
 }  // namespace

@@ -116,14 +116,21 @@ std::int64_t Analytical::home_partial_sum_bytes(const LayerContext& ctx, const M
       return 0;  // an outer nest holds the output: its buffer takes the partial sums
   }
   if (tile[idx(Dim::C)] >= l.dim(Dim::C)) return 0;
-  bool leave = ctx.level[kO] == ctx.home[kO];  // the innermost nest does not move the output
-  bool c_seen = false;
-  for (Dim d : m.inner().order) {
-    if ((outer[idx(d)] + tile[idx(d)] - 1) / tile[idx(d)] < 2) continue;
-    if (d == Dim::C) c_seen = true;
-    if (c_seen && relevant(Operand::O, d)) leave = true;  // an output loop inside C
-  }
+  // Partial sums leave the unit when the innermost nest does not move the
+  // output or visits its tiles more than once.
+  const bool leave = ctx.level[kO] == ctx.home[kO] || revisits_output(m.inner().order, tile, outer);
   return leave ? bytes_of(l.output_elems(), l.bits.accumulator) : 0;
+}
+
+bool revisits_output(const std::array<Dim, kNumDims>& order, const DimArray& tile,
+                     const DimArray& extents) {
+  bool c_seen = false;
+  for (Dim d : order) {
+    if ((extents[idx(d)] + tile[idx(d)] - 1) / tile[idx(d)] < 2) continue;
+    if (d == Dim::C) c_seen = true;
+    if (c_seen && relevant(Operand::O, d)) return true;  // an output loop inside C
+  }
+  return false;
 }
 
 Cuts NestChain::no_cuts() {

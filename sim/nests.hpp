@@ -43,6 +43,12 @@ void for_each_shape(const hw::TileGrid& g, F&& f) {
   }
 }
 
+// Whether a nest of tiles `tile` over `extents` visits each output tile more
+// than once: C cut into several tiles and looped outside a loop over an
+// output dimension (each visit but the last leaves partial sums).
+bool revisits_output(const std::array<Dim, kNumDims>& order, const DimArray& tile,
+                     const DimArray& extents);
+
 // A mapping's nests: per nest the route of every operand (from the level the
 // nest above left it at, its home for the outermost nest, to the nest's
 // buffer), the tile extents (each within the one above), and a context over

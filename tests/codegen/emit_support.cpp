@@ -45,9 +45,10 @@ fs::path emit_and_build(const Graph& g, const NetworkSchedule& s, const sim::Ana
   codegen::emit_host(g, s, model, dir);
   const auto make = "make -s -C '" + dir.string() + "' " + make_args + " > '" +
                     (dir / "make.log").string() + "' 2>&1";
-  INFO(make << "\n"
-            << std::string(read_all(dir / "make.log").begin(), read_all(dir / "make.log").end()));
-  REQUIRE(std::system(make.c_str()) == 0);
+  const int status = std::system(make.c_str());
+  const auto log = read_all(dir / "make.log");
+  INFO(make << "\n" << std::string(log.begin(), log.end()));
+  REQUIRE(status == 0);
   return dir;
 }
 

@@ -1,5 +1,5 @@
 /* tessel runtime: what each backend provides (docs/codegen.md, "Backends").
-   The generic loop nest (tessel_nest.c) calls these; tessel_hal_<backend>.c
+   The generic loop nest (tessel_nest.c) calls these; tessel_hal_<cpu|gap9|diana>.c
    implements them on the backend's DMA engines and compute units. */
 #ifndef TESSEL_HAL_H
 #define TESSEL_HAL_H

@@ -78,9 +78,9 @@ static void input_box(const tessel_layer* l, const tessel_region* r, const tesse
   ext[4] = r->ext[TESSEL_C];
 }
 
-/* The weight box of region r: (g, k, fy, fx, c). */
-static void weight_box(const tessel_region* r, int64_t start[5], int64_t ext[5]) {
-  const int dims[5] = {TESSEL_G, TESSEL_K, TESSEL_FY, TESSEL_FX, TESSEL_C};
+/* The box of region r over the dimensions `dims` (outermost first). */
+static void region_box(const tessel_region* r, const int dims[5], int64_t start[5],
+                       int64_t ext[5]) {
   int i;
   for (i = 0; i < 5; ++i) {
     start[i] = r->lo[dims[i]];
@@ -88,14 +88,16 @@ static void weight_box(const tessel_region* r, int64_t start[5], int64_t ext[5])
   }
 }
 
+/* The weight box of region r: (g, k, fy, fx, c). */
+static void weight_box(const tessel_region* r, int64_t start[5], int64_t ext[5]) {
+  static const int dims[5] = {TESSEL_G, TESSEL_K, TESSEL_FY, TESSEL_FX, TESSEL_C};
+  region_box(r, dims, start, ext);
+}
+
 /* The output box of region r: (n, oy, ox, g, k). */
 static void output_box(const tessel_region* r, int64_t start[5], int64_t ext[5]) {
-  const int dims[5] = {TESSEL_N, TESSEL_OY, TESSEL_OX, TESSEL_G, TESSEL_K};
-  int i;
-  for (i = 0; i < 5; ++i) {
-    start[i] = r->lo[dims[i]];
-    ext[i] = r->ext[dims[i]];
-  }
+  static const int dims[5] = {TESSEL_N, TESSEL_OY, TESSEL_OX, TESSEL_G, TESSEL_K};
+  region_box(r, dims, start, ext);
 }
 
 /* The bytes one input tensor's buffer holds for a full tile `t` (the second

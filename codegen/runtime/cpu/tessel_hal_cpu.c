@@ -1,7 +1,7 @@
-/* tessel cortex-m backend (docs/codegen.md, "cortex-m"): one core and no
-   DMA engine driven: every layer's loop nest and tiles run on the CPU with
-   the portable kernels, and the moves between memories (flash, SRAM, TCM)
-   are CPU copies, counted against the engine the schedule charges. */
+/* tessel's CPU HAL, of the host and cortex-m backends (docs/codegen.md,
+   "Backends"): every layer's loop nest and tiles run on the CPU with the
+   portable kernels, and the moves between memory levels are CPU copies,
+   counted against the engine the schedule charges. */
 #include "tessel_hal.h"
 #include "tessel_nest.h"
 
