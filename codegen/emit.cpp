@@ -201,12 +201,11 @@ class NetworkWriter {
   // The C array of a constant tensor with the given values, stored as `stored` (defined once).
   std::string constant(const std::string& tensor, const DataType& stored,
                        const std::vector<double>* values = nullptr);
-  std::string steps(const Layer& l, const std::string& ident);
-  std::string views(const Layer& l, const PartPlan& plan);
+  std::string steps(const Layer& l, const std::string& ident, std::int64_t channel0);
+  std::string views(const Layer& full, const SchedulePart& part, const PartPlan& plan,
+                    std::size_t step, const std::array<std::int64_t, kMaxLevels>& base);
   std::int64_t scratch_start(const PartPlan& plan, std::size_t step, int level,
                              const std::array<std::int64_t, kMaxLevels>& base) const;
-  std::string partial_sums_view(const Layer& l, const PartPlan& plan, std::size_t step,
-                                const std::array<std::int64_t, kMaxLevels>& base);
   std::string nests(const PartPlan& plan, std::size_t step,
                     const std::array<std::int64_t, kMaxLevels>& base);
   std::string layer_function(const SchedulePart& part, std::size_t step,
@@ -239,7 +238,9 @@ std::string NetworkWriter::constant(const std::string& tensor, const DataType& s
   return ident;
 }
 
-std::string NetworkWriter::steps(const Layer& l, const std::string& ident) {
+// The epilogue steps of layer `l` as a C array `ident`_steps; per-channel
+// constants from channel `channel0` on (a part over a slice of the channels).
+std::string NetworkWriter::steps(const Layer& l, const std::string& ident, std::int64_t channel0) {
   std::string out = fmt::format("static const tessel_step {}_steps[] = {{\n", ident);
   int n = 0;
   for (const auto& st : l.epilogue.steps) {
@@ -247,7 +248,10 @@ std::string NetworkWriter::steps(const Layer& l, const std::string& ident) {
                                   "TESSEL_CLIP", "TESSEL_RELU", "TESSEL_CAST"};
     std::string values = "NULL";
     if (!st.constant.empty() && st.per_channel)
-      values = constant(st.constant, DataType{32, true, false});
+      values =
+          channel0 > 0
+              ? fmt::format("({} + {})", constant(st.constant, DataType{32, true, false}), channel0)
+              : constant(st.constant, DataType{32, true, false});
     if (st.kind == EpilogueStep::Kind::cast && st.is_float)
       throw UnsupportedError(fmt::format("layer '{}': a cast to float in the epilogue", l.name));
     out += fmt::format("  {{{}, {}, {}, {}, {}, {}, {}}},\n", kinds[static_cast<int>(st.kind)],
@@ -260,44 +264,117 @@ std::string NetworkWriter::steps(const Layer& l, const std::string& ident) {
   return fmt::format("{}_steps, {}", ident, n);
 }
 
-// The home views of a layer's inputs, weights and output: feature maps HWC
-// (n, y, x, g, c) in their arenas, weights (g, k, fy, fx, c) in their array.
-std::string NetworkWriter::views(const Layer& l, const PartPlan& plan) {
-  const auto& d = l.dims;
+// The view dimension a slice over `d` cuts in the view of operand `o`
+// (input (n, y, x, g, c), weights (g, k, fy, fx, c), output (n, oy, ox, g,
+// k)), or -1 when the slice does not cut it.
+int cut_dim(Operand o, Dim d) {
+  switch (o) {
+    case Operand::I:
+      return d == Dim::G ? 3 : d == Dim::C ? 4 : -1;
+    case Operand::W:
+      return d == Dim::G ? 0 : d == Dim::K ? 1 : d == Dim::C ? 4 : -1;
+    case Operand::O:
+      break;
+  }
+  return d == Dim::G ? 3 : d == Dim::K ? 4 : -1;
+}
+
+// A tensor as a view: its base, whole extents and strides, element bytes and type code.
+struct Box {
+  std::string base;
+  std::array<std::int64_t, 5> extent{}, stride{};
+  std::int64_t elem_bytes = 1;
+  std::string type;
+
+  std::int64_t bytes() const {
+    std::int64_t b = elem_bytes;
+    for (auto e : extent)
+      b *= e;
+    return b;
+  }
+};
+
+// The view of `box` that a part over `slice` reads or writes, cutting view
+// dimension `dim` (-1: the whole tensor): packed over the slice when the
+// memory plan holds the tensor one slice at a time (`held` bytes), else the
+// whole tensor's strides from the slice's first channel.
+std::string cut_view(Box box, int dim, const LayerSlice& slice, std::int64_t held) {
+  if (dim >= 0 && !slice.whole()) {
+    const auto d = static_cast<std::size_t>(dim);
+    const bool one_slice = held < box.bytes();
+    if (!one_slice)
+      box.base = fmt::format("({} + {})", box.base, slice.begin * box.stride[d] * box.elem_bytes);
+    box.extent[d] = slice.end - slice.begin;
+    if (one_slice) box.stride = packed_strides(box.extent);
+  }
+  return view_text(box.base, box.extent, box.stride, box.type);
+}
+
+// The views of a part's inputs, weights, output and partial sums: feature
+// maps HWC (n, y, x, g, c) in their arenas, weights (g, k, fy, fx, c) in
+// their array, each cut to the part's slice. A slice over C writes raw
+// partial sums (32-bit) to the layer's <output>.partial_sums, the last one
+// continues them (its acc view) into the output; other parts keep partial
+// sums at the output's home only where the plan gives them room.
+std::string NetworkWriter::views(const Layer& full, const SchedulePart& part, const PartPlan& plan,
+                                 std::size_t step,
+                                 const std::array<std::int64_t, kMaxLevels>& base) {
+  const auto& d = full.dims;
   const std::int64_t N = d[idx(Dim::N)], G = d[idx(Dim::G)], K = d[idx(Dim::K)], C = d[idx(Dim::C)];
-  auto level_of = [&](const std::string& t) { return placed(t).level; };
+  const auto& slice = part.slice;
   auto check_home = [&](const std::string& t, Operand o) {
-    if (level_of(t) != plan.home[idx(o)])
+    const int at = placed(t).level;
+    if (at != plan.home[idx(o)])
       throw UnsupportedError(
           fmt::format("tensor '{}' is planned at '{}' but layer '{}' reads it at '{}'", t,
-                      s_.level_names.at(static_cast<std::size_t>(level_of(t))), l.name,
+                      s_.level_names.at(static_cast<std::size_t>(at)), full.name,
                       s_.level_names.at(static_cast<std::size_t>(plan.home[idx(o)]))));
   };
-  const std::array<std::int64_t, 5> in_ext = {N, l.in_y, l.in_x, G, C};
-  std::array<std::string, 2> in = {"{NULL, {0}, {0}, {0}, TESSEL_U8}",
-                                   "{NULL, {0}, {0}, {0}, TESSEL_U8}"};
-  for (std::size_t i = 0; i < l.inputs.size() && i < 2; ++i) {
-    check_home(l.inputs[i], Operand::I);
-    const auto& t = g_.tensor(l.inputs[i]);
-    in[i] =
-        view_text(address(l.inputs[i]), in_ext, packed_strides(in_ext), type_code(t.type, t.name));
+  // A feature map in its arena, packed, cut to the slice along dimension `dim`.
+  auto map_view = [&](const std::string& t, Operand o, const std::array<std::int64_t, 5>& ext,
+                      const DataType& type, const std::string& code) {
+    check_home(t, o);
+    const Box box{address(t), ext, packed_strides(ext), std::max(1, type.bits / 8), code};
+    return cut_view(box, cut_dim(o, slice.dim), slice, placed(t).bytes);
+  };
+  constexpr const char* kNone = "{NULL, {0}, {0}, {0}, TESSEL_U8}";
+  std::array<std::string, 2> in = {kNone, kNone};
+  for (std::size_t i = 0; i < full.inputs.size() && i < 2; ++i) {
+    const auto& t = g_.tensor(full.inputs[i]);
+    in[i] = map_view(t.name, Operand::I, {N, full.in_y, full.in_x, G, C}, t.type,
+                     type_code(t.type, t.name));
   }
-  std::string w = "{NULL, {0}, {0}, {0}, TESSEL_U8}";
-  if (!l.weights.empty()) {
-    const auto& wt = g_.tensor(l.weights);
-    const auto values = unit_weights(g_, l);
-    const auto ident = constant(l.weights, wt.type, &values);
+  std::string w = kNone;
+  if (!full.weights.empty()) {
+    const auto& wt = g_.tensor(full.weights);
+    const auto values = unit_weights(g_, full);
+    const auto ident = constant(full.weights, wt.type, &values);
     const std::array<std::int64_t, 5> w_ext = {G, K, d[idx(Dim::FY)], d[idx(Dim::FX)], C};
-    const auto stride =
-        l.weights_ck ? std::array<std::int64_t, 5>{0, 1, 0, 0, K} : packed_strides(w_ext);
-    w = view_text(fmt::format("(uint8_t *){}", ident), w_ext, stride, type_code(wt.type, wt.name));
+    const Box box{
+        fmt::format("(uint8_t *){}", ident), w_ext,
+        full.weights_ck ? std::array<std::int64_t, 5>{0, 1, 0, 0, K} : packed_strides(w_ext),
+        std::max(1, wt.type.bits / 8), type_code(wt.type, wt.name)};
+    w = cut_view(box, cut_dim(Operand::W, slice.dim), slice, box.bytes());
   }
-  check_home(l.output, Operand::O);
   const std::array<std::int64_t, 5> out_ext = {N, d[idx(Dim::OY)], d[idx(Dim::OX)], G, K};
-  const auto& ot = g_.tensor(l.output);
-  return fmt::format(
-      "{{{}, {}}},\n    {},\n    {}", in[0], in[1], w,
-      view_text(address(l.output), out_ext, packed_strides(out_ext), type_code(ot.type, ot.name)));
+  const auto& ot = g_.tensor(full.output);
+  const DataType acc_type{32, true, false};
+  std::string acc = "{NULL, {0}, {0}, {0}, TESSEL_I32}", out;
+  if (!slice.whole() && slice.dim == Dim::C) {
+    const auto sums = full.output + ".partial_sums";
+    const auto sums_view = map_view(sums, Operand::O, out_ext, acc_type, "TESSEL_I32");
+    if (slice.end < C)
+      return fmt::format("{{{}, {}}},\n    {},\n    {},\n    {}", in[0], in[1], w, sums_view, acc);
+    acc = sums_view;
+  } else if (plan.partial_sums >= 0) {
+    const int lvl = plan.home[idx(Operand::O)];
+    const Box box{fmt::format("(arena_{} + {})", s_.level_names.at(static_cast<std::size_t>(lvl)),
+                              scratch_start(plan, step, lvl, base) + plan.partial_sums),
+                  out_ext, packed_strides(out_ext), 4, "TESSEL_I32"};
+    acc = cut_view(box, cut_dim(Operand::O, slice.dim), slice, 0);
+  }
+  out = map_view(full.output, Operand::O, out_ext, ot.type, type_code(ot.type, ot.name));
+  return fmt::format("{{{}, {}}},\n    {},\n    {},\n    {}", in[0], in[1], w, out, acc);
 }
 
 // The arena offset where a part's scratch at `level` starts: `base` bytes
@@ -342,22 +419,6 @@ std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
   return out;
 }
 
-// The view of the partial sums a part keeps at its output's home (a NULL
-// view when it keeps none there): the whole output at 32 bits, packed, in
-// the step's scratch after the part's buffers.
-std::string NetworkWriter::partial_sums_view(const Layer& l, const PartPlan& plan, std::size_t step,
-                                             const std::array<std::int64_t, kMaxLevels>& base) {
-  if (plan.partial_sums < 0) return "{NULL, {0}, {0}, {0}, TESSEL_I32}";
-  const int lvl = plan.home[idx(Operand::O)];
-  const auto at = scratch_start(plan, step, lvl, base);
-  const auto& d = l.dims;
-  const std::array<std::int64_t, 5> ext = {d[idx(Dim::N)], d[idx(Dim::OY)], d[idx(Dim::OX)],
-                                           d[idx(Dim::G)], d[idx(Dim::K)]};
-  return view_text(fmt::format("(arena_{} + {})", s_.level_names.at(static_cast<std::size_t>(lvl)),
-                               at + plan.partial_sums),
-                   ext, packed_strides(ext), "TESSEL_I32");
-}
-
 std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t step,
                                           std::array<std::int64_t, kMaxLevels>& used) {
   static const std::map<OpKind, std::string> ops = {
@@ -365,12 +426,8 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
       {OpKind::pointwise, "TESSEL_CONV"},    {OpKind::dense, "TESSEL_DENSE"},
       {OpKind::max_pool, "TESSEL_MAX_POOL"}, {OpKind::avg_pool, "TESSEL_AVG_POOL"},
       {OpKind::add, "TESSEL_ADD_OP"}};
-  if (!part.slice.whole())
-    throw UnsupportedError(fmt::format(
-        "layer '{}' runs in channel slices (partial execution), which the emitter does not "
-        "run yet",
-        part.layer));
-  const Layer& l = g_.layer(part.index);
+  const Layer& full = g_.layer(part.index);
+  const Layer l = part_layer(g_, part);
   const auto& kind = model_.soc().units.at(static_cast<std::size_t>(part.unit)).kind;
   if (!backend_.unit_kinds.empty() && !backend_.unit_kinds.count(kind))
     throw UnsupportedError(
@@ -383,24 +440,32 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
                                                            {"pe_array", "TESSEL_PE_ARRAY"},
                                                            {"aimc", "TESSEL_AIMC"}};
   const auto plan = plan_part(model_, l, part.mapping);
-  const auto ident = identifier(l.name, part.index);
-  const auto st = steps(l, ident);
-  const auto v = views(l, plan) + ",\n    " + partial_sums_view(l, plan, step, used);
+  const auto name = fmt::format("layer_{}", functions_++);
+  // The first output channel of the part, for its per-channel constants.
+  const std::int64_t channel0 = part.slice.whole()         ? 0
+                                : part.slice.dim == Dim::K ? part.slice.begin
+                                : part.slice.dim == Dim::G ? part.slice.begin * l.dim(Dim::K)
+                                                           : 0;
+  const auto st = steps(l, name, channel0);
+  const auto v = views(full, part, plan, step, used);
   const auto nest_text = nests(plan, step, used);
   for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
     used[lvl] += plan.scratch_bytes[lvl];
   const auto& d = l.dims;
   const auto& out = g_.tensor(l.output);
-  const auto name = fmt::format("layer_{}", functions_++);
+  // A slice over C but the last writes raw 32-bit partial sums.
+  const bool raw =
+      !part.slice.whole() && part.slice.dim == Dim::C && part.slice.end < full.dim(Dim::C);
+  const auto out_type = raw ? std::string("TESSEL_I32") : type_code(out.type, out.name);
   defs_ += fmt::format(
       "/* {} on {}: {} */\nstatic void {}(void) {{\n  static const tessel_nest nests[{}] = "
       "{{\n{}  }};\n  const tessel_layer l = {{{}, {}, {{{}}}, {}, {}, {}, {}, {}, {}, {}, {}, "
       "{},\n"
-      "    {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n  "
+      "    {}, {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n  "
       "tessel_layer_run(&l);\n}}\n\n",
       l.name, part.unit_name, tile_string(l, part.mapping), name, plan.nests.size(), nest_text,
       ops.at(l.op), kinds.at(kind), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x,
-      l.dilation_y, l.dilation_x, l.pad_top, l.pad_left, st, type_code(out.type, out.name), v,
+      l.dilation_y, l.dilation_x, l.pad_top, l.pad_left, st, out_type, l.accumulates ? 1 : 0, v,
       plan.nests.size(), part_names_.size());
   part_names_.push_back(c_string(part_label(part)));
   return fmt::format("  {}();\n", name);

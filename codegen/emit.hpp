@@ -26,8 +26,8 @@ struct EmitResult {
 // (docs/codegen.md): tessel_network.c/.h with the static arenas of the memory
 // plan and the constants, the runtime kernels, main.c and a Makefile. `dir`
 // is created; a non-empty one is refused (ConfigError) unless `force`.
-// Throws UnsupportedError for what the emitter does not handle yet (channel
-// slices), naming it.
+// Throws UnsupportedError, naming it, for what the emitter does not handle
+// (nest_plan.hpp).
 // Writes the project of `backend` (host, gap9, diana, cortex-m; see
 // backends.hpp) likewise. Throws ConfigError for an unknown backend and
 // UnsupportedError for a layer on a unit the backend does not drive.

@@ -29,11 +29,6 @@ bool partial_sums_stay(const Layer& l, const NestPlan& inner, const DimArray& ou
 }  // namespace
 
 PartPlan plan_part(const sim::Analytical& model, const Layer& l, const Mapping& m) {
-  if (l.accumulates)
-    throw UnsupportedError(fmt::format(
-        "layer '{}' accumulates into partial sums of earlier slices, which the emitter does not "
-        "run yet",
-        l.name));
   const auto ctx = model.prepare(l, m);
   if (!ctx.runs_layer)
     throw UnsupportedError(fmt::format("layer '{}': {}", l.name, ctx.unsupported_reason));
@@ -75,8 +70,10 @@ PartPlan plan_part(const sim::Analytical& model, const Layer& l, const Mapping& 
     }
     // Partial sums that leave the unit's buffer live in the output's
     // buffers above, which hold them only at accumulator width.
-    if (innermost && !partial_sums_stay(l, n, outer) && l.bits.output < l.bits.accumulator &&
-        model.home_partial_sum_bytes(ctx, m) == 0)
+    // (An accumulating slice has them: its own partial-sum tensor, and
+    // buffers at accumulator width.)
+    if (innermost && !l.accumulates && !partial_sums_stay(l, n, outer) &&
+        l.bits.output < l.bits.accumulator && model.home_partial_sum_bytes(ctx, m) == 0)
       throw UnsupportedError(fmt::format(
           "layer '{}': its mapping writes {}-bit partial sums back into an outer loop nest's "
           "buffer of its {}-bit output (C tiled outside an output loop), which holds no room "

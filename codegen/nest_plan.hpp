@@ -38,12 +38,11 @@ struct PartPlan {
   std::int64_t partial_sums = -1;
 };
 
-// The plan of layer `l` (a schedule part's layer) under mapping `m`. Throws
-// UnsupportedError naming the layer for what the runtime cannot run: a layer
-// that accumulates into earlier slices' partial sums, and partial sums that
-// would leave the innermost nest's output buffer (C tiled outside an output
-// loop, or no output buffer at the unit) into an outer nest's buffer for an
-// output narrower than them.
+// The plan of layer `l` (a schedule part's layer, cut to its slice) under
+// mapping `m`. Throws UnsupportedError naming the layer for what the runtime
+// cannot run: partial sums that would leave the innermost nest's output
+// buffer (C tiled outside an output loop, or no output buffer at the unit)
+// into an outer nest's buffer for an output narrower than them.
 PartPlan plan_part(const sim::Analytical& model, const Layer& l, const Mapping& m);
 
 }  // namespace tessel::codegen

@@ -106,7 +106,9 @@ std::array<double, kNumOperands> Analytical::tile_bytes(const LayerContext& ctx,
                                                         const DimArray& t) const {
   const Layer& l = *ctx.layer;
   auto e = [&](Dim d) { return static_cast<double>(t[idx(d)]); };
-  const bool accumulates = t[idx(Dim::C)] < l.dim(Dim::C);
+  // An output buffer holds partial sums at accumulator width when C is
+  // tiled or the layer continues earlier slices' partial sums.
+  const bool accumulates = t[idx(Dim::C)] < l.dim(Dim::C) || l.accumulates;
   std::array<double, kNumOperands> b{};
   b[kI] = ctx.input_tensors * e(Dim::N) * e(Dim::G) * e(Dim::C) * in_rows(l, e(Dim::OY)) *
           in_cols(l, e(Dim::OX)) * ctx.elem_bytes[kI];

@@ -112,7 +112,9 @@ class Analytical {
   // when the innermost nest writes partial sums back there (C tiled and
   // looped outside an output loop, or the output not moved by it, with no
   // outer nest moving the output) and the output is narrower than the
-  // accumulator; 0 otherwise. The memory plan gives them room (scratch).
+  // accumulator, unless the layer accumulates (a channel slice, whose
+  // partial sums have their own tensor); 0 otherwise. The memory plan gives
+  // them room (scratch).
   std::int64_t home_partial_sum_bytes(const LayerContext& ctx, const Mapping& m) const;
 
   // Convenience for one-off use (CLI, tests): prepare + evaluate.

@@ -105,7 +105,10 @@ DimArray NestChain::layout_counts(const Cuts& cuts, std::size_t o, const DimArra
 std::int64_t Analytical::home_partial_sum_bytes(const LayerContext& ctx, const Mapping& m) const {
   const Layer& l = *ctx.layer;
   const auto kO = idx(Operand::O);
-  if (m.depth < 1 || m.depth > kMaxNests || l.bits.output >= l.bits.accumulator) return 0;
+  // An accumulating slice's partial sums are the sliced layer's own tensor
+  // (<output>.partial_sums, docs/memory.md), not room in the step's scratch.
+  if (m.depth < 1 || m.depth > kMaxNests || l.bits.output >= l.bits.accumulator || l.accumulates)
+    return 0;
   DimArray outer = l.dims, tile = l.dims;
   for (int j = 0; j < m.depth; ++j) {
     if (j > 0) outer = tile;

@@ -20,6 +20,19 @@ std::shared_ptr<const hw::Soc> gap9_any_width() {
                              {{"fc.weight_bits", "[8, 32]"}, {"fc.activation_bits", "[8, 32]"}});
 }
 
+std::vector<SlicedCase> sliced_cases() {
+  auto limited = [](const char* limit) {
+    driver::ExploreSettings s;
+    s.max_memory = {limit};
+    return s;
+  };
+  // gap9 with every weight homed in L3: L2 holds the activations.
+  const auto weights_l3 =
+      hw::load_soc(std::string(TESSEL_SOURCE_DIR) + "/tests/data/soc/gap9_weights_l3.yaml");
+  return {{"mobilenetv2_035", hw::load_soc("gap9"), limited("L2=100KiB")},
+          {"image_classification", weights_l3, limited("L2=96KiB")}};
+}
+
 NetworkSchedule best_schedule(const Graph& g, std::shared_ptr<const hw::Soc> soc,
                               const driver::ExploreSettings& settings) {
   auto ex = driver::explore_unstored({g}, std::move(soc), settings);

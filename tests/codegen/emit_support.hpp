@@ -17,6 +17,16 @@ namespace tessel::testing {
 // layer (32-bit operands).
 std::shared_ptr<const hw::Soc> gap9_any_width();
 
+// Networks (TESSEL_INT8W_DIR stems) whose best schedule under a memory
+// limit runs chains in channel slices (partial execution): producer slices
+// over K, depthwise ones over G (MobileNetV2), the consumer over C.
+struct SlicedCase {
+  std::string network;
+  std::shared_ptr<const hw::Soc> soc;
+  driver::ExploreSettings settings;
+};
+std::vector<SlicedCase> sliced_cases();
+
 // The best schedule of `g` on `soc` with the given settings.
 NetworkSchedule best_schedule(const Graph& g, std::shared_ptr<const hw::Soc> soc,
                               const driver::ExploreSettings& settings = {});

@@ -82,9 +82,13 @@ TEST_CASE("the emitted DMA bytes equal the model's for every part on gap9", "[co
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's on MobileNetV2 0.35", "[codegen][dma]") {
-  driver::ExploreSettings settings;
-  settings.partial_execution = false;
-  check_counts("mobilenetv2_035", settings);
+  check_counts("mobilenetv2_035", {});
+}
+
+TEST_CASE("the emitted DMA bytes equal the model's for chains run in channel slices",
+          "[codegen][dma][slices]") {
+  for (const auto& c : sliced_cases())
+    check_counts(c.network, c.settings, c.soc);
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's with partial sums at the output's home",

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include <catch2/catch.hpp>
 
@@ -28,15 +29,10 @@ fs::path int8w(const std::string& network) {
   return fs::path(TESSEL_INT8W_DIR) / (network + ".onnx");
 }
 
-// Emits the best schedule of the network under `settings`, builds it, and
-// compares it with the reference on `inputs` random inputs.
-void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
-                     const driver::ExploreSettings& settings = {},
-                     std::shared_ptr<const hw::Soc> soc = gap9_any_width()) {
-  INFO(onnx.string() << " mapper " << settings.mapper << " max-memory "
-                     << (settings.max_memory.empty() ? "-" : settings.max_memory[0]));
-  const Graph g = import_onnx(onnx);
-  const auto s = best_schedule(g, soc, settings);
+// Emits schedule `s` of the network in `onnx`, builds it, and compares it
+// with the reference on `inputs` random inputs.
+void check_schedule(const fs::path& onnx, const Graph& g, const NetworkSchedule& s,
+                    std::shared_ptr<const hw::Soc> soc, int inputs, std::mt19937& rng) {
   const auto dir = emit_and_build(g, s, sim::Analytical(soc), onnx.stem().string());
   const reference::Model ref(onnx);
   const auto name = ref.input_names().at(0);
@@ -49,6 +45,16 @@ void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
     CHECK(got == want);
   }
   fs::remove_all(dir);
+}
+
+// The same for the best schedule of the network under `settings`.
+void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
+                     const driver::ExploreSettings& settings = {},
+                     std::shared_ptr<const hw::Soc> soc = gap9_any_width()) {
+  INFO(onnx.string() << " mapper " << settings.mapper << " max-memory "
+                     << (settings.max_memory.empty() ? "-" : settings.max_memory[0]));
+  const Graph g = import_onnx(onnx);
+  check_schedule(onnx, g, best_schedule(g, soc, settings), soc, inputs, rng);
 }
 
 }  // namespace
@@ -73,19 +79,31 @@ TEST_CASE("the host backend is bit-exact for the schedules of the dory and divis
     settings.mapper = mapper;
     for (const char* file : kNetworks)
       check_bit_exact(int8w(file), 20, rng, settings);
-    settings.partial_execution = false;
     check_bit_exact(int8w("mobilenetv2_035"), 5, rng, settings);
   }
 }
 
 TEST_CASE("the host backend is bit-exact on MobileNetV2 0.35", "[codegen][host][mobilenetv2]") {
-  // Its L2 plan on gap9 streams weights from L3 through two loop nests; channel
-  // slices (partial execution), which the memory fit would also use, are not
-  // emitted yet.
+  // Its L2 plan on gap9 streams weights from L3 through two loop nests.
   std::mt19937 rng(18);
-  driver::ExploreSettings settings;
-  settings.partial_execution = false;
-  check_bit_exact(int8w("mobilenetv2_035"), 20, rng, settings);
+  check_bit_exact(int8w("mobilenetv2_035"), 20, rng);
+}
+
+TEST_CASE("the host backend is bit-exact for chains run in channel slices",
+          "[codegen][host][slices]") {
+  std::mt19937 rng(20);
+  for (const auto& c : sliced_cases()) {
+    INFO(c.network << " " << c.settings.max_memory.at(0));
+    const auto onnx = int8w(c.network);
+    const Graph g = import_onnx(onnx);
+    const auto s = best_schedule(g, c.soc, c.settings);
+    std::set<Dim> cut;
+    for (const auto* p : s.parts())
+      if (!p->slice.whole()) cut.insert(p->slice.dim);
+    REQUIRE(cut.count(Dim::K) == 1);
+    REQUIRE(cut.count(Dim::C) == 1);
+    check_schedule(onnx, g, s, c.soc, 20, rng);
+  }
 }
 
 TEST_CASE("the host backend is bit-exact where partial sums go back to the output's home",

@@ -87,6 +87,7 @@ typedef struct {
   const tessel_step* steps;
   int num_steps;
   int out_type;
+  int accumulates; /* continues the partial sums in `acc` (a later slice over C) */
   /* Home views of the inputs (in[1]: the add's second), weights and output. */
   tessel_view in[2], w, out;
   tessel_view acc;                 /* the partial sums at the output's home (base NULL: none) */

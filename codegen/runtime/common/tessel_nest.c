@@ -204,9 +204,11 @@ static void run_nest(const tessel_layer* l, int j, const frame* above) {
     if (ns->move[TESSEL_OP_W] && (changed == 0 || changed <= p[TESSEL_OP_W]))
       fetch_weights(ns, above, &f, &uses[TESSEL_OP_W]);
     if (ns->move[TESSEL_OP_O] && (changed == 0 || changed <= p[TESSEL_OP_O]))
-      open_output(ns, above, &f, &uses[TESSEL_OP_O], c_loop < 0 || at[c_loop] == 0);
+      open_output(ns, above, &f, &uses[TESSEL_OP_O],
+                  !l->accumulates && (c_loop < 0 || at[c_loop] == 0));
     if (j + 1 == l->depth)
-      tessel_hal_tile(l, &f.r, &f.in[0], &f.in[1], &f.w, &f.acc, &f.out, f.r.lo[TESSEL_C] == 0,
+      tessel_hal_tile(l, &f.r, &f.in[0], &f.in[1], &f.w, &f.acc, &f.out,
+                      !l->accumulates && f.r.lo[TESSEL_C] == 0,
                       f.r.lo[TESSEL_C] + f.r.ext[TESSEL_C] == l->dims[TESSEL_C]);
     else
       run_nest(l, j + 1, &f);
