@@ -198,6 +198,21 @@ class NetworkWriter {
     return fmt::format("(arena_{} + {})", s_.level_names.at(static_cast<std::size_t>(p.level)),
                        p.offset);
   }
+  // The address of weights `tensor` (C array `ident`): the array itself at a
+  // level the CPU addresses, else their planned place in the level's arena,
+  // which the HAL fills from the array at start-up (a tessel_load).
+  std::string weights_base(const std::string& tensor, const std::string& ident,
+                           const DataType& stored) {
+    const auto& p = placed(tensor);
+    if (!unmapped(p.level)) return fmt::format("(uint8_t *){}", ident);
+    const auto bytes = bytes_of(g_.tensor(tensor).elems(), stored.bits);
+    if (bytes > p.bytes)
+      throw UnsupportedError(fmt::format(
+          "weights '{}' take {} B but the memory plan gives them {} B", tensor, bytes, p.bytes));
+    const auto load = fmt::format("{{{}, {}, {}, {}}}", p.level, p.offset, ident, bytes);
+    if (std::find(loads_.begin(), loads_.end(), load) == loads_.end()) loads_.push_back(load);
+    return address(tensor);
+  }
   // The C array of a constant tensor with the given values, stored as `stored` (defined once).
   std::string constant(const std::string& tensor, const DataType& stored,
                        const std::vector<double>* values = nullptr);
@@ -351,7 +366,7 @@ std::string NetworkWriter::views(const Layer& full, const SchedulePart& part, co
     const auto ident = constant(full.weights, wt.type, &values);
     const std::array<std::int64_t, 5> w_ext = {G, K, d[idx(Dim::FY)], d[idx(Dim::FX)], C};
     const Box box{
-        fmt::format("(uint8_t *){}", ident), w_ext,
+        weights_base(full.weights, ident, wt.type), w_ext,
         full.weights_ck ? std::array<std::int64_t, 5>{0, 1, 0, 0, K} : packed_strides(w_ext),
         std::max(1, wt.type.bits / 8), type_code(wt.type, wt.name)};
     w = cut_view(box, cut_dim(Operand::W, slice.dim), slice, box.bytes());
@@ -528,20 +543,20 @@ std::string NetworkWriter::source(EmitResult& r) {
       "edit. */\n#include <string.h>\n\n#include \"tessel_hal.h\"\n#include "
       "\"tessel_nest.h\"\n#include "
       "\"tessel_network.h\"\n\n{}uint8_t *tessel_arenas[] = {{{}}};\n"
-      "const int64_t tessel_arena_bytes[] = {{{}}};\nconst tessel_load tessel_loads[] = {{{}}};\n"
+      "const int64_t tessel_arena_bytes[] = {{{}}};\n"
       "const char *const tessel_level_names[] = {{{}}};\n"
       "const char *const tessel_engine_names[] = {{{}}};\n"
       "const char *const tessel_part_names[] = {{{}}};\n"
       "uint64_t tessel_dma_bytes[{}];\nint tessel_dma_part;\n\n{}"
+      "const tessel_load tessel_loads[] = {{{}}};\n\n"
       "int tessel_run(const void *input, void *output) {{\n  tessel_hal_init();\n"
       "  tessel_to_hwc({}, input, {}, {});\n{}"
       "  tessel_from_hwc(output, {}, {}, {});\n  return 0;\n}}\n",
       g_.name(), s_.soc, s_.mapper, s_.objective, arenas, table, fmt::join(arena_bytes, ", "),
-      fmt::join(loads, ", "), fmt::join(levels, ", "), fmt::join(engines, ", "),
-      fmt::join(part_names_, ", "),
+      fmt::join(levels, ", "), fmt::join(engines, ", "), fmt::join(part_names_, ", "),
       part_names_.size() * engines.size() * levels.size() * levels.size(), defs_,
-      address(input.name), map_dims(input), type_bytes(input), body, address(output.name),
-      map_dims(output), type_bytes(output));
+      fmt::join(loads, ", "), address(input.name), map_dims(input), type_bytes(input), body,
+      address(output.name), map_dims(output), type_bytes(output));
 }
 
 std::string header(const Tensor& in, const Tensor& out, const NetworkSchedule& s,

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
+#include <string>
 
 #include <catch2/catch.hpp>
 
@@ -59,6 +61,23 @@ TEST_CASE("the gap9, diana and cortex-m backends build for their targets", "[cod
     fs::remove_all(cross_build(network, "diana", "diana"));
     fs::remove_all(cross_build(network, "cortex-m7", "cortex-m"));
   }
+}
+
+TEST_CASE("weights homed in external RAM are loaded there at start-up", "[codegen][backends]") {
+  // gap9 with every weight homed in L3, which the CPU does not address: the
+  // HAL copies each weight array into its planned place in the RAM arena.
+  const auto dir =
+      cross_build("visual_wake_words",
+                  std::string(TESSEL_SOURCE_DIR) + "/tests/data/soc/gap9_weights_l3.yaml", "gap9");
+  const auto h = read_all(dir / "tessel_network.h");
+  std::set<std::string> weights;
+  const Graph g = import_onnx(int8w("visual_wake_words"));
+  for (const auto& l : g.layers())
+    if (!l.weights.empty()) weights.insert(l.weights);
+  CHECK(std::string(h.begin(), h.end())
+            .find("#define TESSEL_LOADS " + std::to_string(weights.size()) + "\n") !=
+        std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("a backend refuses a unit it does not drive and unknown backends",
