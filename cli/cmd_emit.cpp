@@ -4,6 +4,7 @@
 #include "cli/options.hpp"
 #include "cli/table.hpp"
 #include "codegen/backends.hpp"
+#include "codegen/build.hpp"
 #include "codegen/emit.hpp"
 #include "core/errors.hpp"
 #include "core/zoo.hpp"
@@ -25,6 +26,7 @@ struct EmitOptions {
   std::string db;  // with `schedule`: emit that stored schedule
   std::int64_t schedule = 0;
   bool force = false;
+  bool build = false;  // also build the project and print the binary's sizes
 };
 
 void run_emit(const EmitOptions& o) {
@@ -51,6 +53,11 @@ void run_emit(const EmitOptions& o) {
                   "make -C {}\n",
                   s.network, s.soc, o.backend, o.out, r.files.size(), thousands(r.constant_bytes),
                   arenas.empty() ? "none" : arenas, o.out));
+  if (!o.build) return;
+  const auto b = codegen::build_project(o.out, o.backend);
+  emit(fmt::format("built {}/{}: code and read-only data {} B, data {} B, zeroed {} B\n", o.out,
+                   codegen::backend(o.backend).binary, thousands(b.text), thousands(b.data),
+                   thousands(b.bss)));
 }
 
 }  // namespace
@@ -73,6 +80,9 @@ void add_emit_command(CLI::App& app, Action& action) {
                   "exploring");
   cmd->add_option("--schedule", o->schedule, "Id of the stored schedule (schedules.id)");
   cmd->add_flag("--force", o->force, "Write into a directory that is not empty");
+  cmd->add_flag("--build", o->build,
+                "Also build the project (make -C DIR) and print the binary's code and data "
+                "sizes (size)");
   cmd->callback([&action, o] { action = [o] { run_emit(*o); }; });
 }
 

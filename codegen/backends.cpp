@@ -57,7 +57,14 @@ std::string makefile(const std::string& cc, const std::string& arch, const std::
 
 const std::vector<Backend>& all() {
   static const std::vector<Backend> backends = {
-      {"host", {"common", "cpu"}, {}, {}, kHostMain, makefile("cc", "", "", "network")},
+      {"host",
+       {"common", "cpu"},
+       {},
+       {},
+       kHostMain,
+       makefile("cc", "", "", "network"),
+       "network",
+       "size"},
       {"gap9",
        {"common", "gap9"},
        {"cpu", "cluster", "conv_engine"},
@@ -70,7 +77,9 @@ const std::vector<Backend>& all() {
                 "--specs=picolibc.specs --oslib=semihost -Wl,--defsym=__flash=0x1c000000 "
                 "-Wl,--defsym=__flash_size=0xc0000 -Wl,--defsym=__ram=0x1c0c0000 "
                 "-Wl,--defsym=__ram_size=0xc0000",
-                "network.elf")},
+                "network.elf"),
+       "network.elf",
+       "riscv64-unknown-elf-size"},
       {"diana",
        {"common", "diana"},
        {"cpu", "pe_array", "aimc"},
@@ -82,14 +91,18 @@ const std::vector<Backend>& all() {
                 "--specs=picolibc.specs --oslib=semihost -Wl,--defsym=__flash=0x20000000 "
                 "-Wl,--defsym=__flash_size=0x100000 -Wl,--defsym=__ram=0x1c000000 "
                 "-Wl,--defsym=__ram_size=0x80000",
-                "network.elf")},
+                "network.elf"),
+       "network.elf",
+       "riscv64-unknown-elf-size"},
       {"cortex-m",
        {"common", "cpu"},
        {"cpu"},
        {},
        board_main("", ""),
        makefile("arm-none-eabi-gcc", "-mcpu=cortex-m7 -mthumb", "--specs=nosys.specs",
-                "network.elf")},
+                "network.elf"),
+       "network.elf",
+       "arm-none-eabi-size"},
   };
   return backends;
 }

@@ -18,6 +18,8 @@ struct Backend {
   std::set<std::string> unmapped_levels;  // levels reached only by DMA (external RAM)
   std::string main;                       // main.c
   std::string makefile;                   // Makefile
+  std::string binary;                     // what `make` builds
+  std::string size_tool;                  // binutils' size for the target
 };
 
 // The backend of that name; throws ConfigError naming the known ones.

@@ -593,7 +593,8 @@ def emit(result: ExploreResult, backend: str = "host",
 
     Returns ``{"dir", "files", "constant_bytes", "arena_bytes": {level: bytes}}``;
     ``make -C dir`` builds it. Raises :class:`tessel.UnsupportedError` for what the
-    emitter does not run (channel slices, a unit the backend does not drive), naming it.
+    emitter does not run (partial sums into an outer nest's narrow buffer, a unit the
+    backend does not drive), naming it.
     """
     if not isinstance(result, ExploreResult):
         raise _tessel.ConfigError("emit: result must be a tessel.ExploreResult")

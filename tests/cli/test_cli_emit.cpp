@@ -77,3 +77,37 @@ TEST_CASE("tessel emit --db --schedule writes a stored schedule's project, the s
   CHECK_FALSE(fs::exists(tmp / "bad"));
   fs::remove_all(tmp);
 }
+
+TEST_CASE("tessel emit --build builds the project and prints its code and data sizes",
+          "[cli][emit][build]") {
+  const std::string model = source_path("tests/data/models/keyword_spotting.onnx");
+  const fs::path dir = fs::temp_directory_path() / "tessel_cli_emit_build";
+  fs::remove_all(dir);
+  const auto r = run_tessel("emit --backend gap9 --build --model '" + model + "' --out '" +
+                            dir.string() + "'");
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(fs::exists(dir / "network.elf"));
+  // "constants N B" and "code and read-only data T B": the code holds the constants.
+  auto number_after = [&](const std::string& key) {
+    const auto at = r.out.find(key);
+    REQUIRE(at != std::string::npos);
+    std::string digits;
+    for (auto i = at + key.size(); i < r.out.size() && r.out[i] != ' '; ++i)
+      if (r.out[i] != ',') digits += r.out[i];
+    return std::stoll(digits);
+  };
+  const auto constants = number_after("constants ");
+  const auto text = number_after("code and read-only data ");
+  CHECK(constants > 0);
+  CHECK(text > constants);
+  CHECK(r.out.find("zeroed ") != std::string::npos);
+
+  // A project that does not build: exit 2 naming the make log.
+  std::ofstream(dir / "broken.c") << "this is not C\n";
+  const auto bad = run_tessel("emit --force --backend gap9 --build --model '" + model +
+                              "' --out '" + dir.string() + "'");
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("make.log") != std::string::npos);
+  fs::remove_all(dir);
+}
