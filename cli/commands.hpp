@@ -20,6 +20,8 @@ void add_explore_command(CLI::App& app, Action& action);
 void add_simulate_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
 void add_emit_command(CLI::App& app, Action& action);
+// `sweep` and `pareto`.
+void add_sweep_command(CLI::App& app, Action& action);
 
 // The command line tessel was started with (recorded with stored runs).
 std::string& command_line();

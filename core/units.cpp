@@ -37,6 +37,8 @@ constexpr std::array<UnitDef, 4> kEnergyUnits = {
     {{"fJ", 1e-3}, {"pJ", 1.0}, {"nJ", 1e3}, {"uJ", 1e6}}};
 constexpr std::array<UnitDef, 3> kPowerUnits = {{{"uW", 1e-3}, {"mW", 1.0}, {"W", 1e3}}};
 constexpr std::array<UnitDef, 2> kCycleUnits = {{{"cycles", 1.0}, {"cycle", 1.0}}};
+constexpr std::array<UnitDef, 4> kAreaUnits = {
+    {{"mm2", 1.0}, {"mm^2", 1.0}, {"um2", 1e-6}, {"um^2", 1e-6}}};
 
 std::span<const UnitDef> units_of(Quantity q) {
   switch (q) {
@@ -54,6 +56,8 @@ std::span<const UnitDef> units_of(Quantity q) {
       return kPowerUnits;
     case Quantity::cycles:
       return kCycleUnits;
+    case Quantity::area:
+      return kAreaUnits;
     case Quantity::count:
     case Quantity::real:
     case Quantity::text:
@@ -83,6 +87,8 @@ std::string_view expectation(Quantity q) {
       return "a power such as '12 mW'";
     case Quantity::cycles:
       return "a cycle count such as '20 cycles'";
+    case Quantity::area:
+      return "an area such as '0.5 mm2'";
     case Quantity::text:
       return "a text value";
   }
@@ -105,7 +111,8 @@ std::string_view trim(std::string_view s) {
 std::string unit_list(Quantity q) {
   std::string out;
   for (const auto& u : units_of(q)) {
-    if (u.symbol == "byte" || u.symbol == "bytes" || u.symbol == "B/cycles" || u.symbol == "cycle")
+    if (u.symbol == "byte" || u.symbol == "bytes" || u.symbol == "B/cycles" ||
+        u.symbol == "cycle" || u.symbol.find('^') != std::string_view::npos)
       continue;  // accepted aliases, not advertised
     out += (out.empty() ? "" : ", ") + std::string(u.symbol);
   }
@@ -148,6 +155,8 @@ std::string_view quantity_name(Quantity q) {
       return "power";
     case Quantity::cycles:
       return "cycles";
+    case Quantity::area:
+      return "area";
     case Quantity::text:
       return "text";
   }
@@ -170,6 +179,8 @@ std::string_view quantity_base_unit(Quantity q) {
       return "mW";
     case Quantity::cycles:
       return "cycles";
+    case Quantity::area:
+      return "mm2";
     case Quantity::count:
     case Quantity::real:
     case Quantity::text:
@@ -272,6 +283,9 @@ std::string format_quantity(double value, Quantity q) {
       return with(1.0, "mW");
     case Quantity::cycles:
       return with(1.0, "cycles");
+    case Quantity::area:
+      if (mag != 0.0 && mag < 0.01) return with(1e-6, "um2");
+      return with(1.0, "mm2");
   }
   return number(value);
 }

@@ -17,6 +17,7 @@ namespace tessel {
 //   energy     fJ, pJ, nJ, uJ                     e.g. "1.2 pJ"   -> 1.2 (pJ)
 //   power      uW, mW, W                          e.g. "12 mW"    -> 12 (mW)
 //   cycles     "N cycles" or a plain number        e.g. "20 cycles" -> 20
+//   area       mm2, um2 (also mm^2, um^2)         e.g. "0.5 mm2"  -> 0.5 (mm2)
 //   text       any string
 enum class Quantity : std::uint8_t {
   count,
@@ -28,6 +29,7 @@ enum class Quantity : std::uint8_t {
   energy,
   power,
   cycles,
+  area,
   text,
 };
 std::string_view quantity_name(Quantity q);

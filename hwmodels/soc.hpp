@@ -36,6 +36,7 @@ struct MemoryLevel {
   // Bytes the level keeps for what is not a tensor (YAML `reserved`: code,
   // stacks, the runtime's data).
   std::int64_t reserved = 0;
+  std::optional<double> area{};  // mm2 of silicon (YAML `area`), when given
 
   std::int64_t size() const { return capacity + reserved; }  // the YAML `size`: the whole level
 };
@@ -52,6 +53,7 @@ struct DmaEngine {
   int dims = 1;                            // 1, 2 or 3 dimensional transfers
   int channels = 8;                        // queue depth: transfers issued and not finished
   double energy = 0.0;                     // pJ per byte moved by the engine itself
+  std::optional<double> area{};            // mm2 of silicon (YAML `area`), when given
 };
 
 // A spatial unrolling a unit offers: how many iterations of each loop
@@ -82,6 +84,7 @@ struct UnitSpec {
   // Activation layout the unit reads and writes ("hwc" by default). Consecutive
   // layers on units with different layouts pay a conversion (Soc::conversion_*).
   std::string layout = "hwc";
+  std::optional<double> area{};  // mm2 of silicon (YAML `area`), when given
 };
 
 // A whole SoC, parsed once from YAML and immutable afterwards; shared across
@@ -116,6 +119,23 @@ struct Soc {
   // The DMA engine that links src -> dst, if any.
   const DmaEngine* dma_for(int src, int dst) const;
   const UnitModel& model(int unit) const { return *models.at(static_cast<std::size_t>(unit)); }
+
+  // Contract: a hash of everything the search of a layer on `unit` reads:
+  // the clock, every memory level and DMA engine (with whether the level
+  // lists this unit), the homes and spill levels, the unit's own description
+  // and index, and the static power of the other units. Two SoCs that differ
+  // only elsewhere (another unit's parameters, names, areas, layout
+  // conversions) give the same hash, so a sweep reuses the layer results
+  // (mappers::layer_key).
+  std::uint64_t unit_context_hash(int unit) const;
 };
+
+// The silicon area of an SoC: the sum of the `area` figures of its memories,
+// DMA engines and units, and the items that give none.
+struct SocArea {
+  double mm2 = 0.0;
+  std::vector<std::string> missing;  // names of the items without an area
+};
+SocArea soc_area(const Soc& soc);
 
 }  // namespace tessel::hw

@@ -15,40 +15,34 @@
 #include "core/cost.hpp"
 #include "core/errors.hpp"
 #include "core/units.hpp"
+#include "hwmodels/soc_yaml.hpp"
 #include "hwmodels/unit_model.hpp"
 
 namespace tessel::hw {
-namespace {
+namespace detail {
 
-// The keys each section of the schema accepts (docs/soc-yaml.md), in
-// documentation order; used for validation and for override keys.
 const std::vector<std::string> kTopKeys = {"name", "description", "clock", "memories",
                                            "home", "dmas",        "units", "layout_conversion"};
 const std::vector<std::string> kConversionKeys = {"cycles_per_byte", "energy_per_byte"};
 const std::vector<std::string> kMemoryKeys = {
-    "name",         "size",      "read_bandwidth", "write_bandwidth", "read_energy",
-    "write_energy", "ports",     "latency",        "leakage",         "accessible_by",
-    "holds",        "read_only", "reserved"};
+    "name",     "size",    "read_bandwidth", "write_bandwidth", "read_energy", "write_energy",
+    "ports",    "latency", "leakage",        "accessible_by",   "holds",       "read_only",
+    "reserved", "area"};
 const std::vector<std::string> kHomeKeys = {"weights", "activations"};
-const std::vector<std::string> kDmaKeys = {"name",     "links", "bandwidth", "setup",
-                                           "row_cost", "dims",  "channels",  "energy"};
+const std::vector<std::string> kDmaKeys = {"name", "links",    "bandwidth", "setup", "row_cost",
+                                           "dims", "channels", "energy",    "area"};
 const std::vector<std::string> kUnitKeys = {
-    "name",    "kind",           "frequency",    "ops",
-    "kernels", "strides",        "weight_bits",  "activation_bits",
-    "reads",   "energy_per_mac", "active_power", "idle_power",
-    "launch",  "tile_overhead",  "params",       "layout"};
+    "name",         "kind",        "frequency",       "ops",           "kernels",
+    "strides",      "weight_bits", "activation_bits", "reads",         "energy_per_mac",
+    "active_power", "idle_power",  "launch",          "tile_overhead", "params",
+    "layout",       "area"};
 const std::vector<std::string> kOperandKeys = {"I", "W", "O"};
 
-std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
-  std::string out;
-  for (const auto& s : items)
-    out += (out.empty() ? "" : std::string(sep)) + s;
-  return out;
-}
+}  // namespace detail
 
-bool contains(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
-}
+namespace {
+
+using namespace detail;
 
 // How a node looks, for "found ..." in messages.
 std::string node_kind(const YAML::Node& n) {
@@ -77,13 +71,6 @@ bool valid_name(const std::string& s) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
 }
-
-// One value given in an override, with every YAML node it brought in, so that
-// errors about those nodes name the override instead of a line of the file.
-struct OverrideOrigin {
-  std::string key;
-  std::vector<YAML::Node> nodes;
-};
 
 // One entry of a YAML mapping: the key node (for its line) and the value.
 struct Entry {
@@ -132,6 +119,8 @@ class SocParser {
   double positive(const Entry& e, const std::string& path, Quantity q) const;
   double non_negative(const Entry& e, const std::string& path, Quantity q) const;
   double optional_non_negative(const MapView& m, const std::string& key, Quantity q) const;
+  // The item's `area` (mm2), when given.
+  std::optional<double> area(const MapView& m) const;
   int count_in(const YAML::Node& value, const YAML::Node& at, const std::string& path, int lo,
                int hi) const;
   int level_ref(const YAML::Node& value, const YAML::Node& at, const std::string& path) const;
@@ -299,6 +288,12 @@ double SocParser::optional_non_negative(const MapView& m, const std::string& key
   return e == nullptr ? 0.0 : non_negative(*e, m.path + "." + key, q);
 }
 
+std::optional<double> SocParser::area(const MapView& m) const {
+  const Entry* e = m.get("area");
+  if (e == nullptr) return std::nullopt;
+  return non_negative(*e, m.path + ".area", Quantity::area);
+}
+
 int SocParser::count_in(const YAML::Node& value, const YAML::Node& at, const std::string& path,
                         int lo, int hi) const {
   const double v = quantity(value, at, path, Quantity::count);
@@ -359,6 +354,7 @@ void SocParser::parse_memories(const Entry& e) {
     }
     l.latency = optional_non_negative(m, "latency", Quantity::cycles);
     l.leakage = optional_non_negative(m, "leakage", Quantity::power);
+    l.area = area(m);
     parse_roles(m, path, l);
     std::optional<std::vector<YAML::Node>> acc;
     if (const Entry* a = m.get("accessible_by")) {
@@ -500,6 +496,7 @@ void SocParser::parse_dmas(const Entry& e) {
           count_in(x->value, x->key, path + ".channels", 1, std::numeric_limits<int>::max());
     }
     d.energy = optional_non_negative(m, "energy", Quantity::energy_per_byte);
+    d.area = area(m);
     soc_.dmas.push_back(std::move(d));
   }
 }
@@ -657,6 +654,7 @@ void SocParser::parse_unit(const YAML::Node& node, std::size_t i) {
   spec.launch_cycles = optional_non_negative(u, "launch", Quantity::cycles);
   spec.tile_overhead_cycles = optional_non_negative(u, "tile_overhead", Quantity::cycles);
   if (const Entry* lay = u.get("layout")) spec.layout = name(*lay, path + ".layout");
+  spec.area = area(u);
 
   parse_params(u, spec, *kind, path);
   check_reachability(u, spec, path);
@@ -831,7 +829,10 @@ std::shared_ptr<const Soc> SocParser::parse(const YAML::Node& root, std::string_
   return std::make_shared<const Soc>(std::move(soc_));
 }
 
-// Parses YAML text into one document node; syntax errors become ConfigError.
+}  // namespace
+
+namespace detail {
+
 YAML::Node parse_yaml(std::string_view text, const std::string& origin) {
   std::vector<YAML::Node> docs;
   try {
@@ -864,157 +865,11 @@ std::shared_ptr<const Soc> load_tree(const YAML::Node& root, std::string_view te
   }
 }
 
-// Collects a node and all nodes under it.
-void collect(const YAML::Node& n, std::vector<YAML::Node>& out) {
-  out.push_back(n);
-  if (n.IsSequence()) {
-    for (const auto& c : n)
-      collect(c, out);
-  } else if (n.IsMap()) {
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      out.push_back(it->first);
-      collect(it->second, out);
-    }
-  }
-}
-
-// Sets `map[key] = value` and records every node involved for error messages.
-void set_value(YAML::Node map, const std::string& key, const YAML::Node& value,
-               OverrideOrigin& origin) {
-  map[key] = value;
-  collect(value, origin.nodes);
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) origin.nodes.push_back(it->first);
-  }
-}
-
-// Applies one override `key = value` to the tree of an SoC description.
-void apply_override(YAML::Node& root, const std::string& key, const std::string& value,
-                    OverrideOrigin& origin) {
-  auto fail = [&](const std::string& what) {
-    throw ConfigError(fmt::format("override '{}': {}", key, what));
-  };
-  std::vector<std::string> parts;
-  {
-    std::string part;
-    std::istringstream in(key);
-    while (std::getline(in, part, '.'))
-      parts.push_back(part);
-    if (!key.empty() && key.back() == '.') parts.emplace_back();
-  }
-  if (parts.empty() ||
-      std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
-    fail("expected a key such as 'L1.size', 'clock' or 'cluster.params.cores'");
-  }
-  YAML::Node parsed;
-  try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    fail(fmt::format("invalid value '{}': {}", value, e.msg));
-  }
-
-  if (!root.IsMap()) fail("the SoC description is not a mapping");
-  // Lookups go through a const view: yaml-cpp's non-const operator[] inserts keys.
-  const YAML::Node& croot = root;
-  if (parts.size() == 1) {
-    if (parts[0] == "name" || parts[0] == "description" || parts[0] == "clock") {
-      set_value(root, parts[0], parsed, origin);
-      return;
-    }
-    fail(
-        fmt::format("unknown key '{}'; expected clock, name, description, home.weights, "
-                    "home.activations, <memory>.<key>, <dma>.<key>, <unit>.<key> or "
-                    "<unit>.params.<param>",
-                    parts[0]));
-  }
-  if (parts[0] == "home") {
-    if (parts.size() != 2 || !contains(kHomeKeys, parts[1])) {
-      fail(fmt::format("unknown key; expected home.weights or home.activations"));
-    }
-    const YAML::Node home = croot["home"];
-    if (!home.IsDefined() || !home.IsMap()) fail("the SoC description has no home mapping");
-    set_value(home, parts[1], parsed, origin);
-    return;
-  }
-
-  // Find the named memory, DMA engine or unit. A Section is one list of named
-  // items of the schema, with the keys its items accept.
-  struct Section {
-    const char* key;
-    const char* what;
-    const std::vector<std::string>* keys;
-  };
-  const std::array<Section, 3> sections = {{{"memories", "memory", &kMemoryKeys},
-                                            {"dmas", "DMA engine", &kDmaKeys},
-                                            {"units", "unit", &kUnitKeys}}};
-  std::size_t first = 0;
-  std::vector<const Section*> wanted;
-  for (const auto& s : sections) {
-    if (parts[0] == s.key) {
-      wanted = {&s};
-      first = 1;
-    }
-  }
-  if (wanted.empty()) {
-    for (const auto& s : sections)
-      wanted.push_back(&s);
-  }
-  if (parts.size() < first + 2) {
-    fail("expected <name>.<key> after the section, e.g. memories.L1.size");
-  }
-  const std::string& item_name = parts[first];
-  std::vector<std::pair<const Section*, YAML::Node>> matches;
-  std::vector<std::string> names;
-  for (const Section* s : wanted) {
-    const YAML::Node seq = croot[s->key];
-    if (!seq.IsDefined() || !seq.IsSequence()) continue;
-    for (const auto& item : seq) {
-      if (!item.IsMap()) continue;
-      const YAML::Node item_name_node = item["name"];
-      if (!item_name_node.IsDefined() || !item_name_node.IsScalar()) continue;
-      const std::string n = item_name_node.Scalar();
-      names.push_back(n);
-      if (n == item_name) matches.emplace_back(s, item);
-    }
-  }
-  if (matches.empty()) {
-    fail(fmt::format("no {} named '{}'; names: {}",
-                     wanted.size() == 1 ? wanted[0]->what : "memory, DMA engine or unit", item_name,
-                     join(names)));
-  }
-  if (matches.size() > 1) {
-    fail(fmt::format("'{}' names both a {} and a {}; write {}.{}... or {}.{}...", item_name,
-                     matches[0].first->what, matches[1].first->what, matches[0].first->key,
-                     item_name, matches[1].first->key, item_name));
-  }
-  const Section& section = *matches[0].first;
-  YAML::Node item = matches[0].second;
-  const std::vector<std::string> rest(parts.begin() + static_cast<long>(first) + 1, parts.end());
-  if (!contains(*section.keys, rest[0])) {
-    fail(fmt::format("unknown key '{}' of {} '{}'; expected one of {}", rest[0], section.what,
-                     item_name, join(*section.keys)));
-  }
-  if (rest.size() == 1) {
-    set_value(item, rest[0], parsed, origin);
-    return;
-  }
-  if (rest.size() == 2 && rest[0] == "params") {
-    const YAML::Node& citem = item;
-    const YAML::Node old = citem["params"];
-    if (!old.IsDefined() || !old.IsMap()) {
-      set_value(item, "params", YAML::Node(YAML::NodeType::Map), origin);
-    }
-    set_value(citem["params"], rest[1], parsed, origin);
-    return;
-  }
-  fail(fmt::format("'{}' of {} '{}' takes no sub-key", rest[0], section.what, item_name));
-}
-
-}  // namespace
+}  // namespace detail
 
 std::shared_ptr<const Soc> load_soc_text(std::string_view text, const std::string& origin) {
-  const YAML::Node root = parse_yaml(text, origin);
-  return load_tree(root, text, origin, nullptr);
+  const YAML::Node root = detail::parse_yaml(text, origin);
+  return detail::load_tree(root, text, origin, nullptr);
 }
 
 std::shared_ptr<const Soc> load_soc_file(const std::string& path) {
@@ -1057,32 +912,6 @@ std::shared_ptr<const Soc> load_soc(const std::string& name_or_path) {
   throw MappingError(
       fmt::format("unknown SoC '{}'; built-in targets: {}; or give the path of a .yaml file",
                   name_or_path, names.empty() ? std::string("none") : join(names)));
-}
-
-std::shared_ptr<const Soc> apply_overrides(const Soc& soc,
-                                           const std::map<std::string, std::string>& params) {
-  if (params.empty()) return std::make_shared<const Soc>(soc);
-  YAML::Node root = parse_yaml(soc.yaml_text, soc.source);
-  std::vector<OverrideOrigin> origins;
-  origins.reserve(params.size());
-  std::string summary;
-  for (const auto& [key, value] : params) {
-    origins.push_back(OverrideOrigin{key, {}});
-    apply_override(root, key, value, origins.back());
-    summary += fmt::format("{}{}={}", summary.empty() ? "" : ", ", key, value);
-  }
-  std::replace(summary.begin(), summary.end(), '\n', ' ');  // the summary is one comment line
-  YAML::Emitter out;
-  out << root;
-  if (!out.good()) {
-    throw ConfigError(fmt::format("{}: cannot write the overridden description: {}", soc.source,
-                                  out.GetLastError()));
-  }
-  // The text records where the variant came from; it reloads on its own.
-  std::string text = fmt::format("# {} with overrides: {}\n", soc.source, summary);
-  text += out.c_str();
-  text += '\n';
-  return load_tree(root, text, soc.source, &origins);
 }
 
 }  // namespace tessel::hw

@@ -40,7 +40,7 @@ void LayerCache::put(const std::string& key, std::shared_ptr<const LayerResult> 
   map_.emplace(key, std::move(value));
 }
 
-std::string layer_key(const Layer& l, int unit, std::uint64_t soc_hash, MapperKind mapper,
+std::string layer_key(const Layer& l, int unit, std::uint64_t context_hash, MapperKind mapper,
                       const SearchOptions& s) {
   std::string dims;
   for (auto d : l.dims)
@@ -50,7 +50,7 @@ std::string layer_key(const Layer& l, int unit, std::uint64_t soc_hash, MapperKi
       "{}|{}",
       op_name(l.op), dims, l.in_y, l.in_x, l.stride_y, l.stride_x, l.dilation_y, l.dilation_x,
       l.pad_top, l.pad_left, l.pad_bottom, l.pad_right, l.bits.input, l.bits.weight, l.bits.output,
-      l.bits.accumulator, l.weights_ck, l.accumulates, unit, soc_hash, mapper_name(mapper),
+      l.bits.accumulator, l.weights_ck, l.accumulates, unit, context_hash, mapper_name(mapper),
       objective_name(s.objective), s.strategy, s.budget, s.seed, s.exact_pareto,
       s.exhaustive_limit);
 }

@@ -62,8 +62,9 @@ struct NetworkResult {
   double wall_seconds = 0;
 };
 
-// Layer results keyed by (layer shape, unit, SoC hash, mapper, objective),
-// so repeated layers are searched once, also across networks. Thread-safe.
+// Layer results keyed by (layer shape, unit, what the unit's search reads of
+// the SoC, mapper, objective), so repeated layers are searched once, also
+// across networks and across the SoC variants of a sweep. Thread-safe.
 class LayerCache {
  public:
   std::shared_ptr<const LayerResult> find(const std::string& key) const;
@@ -74,8 +75,9 @@ class LayerCache {
   std::map<std::string, std::shared_ptr<const LayerResult>> map_;
 };
 
-// The cache key of a layer on a unit: everything the search depends on.
-std::string layer_key(const Layer& layer, int unit, std::uint64_t soc_hash, MapperKind mapper,
+// The cache key of a layer on a unit: everything the search depends on;
+// `context_hash` is the SoC's Soc::unit_context_hash(unit).
+std::string layer_key(const Layer& layer, int unit, std::uint64_t context_hash, MapperKind mapper,
                       const SearchOptions& search);
 
 // Maps every layer of `graph` by running the network passes

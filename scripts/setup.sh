@@ -11,7 +11,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev
   python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
   python3-numpy python3-pandas python3-matplotlib python3-nbclient python3-ipykernel
-  python3-nbformat python3-pytest python3-onnx
+  python3-nbformat python3-pytest python3-onnx python3-distributed
   libonnx-testdata
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-riscv64-linux-gnu qemu-user
   gcc-arm-none-eabi libnewlib-arm-none-eabi

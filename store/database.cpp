@@ -42,7 +42,7 @@ StoreMode parse_store_mode(std::string_view text) {
 
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 }  // namespace
 
@@ -74,6 +74,14 @@ Database::Database(const std::string& path) : path_(path) {
     SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key='schema_version'");
     if (q.executeStep()) {
       const int v = std::stoi(q.getColumn(0).getString());
+      if (v == 3) {  // schema 4 only adds the sweep tables
+        SQLite::Transaction tx(*db_);
+        create_sweep_tables();
+        db_->exec(
+            fmt::format("UPDATE meta SET value='{}' WHERE key='schema_version'", kSchemaVersion));
+        tx.commit();
+        return;
+      }
       if (v != kSchemaVersion)
         throw StoreError(fmt::format("database '{}' has schema version {}, this tessel reads {}",
                                      path, v, kSchemaVersion));
@@ -124,6 +132,7 @@ Database::Database(const std::string& path) : path_(path) {
         "level TEXT NOT NULL, arena_bytes INTEGER, lower_bound_bytes INTEGER, "
         "PRIMARY KEY(schedule_id, level))");
     db_->exec("CREATE INDEX candidates_layer ON candidates(layer_id, unit)");
+    create_sweep_tables();
     tx.commit();
   } catch (const SQLite::Exception& e) {
     throw StoreError(fmt::format("database '{}': {}", path, e.what()));

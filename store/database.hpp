@@ -47,6 +47,25 @@ struct RunInfo {
 // step_order_json, core/memory_plan.hpp; schedule_rows.cpp).
 StepOrder parse_order(const std::string& text, const std::vector<std::string>& levels);
 
+// One network's outcome at one sweep point.
+struct SweepModelRow {
+  std::string model;
+  bool ok = true;       // false: the network fits no mapping at the point
+  std::string message;  // why, when not ok
+  double cycles = 0, energy_uj = 0;
+  std::vector<std::pair<std::string, std::int64_t>> peak_bytes;  // per memory level
+};
+
+// One finished sweep point (docs/sweep.md), written in one transaction.
+struct SweepPointRow {
+  std::string point;  // the point's id (driver::SweepPoint::id)
+  std::size_t index = 0;
+  std::vector<std::pair<std::string, std::string>> params;  // path, value
+  std::optional<double> area_mm2;  // unknown when an item of the SoC gives no area
+  double wall_seconds = 0;
+  std::vector<SweepModelRow> models;
+};
+
 class Database {
  public:
   // Throws StoreError naming the file when it cannot be opened or has a
@@ -92,12 +111,30 @@ class Database {
   // The id of a layer row (network id, layer index).
   std::int64_t layer_id(std::int64_t network, std::size_t index);
 
+  // Sweeps (store/sweep_rows.cpp). The sweep whose spec has this hash, if
+  // the file holds one.
+  std::optional<std::int64_t> find_sweep(const std::string& spec_hash);
+  // Records a new sweep; returns its id.
+  std::int64_t begin_sweep(const std::string& spec_hash, const std::string& spec_json,
+                           std::size_t points, const std::string& command);
+  // The ids of the points of a sweep already written.
+  std::vector<std::string> finished_points(std::int64_t sweep);
+  // Writes a point, its SoC and its rows in one transaction: a reader sees
+  // all of it or nothing.
+  void put_sweep_point(std::int64_t sweep, const SweepPointRow& row, const hw::Soc& soc);
+  // The points of a sweep, in point order.
+  std::vector<SweepPointRow> read_sweep(std::int64_t sweep);
+  // The most recent sweep, if any.
+  std::optional<std::int64_t> latest_sweep();
+
  private:
   struct Stream;
   // The steps (one row per part) and the tensors of a stored schedule.
   void put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
                  const std::vector<std::int64_t>& layer_ids);
   void load_steps(std::int64_t schedule, NetworkSchedule& s);
+  // The sweep tables (schema 4; added to a schema-3 file on open).
+  void create_sweep_tables();
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Stream> stream_;

@@ -22,6 +22,7 @@ void bind_schedule(pybind11::module_& m);  // into core, by bind_core
 void bind_hwmodels(pybind11::module_& m);
 void bind_sim(pybind11::module_& m);
 void bind_mappers(pybind11::module_& m);
+void bind_sweep(pybind11::module_& m);
 void bind_codegen(pybind11::module_& m);
 void bind_store(pybind11::module_& m);
 

@@ -35,4 +35,6 @@ PYBIND11_MODULE(_tessel, m) {
   tessel::bindings::bind_store(store);
   auto codegen = m.def_submodule("codegen", "C code of a schedule for a backend");
   tessel::bindings::bind_codegen(codegen);
+  auto sweep = m.def_submodule("sweep", "Hardware parameter sweeps (docs/sweep.md)");
+  tessel::bindings::bind_sweep(sweep);
 }

@@ -21,6 +21,7 @@ from ._db import Database, read_db
 from ._explore import ExploreResult, SimulationResult, cost, emit, explore, simulate
 from ._model import Model, load_model, load_models, models
 from ._soc import Dma, Memory, Soc, Unit, load_soc, socs, unit_kinds
+from ._sweep import pareto, point_totals, read_sweep, sweep
 
 __version__: str = _tessel.__version__
 
@@ -40,6 +41,7 @@ __all__ = [
     "Model", "load_model", "load_models", "models", "explore", "ExploreResult", "cost",
     "simulate", "SimulationResult",
     "read_db", "Database", "OBJECTIVES", "MAPPERS", "STRATEGIES", "strategy_help", "STORE_MODES",
+    "sweep", "read_sweep", "pareto", "point_totals",
     "plot",
 ]
 

@@ -14,7 +14,7 @@ from . import _tessel
 
 __all__ = ["Database", "read_db"]
 
-_SCHEMA_VERSION = "3"
+_SCHEMA_VERSIONS = ("3", "4")  # 4 adds the sweep tables; the run tables are the same
 
 # The mapping columns of schedule_layers and candidates holding JSON text.
 _JSON_COLUMNS = ("level_bytes", "level_energy_pj", "transfers", "bytes_moved",
@@ -83,7 +83,7 @@ def _parse_json(df: pd.DataFrame) -> pd.DataFrame:
 def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Database:
     """Reads a results database written by ``tessel explore --db`` or
     :meth:`ExploreResult.to_sqlite`. Raises :class:`tessel.IoError` when the file does not
-    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3."""
+    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3 or 4."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise _tessel.IoError(f"cannot open database '{p}': no such file")
@@ -97,10 +97,10 @@ def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Databa
         except sqlite3.Error as e:
             raise _tessel.StoreError(f"database '{p}' is not a tessel results database "
                                      f"({e})") from None
-        if row is None or row[0] != _SCHEMA_VERSION:
+        if row is None or row[0] not in _SCHEMA_VERSIONS:
             raise _tessel.StoreError(
                 f"database '{p}' has schema version {row[0] if row else 'none'}, "
-                f"this tessel reads {_SCHEMA_VERSION}")
+                f"this tessel reads {' and '.join(_SCHEMA_VERSIONS)}")
         where_run = "" if run is None else " WHERE run_id = :run"
         params = {} if run is None else {"run": int(run)}
 

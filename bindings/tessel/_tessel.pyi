@@ -1041,3 +1041,44 @@ class codegen:
         non-empty one is refused with ConfigError unless `force`). UnsupportedError for what
         the emitter does not run.
         """
+
+
+class sweep:
+    """Hardware parameter sweeps (docs/sweep.md)"""
+
+    class SweepPlan:
+        """A checked sweep: its points and networks"""
+        def __init__(self, spec_json: str, reuse: bool = True) -> None: ...
+        @property
+        def hash(self) -> str: ...
+        @property
+        def points(self) -> list: ...
+        def run(self, index: int) -> str:
+            """Explores point `index` on every network: its row as JSON text."""
+        @property
+        def searches_run(self) -> int: ...
+        @property
+        def cache_hits(self) -> int: ...
+
+    class SweepStore:
+        """The sweep's rows in a results database"""
+        def __init__(self, db: str, plan: sweep.SweepPlan, resume: bool, command: str) -> None: ...
+        @property
+        def sweep_id(self) -> int: ...
+        def pending(self) -> List[int]: ...
+        def put(self, row_json: str) -> None:
+            """Writes one point's row (one transaction)."""
+
+    @staticmethod
+    def pareto_front(values: List[List[float]]) -> List[int]:
+        """Indices of the rows no other row dominates (every column minimised)."""
+
+    @staticmethod
+    def run_sweep(plan: sweep.SweepPlan, db: str, resume: bool, command: str, threads: int) -> int:
+        """Runs the plan's pending points on this machine; returns the sweep id."""
+
+    @staticmethod
+    def spec_json(spec: str, is_file: bool, sets: List[str] = []) -> str:
+        """The canonical JSON of a sweep spec (a YAML file, or YAML text) with `--set` items
+        applied. ConfigError naming the path for a bad spec.
+        """

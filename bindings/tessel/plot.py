@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._explore import ExploreResult
 
-__all__ = ["latency_breakdown", "memory_plan", "pareto_front", "roofline"]
+__all__ = ["latency_breakdown", "memory_plan", "pareto_front", "pareto_sweep", "roofline"]
 
 _HATCHES = ["", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---"]
 _PARTS = [("compute_cycles", "compute", "#4C72B0"), ("dma_cycles", "DMA (exposed)", "#DD8452"),
@@ -279,3 +279,32 @@ def _main(argv: List[str]) -> int:
 if __name__ == "__main__":
     import sys
     sys.exit(_main(sys.argv[1:]))
+
+
+def pareto_sweep(df: pd.DataFrame, x: str = "cycles", y: str = "energy_uj",
+                 color: Optional[str] = "area_mm2", model: Optional[str] = None,
+                 path: Optional[Union[str, "os.PathLike[str]"]] = None) -> Figure:
+    """A sweep's points (``tessel.read_sweep``'s frame) over two axes, coloured by a third
+    (``color``, e.g. ``area_mm2``; None: one colour), with the front over all the axes
+    (``tessel.pareto``) drawn as a line through its points and ringed."""
+    from ._sweep import pareto, point_totals
+    totals = point_totals(df, model)
+    totals = totals[totals["feasible"]]
+    front = pareto(df, x, y, color, model).sort_values(x)
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = fig.subplots()
+    if color is not None and totals[color].notna().any():
+        sc = ax.scatter(totals[x], totals[y], c=totals[color], cmap="viridis", s=22, zorder=2)
+        fig.colorbar(sc, ax=ax, label=color)
+    else:
+        ax.scatter(totals[x], totals[y], s=22, color="#4C72B0", zorder=2)
+    two_d = pareto(df, x, y, None, model).sort_values(x)
+    ax.step(two_d[x], two_d[y], where="post", color="#C44E52", lw=1.2, zorder=1,
+            label=f"front over {x}, {y}")
+    ax.scatter(front[x], front[y], s=70, facecolors="none", edgecolors="#C44E52", zorder=3,
+               label="front over all axes" if color else "front")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{len(totals)} feasible points" + (f", {model}" if model else ""))
+    ax.legend(loc="upper right", fontsize=8)
+    return _save(fig, path)

@@ -168,7 +168,8 @@ void search_pairs(NetworkState& st, std::vector<PairSearch>& pairs) {
     const sim::Route route{ctx.back().home, ctx.back().level};  // the pair's own route
     const auto depth = sim::staging(soc, route, has_weights(p.layer.op)).depth;
     p.key = fmt::format("{}|h{},{},{}",
-                        layer_key(p.layer, p.unit, soc.hash, st.options.mapper, st.options.search),
+                        layer_key(p.layer, p.unit, soc.unit_context_hash(p.unit), st.options.mapper,
+                                  st.options.search),
                         p.home[0], p.home[1], p.home[2]);
     const auto [it, fresh] = job_of.try_emplace(p.key, jobs.size());
     job[k] = it->second;
