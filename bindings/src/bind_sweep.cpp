@@ -34,15 +34,15 @@ void bind_sweep(py::module_& m) {
            }),
            py::arg("spec_json"), py::arg("reuse") = true)
       .def_property_readonly("hash", &driver::SweepPlan::hash)
-      .def_property_readonly("points",
-                             [](const driver::SweepPlan& p) {
-                               py::list out;
-                               for (const auto& x : p.points())
-                                 out.append(py::dict(py::arg("index") = x.index,
-                                                     py::arg("point") = x.id,
-                                                     py::arg("params") = x.params));
-                               return out;
-                             })
+      .def_property_readonly(
+          "points",
+          [](const driver::SweepPlan& p) {
+            py::list out;
+            for (const auto& x : p.points())
+              out.append(py::dict(py::arg("index") = x.index, py::arg("point") = x.id,
+                                  py::arg("params") = x.params));
+            return out;
+          })
       .def(
           "run",
           [](const driver::SweepPlan& p, std::size_t index) {
