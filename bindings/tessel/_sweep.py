@@ -16,16 +16,25 @@ _native = _tessel.sweep
 
 # The worker side of a Dask sweep: one plan per spec and process, so that the
 # points a worker runs share its layer results.
-_worker_plans: Dict[str, Any] = {}
+_worker_plans: Dict[Any, Any] = {}
 
 
-def _run_point(spec_json: str, index: int) -> str:
-    """Runs one point of a sweep (on a Dask worker); its row as JSON text."""
-    plan = _worker_plans.get(spec_json)
+def _run_points(spec_json: str, reuse: bool, indices: Sequence[int]) -> list:
+    """Runs a block of a sweep's points (on a Dask worker); their rows as JSON text."""
+    plan = _worker_plans.get((spec_json, reuse))
     if plan is None:
-        plan = _native.SweepPlan(spec_json)
-        _worker_plans[spec_json] = plan
-    return plan.run(index)
+        plan = _native.SweepPlan(spec_json, reuse)
+        _worker_plans[(spec_json, reuse)] = plan
+    return [plan.run(index) for index in indices]
+
+
+def _blocks(pending: Sequence[int], workers: int, chunk: Optional[int]) -> list:
+    """Consecutive points in blocks: neighbours in a grid differ in the last parameters
+    only, so a block shares most layer results in its worker's cache. By default a
+    block is an eighth of a worker's share, so that the workers stay balanced."""
+    if chunk is None:
+        chunk = max(1, len(pending) // (8 * max(1, workers)))
+    return [list(pending[i:i + chunk]) for i in range(0, len(pending), chunk)]
 
 
 def _spec_json(spec: Any, sets: Sequence[str]) -> str:
@@ -41,14 +50,18 @@ def _spec_json(spec: Any, sets: Sequence[str]) -> str:
 
 def sweep(spec: Any, db: str = "tessel.sqlite", *, sets: Iterable[str] = (),
           resume: bool = False, threads: int = 0, client: Any = None,
-          reuse: bool = True) -> pd.DataFrame:
+          reuse: bool = True, chunk: Optional[int] = None) -> pd.DataFrame:
     """Runs a sweep as ``tessel sweep SPEC --db DB`` does and returns :func:`read_sweep`'s frame.
 
     ``spec`` is a spec file, YAML text or a dict (docs/sweep.md); ``sets`` are ``--set``
     items. With ``client`` (a ``dask.distributed.Client``) the points run on its
     workers, each with the C++ engine and its own threads, and the rows are written
     here, into ``db``, one point per transaction; the rows are those of a local run.
+    Each Dask task runs ``chunk`` consecutive points (default: an eighth of a worker's
+    share), which then share the layer results of that worker's cache.
     Bad specs raise :class:`tessel.ConfigError` before anything is written."""
+    if chunk is not None and chunk < 1:
+        raise ValueError(f"chunk must be at least 1 (got {chunk})")
     spec_json = _spec_json(spec, list(sets))
     plan = _native.SweepPlan(spec_json, reuse)
     command = "tessel.sweep(" + " ".join(sys.argv[:1]) + ")"
@@ -58,9 +71,12 @@ def sweep(spec: Any, db: str = "tessel.sqlite", *, sets: Iterable[str] = (),
     store = _native.SweepStore(os.fspath(db), plan, resume, command)
     pending = store.pending()
     from dask.distributed import as_completed  # the Debian package python3-distributed
-    futures = client.map(_run_point, [spec_json] * len(pending), pending, pure=False)
+    blocks = _blocks(pending, len(client.scheduler_info()["workers"]), chunk)
+    futures = client.map(_run_points, [spec_json] * len(blocks), [reuse] * len(blocks), blocks,
+                         pure=False)
     for future in as_completed(futures):
-        store.put(future.result())
+        for row in future.result():
+            store.put(row)
     return read_sweep(db, store.sweep_id)
 
 

@@ -136,3 +136,10 @@ def test_a_sweep_on_dask_workers_gives_the_local_rows(tmp_path, dask_cluster):
     # Run again with resume: nothing left to do, the rows stay.
     again = tessel.sweep(str(spec), tmp_path / "dask.sqlite", client=dask_cluster, resume=True)
     assert _rows(again).equals(b)
+    # One point per task and no reuse on the workers: the same rows.
+    single = tessel.sweep(str(spec), tmp_path / "single.sqlite", client=dask_cluster, chunk=1,
+                          reuse=False)
+    assert _rows(single)[FIGURES + ["model", "index"]].equals(b[FIGURES + ["model", "index"]])
+    with pytest.raises(ValueError, match="chunk"):
+        tessel.sweep(str(spec), tmp_path / "none.sqlite", client=dask_cluster, chunk=0)
+    assert not (tmp_path / "none.sqlite").exists()
