@@ -49,7 +49,8 @@ std::string unit_bytes_str(const hw::Soc& soc, const SchedulePart& ls) {
   return thousands(ls.cost.bytes_held[lvl]);
 }
 
-nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const PartRow& row) {
+nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const NetworkSchedule& s,
+                                  const PartRow& row) {
   const SchedulePart& ls = *row.part;
   const Layer l = part_layer(g, ls);
   const auto lvl =
@@ -62,8 +63,10 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
         soc.levels[static_cast<std::size_t>(route.from[o])].name;
   return {{"network", g.name()},
           {"step", row.step},
+          {"step_kind", step_kind_name(s.steps[row.step].kind)},
           {"layer", ls.layer},
           {"slice", nlohmann::ordered_json::parse(slice_to_json(ls.slice))},
+          {"weight_bits", l.bits.weight},  // the part's (lower for an allow-lower part)
           {"op", op_name(l.op)},
           {"unit", ls.unit_name},
           {"tile", tile_string(l, ls.mapping)},
@@ -80,6 +83,26 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Part
           {"energy_uj", (ls.cost.energy + row.transition_energy) * 1e-6},
           {"unit_level", soc.levels[lvl].name},
           {"unit_level_bytes", ls.cost.bytes_held[lvl]}};
+}
+
+// The steps of more than one part: kind, cycles (contention and
+// synchronisation apart) and per part its label, unit and cycles alone.
+nlohmann::ordered_json multi_steps_json(const NetworkSchedule& s) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    const auto& st = s.steps[i];
+    if (st.parts.size() < 2) continue;
+    nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+    for (const auto& p : st.parts)
+      parts.push_back({{"part", part_label(p)}, {"unit", p.unit_name}, {"cycles", p.cost.cycles}});
+    out.push_back({{"step", i},
+                   {"kind", step_kind_name(st.kind)},
+                   {"cycles", st.cycles},
+                   {"contention_cycles", st.contention_cycles},
+                   {"sync_cycles", st.sync_cycles},
+                   {"parts", parts}});
+  }
+  return out;
 }
 
 // One line on the memory plan: per level the arena, its lower bound and the
@@ -117,7 +140,7 @@ std::string explore_json(const ExploreOptions& o, const hw::Soc& soc,
     for (std::size_t l = 0; l < soc.levels.size(); ++l)
       peak_j[soc.levels[l].name] = s.peak_bytes[l];
     for (const auto& row : part_rows(s)) {
-      lj.push_back(layer_json(soc, e.graph, row));
+      lj.push_back(layer_json(soc, e.graph, s, row));
       layers.push_back(lj.back());
     }
     networks.push_back({{"network", s.network},
@@ -127,6 +150,7 @@ std::string explore_json(const ExploreOptions& o, const hw::Soc& soc,
                           {"energy_uj", s.energy * 1e-6},
                           {"peak_bytes", peak_j}}},
                         {"layers", lj},
+                        {"steps", multi_steps_json(s)},
                         {"memory_plan", memory_plan_json({&s})},
                         {"search",
                          {{"evaluated", e.result.evaluated},
@@ -287,6 +311,13 @@ void add_explore_command(CLI::App& app, Action& action) {
   cmd->add_flag(
       "!--no-partial-execution", o->settings.partial_execution,
       "Never run chains (expand -> depthwise -> project) in channel slices to fit memory");
+  cmd->add_flag("!--no-split", o->settings.split,
+                "Never split a layer's output channels across units running at once");
+  cmd->add_option("--precision-policy", o->settings.precision_policy,
+                  "strict (a split layer's parts only on units of the layer's bit widths) | "
+                  "allow-lower (also on units of lower weight precision; each part reports "
+                  "its bits)")
+      ->capture_default_str();
   cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
       ->delimiter(',');
   cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")

@@ -28,6 +28,8 @@ struct SimulateOptions {
   std::string layer;
   std::string mapper = "tessel";
   std::string objective = "latency";
+  bool split = true;
+  std::string precision_policy = "strict";
   std::string trace;
   std::string db;
   std::int64_t schedule = 0;
@@ -51,6 +53,8 @@ void run_simulate(const SimulateOptions& o) {
   mappers::NetworkOptions opt;
   opt.mapper = mappers::parse_mapper(o.mapper);
   opt.search.objective = mappers::parse_objective(o.objective);
+  opt.split = o.split;
+  opt.precision = mappers::parse_precision_policy(o.precision_policy);
 
   nlohmann::ordered_json networks = nlohmann::ordered_json::array();
   nlohmann::ordered_json all_layers = nlohmann::ordered_json::array();
@@ -77,18 +81,19 @@ void run_simulate(const SimulateOptions& o) {
                         {"difference_percent", percent_error(a, s)}});
       all_layers.push_back(layers.back());
     }
-    // Fused steps compare whole: their parts' seams overlap in the simulator.
-    Table fused({"fused step", "parts", "analytical", "simulated", "diff %"},
-                {false, true, true, true, true});
-    nlohmann::ordered_json fused_steps = nlohmann::ordered_json::array();
-    for (const auto& f : rep.fused_steps) {
+    // Steps of several parts compare whole (driver::ReplayStep).
+    Table fused({"step", "kind", "parts", "analytical", "simulated", "diff %"},
+                {false, false, true, true, true, true});
+    nlohmann::ordered_json multi_steps = nlohmann::ordered_json::array();
+    for (const auto& f : rep.steps) {
       nlohmann::ordered_json parts = nlohmann::ordered_json::array();
       for (std::size_t i = f.first_row; i < f.first_row + f.rows; ++i)
         parts.push_back(rep.rows[i].layer);
-      fused.row({fmt::format("{}", fmt::join(f.layers, " -> ")), std::to_string(f.rows),
+      fused.row({fmt::format("{}", fmt::join(f.layers, " -> ")), f.kind, std::to_string(f.rows),
                  thousands(std::llround(f.analytical)), thousands(std::llround(f.simulated)),
                  fmt::format("{:+.2f}", percent_error(f.analytical, f.simulated))});
-      fused_steps.push_back({{"step", f.step},
+      multi_steps.push_back({{"step", f.step},
+                             {"kind", f.kind},
                              {"layers", f.layers},
                              {"parts", parts},
                              {"analytical_cycles", f.analytical},
@@ -120,7 +125,7 @@ void run_simulate(const SimulateOptions& o) {
     }
     text +=
         fmt::format("{} on {}\n", g.name(), soc->name) + t.str() +
-        (rep.fused_steps.empty() ? "" : fused.str()) +
+        (rep.steps.empty() ? "" : fused.str()) +
         fmt::format("total: analytical {} cycles, simulated {} cycles ({:+.2f}%), {} events\n",
                     thousands(std::llround(analytical_total)), thousands(std::llround(r.cycles)),
                     percent_error(analytical_total, r.cycles),
@@ -133,7 +138,7 @@ void run_simulate(const SimulateOptions& o) {
                          {{"analytical_cycles", analytical_total},
                           {"simulated_cycles", r.cycles},
                           {"difference_percent", percent_error(analytical_total, r.cycles)}}},
-                        {"fused_steps", fused_steps},
+                        {"steps", multi_steps},
                         {"resources", resources},
                         {"stalls", stalls},
                         {"events", r.events}});
@@ -206,6 +211,9 @@ void add_simulate_command(CLI::App& app, Action& action) {
   cmd->add_option("--layer", o->layer, "Only this layer");
   cmd->add_option("--mapper", o->mapper, "tessel | dory | divisor")->capture_default_str();
   cmd->add_option("--objective", o->objective, "latency | energy | edp")->capture_default_str();
+  cmd->add_flag("!--no-split", o->split, "Never split a layer across units, as for explore");
+  cmd->add_option("--precision-policy", o->precision_policy, "strict | allow-lower, as for explore")
+      ->capture_default_str();
   cmd->add_option("--trace", o->trace, "Write a Chrome / Perfetto trace JSON (one network)");
   cmd->add_option("--db", o->db,
                   "Replay a stored schedule from this SQLite file (with --schedule)");

@@ -324,6 +324,12 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
       {OpKind::add, "TESSEL_ADD_OP"}};
   const Layer& full = g_.layer(part.index);
   const Layer l = part_layer(g_, part);
+  if (part.weight_bits > 0)
+    throw UnsupportedError(fmt::format(
+        "part '{}' runs at {}-bit weights on unit '{}' (--precision-policy allow-lower), but "
+        "the model's weights are {}-bit: emit a schedule made with --precision-policy strict, "
+        "or a model quantised for the split",
+        part_label(part), part.weight_bits, part.unit_name, full.bits.weight));
   const auto& kind = model_.soc().units.at(static_cast<std::size_t>(part.unit)).kind;
   if (!backend_.unit_kinds.empty() && !backend_.unit_kinds.count(kind))
     throw UnsupportedError(

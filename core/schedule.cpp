@@ -48,11 +48,14 @@ std::string slice_string(const LayerSlice& slice) {
 
 std::string part_label(const SchedulePart& part) {
   const auto slice = slice_string(part.slice);
-  return slice.empty() ? part.layer : part.layer + " " + slice;
+  const auto bits = part.weight_bits > 0 ? fmt::format(" ({}-bit W)", part.weight_bits) : "";
+  return (slice.empty() ? part.layer : part.layer + " " + slice) + bits;
 }
 
 Layer part_layer(const Graph& graph, const SchedulePart& part) {
-  return slice_layer(graph.layer(part.index), part.slice);
+  Layer l = slice_layer(graph.layer(part.index), part.slice);
+  if (part.weight_bits > 0) l.bits.weight = part.weight_bits;
+  return l;
 }
 
 std::string_view role_name(TensorPlacement::Role r) {
@@ -105,7 +108,7 @@ void total_step(ScheduleStep& step) {
     cycles = step.parts[0].cost.cycles;
     energy = step.parts[0].cost.energy;
   } else if (step.kind == ScheduleStep::Kind::concurrent) {
-    // The slowest part, then the synchronisation; every part's energy but
+    // The slowest part, the contention, then the synchronisation; every part's energy but
     // its own static energy, and the SoC's static power over the step.
     double static_per_cycle = 0;
     for (const auto& p : step.parts) {
@@ -114,7 +117,7 @@ void total_step(ScheduleStep& step) {
       if (p.cost.cycles > 0)
         static_per_cycle = std::max(static_per_cycle, p.cost.static_energy / p.cost.cycles);
     }
-    cycles += step.sync_cycles;
+    cycles += step.contention_cycles + step.sync_cycles;
     energy += static_per_cycle * cycles;
   } else {
     for (const auto& p : step.parts) {
@@ -142,14 +145,15 @@ void total_schedule(NetworkSchedule& s) {
 
 namespace {
 
-// The tensors of sliced parts (docs/memory.md, "Partial execution"): an
-// intermediate that a sliced layer writes and that only its own step reads
+// The tensors of the sliced parts of fused steps (docs/memory.md, "Partial
+// execution"): an intermediate that a sliced layer writes and that only its own step reads
 // is held one slice at a time; a layer sliced over C keeps its partial sums
 // (its whole output at accumulator width) over the step.
 void hold_slices(const Graph& graph, const NetworkSchedule& s,
                  const std::vector<std::array<int, kNumOperands>>& at,
                  std::vector<TensorPlacement>& out) {
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
+    if (s.steps[i].kind != ScheduleStep::Kind::fused) continue;  // a split's parts: whole tensors
     for (const auto& p : s.steps[i].parts) {
       if (p.slice.whole() || p.slice.begin != 0) continue;  // each sliced layer once
       const Layer& l = graph.layer(p.index);

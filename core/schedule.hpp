@@ -46,24 +46,31 @@ struct SchedulePart {
   LayerSlice slice;
   int unit = 0;
   std::string unit_name;
+  // The weight bits the part runs at when below its layer's (a split part
+  // on a unit of lower precision, --precision-policy allow-lower); 0: the
+  // layer's own.
+  int weight_bits = 0;
   Mapping mapping;
   Cost cost;
 };
 
 // "K[0:16]" for a slice, "" for a whole layer (tables).
 std::string slice_string(const LayerSlice& slice);
-// A part's name in per-part tables: its layer, then its slice if it has one
-// ("block1.expand K[0:16]").
+// A part's name in per-part tables: its layer, then its slice if it has one,
+// then its weight bits when lowered ("block1.expand K[0:16]",
+// "block1.pw K[34:64] (2-bit W)").
 std::string part_label(const SchedulePart& part);
 
-// The layer a part runs: its graph layer cut to its slice (slice_layer).
+// The layer a part runs: its graph layer cut to its slice (slice_layer), at
+// the part's weight bits.
 Layer part_layer(const Graph& graph, const SchedulePart& part);
 
 // One step of a schedule, after the layout conversion its inputs need:
 //   single      one part, a layer on its own;
 //   concurrent  parts on distinct units at the same time (a split layer's
-//               slices): the step lasts as long as its slowest part plus the
-//               synchronisation of the parts;
+//               slices): the step lasts as long as its slowest part, plus
+//               what sharing DMA engines and memory ports adds to it
+//               (contention), plus the synchronisation of the parts;
 //   fused       the layers of a fused group, run tile by tile on one unit:
 //               the step lasts as long as its parts together.
 struct ScheduleStep {
@@ -73,6 +80,7 @@ struct ScheduleStep {
   double transition_cycles = 0;   // layout conversion before the step
   double transition_energy = 0;   // pJ
   double sync_cycles = 0;         // synchronisation of concurrent parts
+  double contention_cycles = 0;   // concurrent parts sharing engines and ports
   double cycles = 0, energy = 0;  // the step's totals (total_step), transition included
 };
 std::string_view step_kind_name(ScheduleStep::Kind k);

@@ -28,6 +28,8 @@ mappers::NetworkOptions network_options(const ExploreSettings& s, const hw::Soc&
   opt.search.seed = s.seed;
   opt.units = s.units;
   opt.partial_execution = s.partial_execution;
+  opt.split = s.split;
+  opt.precision = mappers::parse_precision_policy(s.precision_policy);
   for (const auto& u : s.units) {
     if (soc.find_unit(u)) continue;
     std::string names;

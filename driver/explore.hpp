@@ -37,6 +37,11 @@ struct ExploreSettings {
   // The memory fit may run chains in channel slices (docs/memory.md,
   // "Partial execution"); `--no-partial-execution` turns it off.
   bool partial_execution = true;
+  // Layers may be split across units running at once (docs/memory.md,
+  // "Split layers"; `--no-split` turns it off), the parts on units the
+  // precision policy allows (`--precision-policy strict | allow-lower`).
+  bool split = true;
+  std::string precision_policy = "strict";
 };
 
 // The SoC with the limits of `max_memory` as its levels' sizes (the same

@@ -69,18 +69,25 @@ Replay replay(const sim::EventSim& es, const hw::Soc& soc, const Graph& graph,
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& p = *rows[i].part;
     const double a = p.cost.cycles + rows[i].transition_cycles;
-    out.analytical_total += a;
     out.rows.push_back({part_label(p), p.unit_name, a, out.result.layer_cycles[i]});
     const auto step = rows[i].step;
-    if (schedule.steps[step].parts.size() < 2) continue;
-    if (out.fused_steps.empty() || out.fused_steps.back().step != step)
-      out.fused_steps.push_back({{}, step, i, 0, 0, out.result.step_cycles[step]});
-    auto& f = out.fused_steps.back();
+    const auto& st = schedule.steps[step];
+    if (st.parts.size() < 2) continue;
+    if (out.steps.empty() || out.steps.back().step != step)
+      out.steps.push_back({std::string(step_kind_name(st.kind)),
+                           {},
+                           step,
+                           i,
+                           0,
+                           st.cycles,
+                           out.result.step_cycles[step]});
+    auto& f = out.steps.back();
     if (std::find(f.layers.begin(), f.layers.end(), p.layer) == f.layers.end())
       f.layers.push_back(p.layer);
     f.rows++;
-    f.analytical += a;
   }
+  for (const auto& st : schedule.steps)
+    out.analytical_total += st.cycles;
   return out;
 }
 

@@ -26,16 +26,20 @@ NetworkSchedule load_schedule(const std::string& path, std::int64_t id, const Gr
                               const hw::Soc& soc);
 
 // One replayed part: the analytical cycles (with its step's layout
-// conversion) next to the simulated ones.
+// conversion) next to the simulated ones (for a concurrent part, its own
+// time alone next to its time beside the other parts).
 struct ReplayRow {
   std::string layer, unit;
   double analytical = 0, simulated = 0;
 };
 
-// A step of more than one part (a channel-sliced chain) as a whole: its
-// parts' seams overlap in the simulator, so per-part figures are split at
-// job boundaries and only the step's total compares like for like.
+// A step of more than one part as a whole (the step's cycles, layout
+// conversion, contention and synchronisation included): the parts of a
+// fused step (a channel-sliced chain) overlap at their seams in the
+// simulator, those of a concurrent step (a split layer) wait for each
+// other's transfers, so only the step's total compares like for like.
 struct ReplayStep {
+  std::string kind;                               // step_kind_name
   std::vector<std::string> layers;                // its distinct layers, in order
   std::size_t step = 0, first_row = 0, rows = 0;  // rows [first_row, first_row + rows)
   double analytical = 0, simulated = 0;
@@ -43,8 +47,8 @@ struct ReplayStep {
 
 struct Replay {
   sim::SimResult result;
-  std::vector<ReplayRow> rows;  // one per part, in step order
-  std::vector<ReplayStep> fused_steps;
+  std::vector<ReplayRow> rows;    // one per part, in step order
+  std::vector<ReplayStep> steps;  // the steps of more than one part
   double analytical_total = 0;
 };
 

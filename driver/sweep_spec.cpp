@@ -394,9 +394,10 @@ std::vector<Values> sampled(const SweepSpec& s) {
 }
 
 std::string settings_text(const SweepSpec& s) {
-  std::string t = fmt::format("{}|{}|{}|{}|{}|{}|", s.settings.objective, s.settings.mapper,
-                              s.settings.strategy, s.settings.budget, s.settings.seed,
-                              s.settings.partial_execution);
+  std::string t =
+      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|", s.settings.objective, s.settings.mapper,
+                  s.settings.strategy, s.settings.budget, s.settings.seed,
+                  s.settings.partial_execution, s.settings.split, s.settings.precision_policy);
   for (const auto& m : s.settings.max_memory)
     t += m + ",";
   for (const auto& m : s.models)
@@ -481,6 +482,8 @@ std::string spec_to_json(const SweepSpec& s) {
                                     {"search_seed", s.settings.seed},
                                     {"max_memory", s.settings.max_memory},
                                     {"partial_execution", s.settings.partial_execution},
+                                    {"split", s.settings.split},
+                                    {"precision_policy", s.settings.precision_policy},
                                     {"parameters", params},
                                     {"sampling", sampling_name(s.sampling)},
                                     {"points", s.points},
@@ -503,6 +506,8 @@ SweepSpec spec_from_json(const std::string& text) {
     s.settings.seed = j.at("search_seed").get<std::uint64_t>();
     s.settings.max_memory = j.at("max_memory").get<std::vector<std::string>>();
     s.settings.partial_execution = j.at("partial_execution").get<bool>();
+    s.settings.split = j.value("split", true);
+    s.settings.precision_policy = j.value("precision_policy", std::string("strict"));
     for (const auto& p : j.at("parameters")) {
       SweepParameter q;
       q.path = p.at("path").get<std::string>();

@@ -113,6 +113,9 @@ struct Soc {
   // Cost of converting an activation tensor between unit layouts, per byte.
   double conversion_cycles = 0.0;  // cycles per byte
   double conversion_energy = 0.0;  // pJ per byte
+  // Cycles to synchronise the parts of a concurrent step (a split layer's
+  // slices on several units) once all have finished (YAML concurrency.sync).
+  double sync_cycles = 0.0;
 
   std::optional<int> find_level(const std::string& name) const;
   std::optional<int> find_unit(const std::string& name) const;

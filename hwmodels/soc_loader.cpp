@@ -21,9 +21,11 @@
 namespace tessel::hw {
 namespace detail {
 
-const std::vector<std::string> kTopKeys = {"name", "description", "clock", "memories",
-                                           "home", "dmas",        "units", "layout_conversion"};
+const std::vector<std::string> kTopKeys = {
+    "name",  "description",       "clock",      "memories", "home", "dmas",
+    "units", "layout_conversion", "concurrency"};
 const std::vector<std::string> kConversionKeys = {"cycles_per_byte", "energy_per_byte"};
+const std::vector<std::string> kConcurrencyKeys = {"sync"};
 const std::vector<std::string> kMemoryKeys = {
     "name",     "size",    "read_bandwidth", "write_bandwidth", "read_energy", "write_energy",
     "ports",    "latency", "leakage",        "accessible_by",   "holds",       "read_only",
@@ -136,6 +138,7 @@ class SocParser {
   // Homes hold their roles; the spill levels (Soc::weights_spill, activations_spill).
   void set_spill();
   void parse_conversion(const Entry& e);
+  void parse_concurrency(const Entry& e);
   void parse_dmas(const Entry& e);
   void parse_unit(const YAML::Node& n, std::size_t i);
   void parse_params(const MapView& u, UnitSpec& spec, const UnitKind& kind,
@@ -445,6 +448,12 @@ void SocParser::parse_conversion(const Entry& e) {
                           "the cost of converting activations between unit layouts");
   soc_.conversion_cycles = optional_non_negative(m, "cycles_per_byte", Quantity::real);
   soc_.conversion_energy = optional_non_negative(m, "energy_per_byte", Quantity::energy_per_byte);
+}
+
+void SocParser::parse_concurrency(const Entry& e) {
+  const auto m = map_view(e.value, e.key, "concurrency", kConcurrencyKeys,
+                          "the cost of running units at the same time");
+  soc_.sync_cycles = optional_non_negative(m, "sync", Quantity::cycles);
 }
 
 void SocParser::parse_dmas(const Entry& e) {
@@ -811,6 +820,7 @@ std::shared_ptr<const Soc> SocParser::parse(const YAML::Node& root, std::string_
   parse_home(require(top, "home", "a mapping {weights: <level>, activations: <level>}"));
   if (const Entry* d = top.get("dmas")) parse_dmas(*d);
   if (const Entry* c = top.get("layout_conversion")) parse_conversion(*c);
+  if (const Entry* c = top.get("concurrency")) parse_concurrency(*c);
   set_spill();
   const Entry& units = require(top, "units", "a list of compute units");
   const auto items = list(units, "units", "compute units", true);

@@ -29,6 +29,17 @@ MapperKind parse_mapper(std::string_view text) {
   throw ConfigError(fmt::format("unknown mapper '{}' (tessel, dory, divisor)", text));
 }
 
+std::string_view precision_policy_name(PrecisionPolicy p) {
+  return p == PrecisionPolicy::strict ? "strict" : "allow-lower";
+}
+
+PrecisionPolicy parse_precision_policy(std::string_view text) {
+  for (auto p : {PrecisionPolicy::strict, PrecisionPolicy::allow_lower}) {
+    if (text == precision_policy_name(p)) return p;
+  }
+  throw ConfigError(fmt::format("unknown precision policy '{}' (strict, allow-lower)", text));
+}
+
 std::shared_ptr<const LayerResult> LayerCache::find(const std::string& key) const {
   std::lock_guard lock(mutex_);
   auto it = map_.find(key);
@@ -61,7 +72,7 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
   const hw::Soc& soc = model.soc();
   NetworkResult out;
   LayerCache local;  // the slices the memory fit tries are searched again on every refit
-  NetworkState state{graph, model, opt, cache ? cache : &local, {}, out, {}, {}, {}, {}};
+  NetworkState state{graph, model, opt, cache ? cache : &local, {}, out, {}, {}, {}, {}, {}};
   if (opt.units.empty()) {
     for (int u = 0; u < static_cast<int>(soc.units.size()); ++u)
       state.units.push_back(u);
@@ -79,8 +90,9 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
         state.homes[i][idx(Operand::W)] = static_cast<std::int8_t>(soc.weights_spill);
     }
   }
-  for (const auto& pass : {search_layers_pass(), slice_chains_pass(), assign_units_pass(),
-                           build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
+  for (const auto& pass :
+       {search_layers_pass(), slice_chains_pass(), split_layers_pass(), assign_units_pass(),
+        build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
     pass->run(state);
   fit_memory(state);
   out.wall_seconds =

@@ -25,6 +25,14 @@ enum class MapperKind {
 std::string_view mapper_name(MapperKind k);
 MapperKind parse_mapper(std::string_view text);
 
+// Which units may take a part of a split layer (`--precision-policy`):
+// only units that run the layer at its own bit widths, or also units of
+// lower weight precision, each part reporting the bits it runs at.
+enum class PrecisionPolicy { strict, allow_lower };
+std::string_view precision_policy_name(PrecisionPolicy p);
+// Throws ConfigError naming the choices.
+PrecisionPolicy parse_precision_policy(std::string_view text);
+
 // Options of a network mapping.
 struct NetworkOptions {
   MapperKind mapper = MapperKind::tessel;
@@ -36,6 +44,11 @@ struct NetworkOptions {
   // The memory fit may run chains in channel slices (docs/memory.md,
   // "Partial execution").
   bool partial_execution = true;
+  // A layer's output channels may be split across units that run the parts
+  // at the same time (docs/memory.md, "Split layers"); `precision` says
+  // which units may take a part.
+  bool split = true;
+  PrecisionPolicy precision = PrecisionPolicy::strict;
   // Called with every evaluated legal candidate of every search, with the
   // index of the (first) layer it was searched for; from worker threads, one
   // call at a time. For `--store all`.

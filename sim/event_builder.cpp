@@ -360,7 +360,7 @@ void JobGraph::layer(NestChain& chain, const Mapping& m, std::uint32_t layer_ind
     depend(launch, a);
   int prev_compute = kNoJob;
   NestReplay outer(*this, chain, m, 0, NestChain::no_cuts(), {}, layer_index, launch, prev_compute);
-  outer.run();
+  last_compute = outer.run().last_compute;
   after = {static_cast<int>(jobs.size()) - 1};
 }
 

@@ -57,6 +57,7 @@ struct JobGraph {
   std::vector<std::uint32_t> layer_first;  // first job of each layer
   std::vector<std::uint32_t> step_first;   // first layer of each schedule step
   std::vector<int> after;                  // the jobs the next layer's launch waits for
+  int last_compute = kNoJob;               // the last computation of the last layer built
   std::uint32_t program = 0;               // program of the jobs being added
   std::uint32_t programs = 1;
 

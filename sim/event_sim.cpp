@@ -118,18 +118,23 @@ SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule
   std::uint32_t layer_index = 0;
   std::deque<Layer> sliced;  // the layers of sliced parts, alive while their jobs are built
   for (const auto& step : schedule.steps) {
-    // The parts of a step start together, each from its own program, after
-    // everything before the step; a concurrent step ends with their
-    // synchronisation.
+    // The parts of a step start together, each from its unit's program,
+    // after everything before the step; a concurrent step ends with their
+    // synchronisation. (One program per unit: a unit's queue then holds
+    // only its own jobs, in the order they were built, so a part waiting
+    // for an earlier step never blocks another unit's work.)
     const auto before = b.after;
     b.step_first.push_back(layer_index);
     std::vector<int> ends;
-    b.programs = std::max(b.programs, static_cast<std::uint32_t>(step.parts.size()));
+    b.programs = static_cast<std::uint32_t>(soc_->units.size());
     for (std::size_t k = 0; k < step.parts.size(); ++k) {
       const auto& part = step.parts[k];
       if (part.index >= graph.layers().size())
         throw MappingError(fmt::format("schedule of '{}' names layer {} of {}", schedule.network,
                                        part.index, graph.layers().size()));
+      if (part.unit < 0 || static_cast<std::size_t>(part.unit) >= soc_->units.size())
+        throw MappingError(fmt::format("schedule of '{}' names unit {} of {}", schedule.network,
+                                       part.unit, soc_->units.size()));
       const Layer& layer = part.slice.whole() ? graph.layer(part.index)
                                               : sliced.emplace_back(part_layer(graph, part));
       const auto ctx = model_.prepare(layer, part.mapping);
@@ -139,17 +144,21 @@ SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule
             fmt::format("schedule of '{}': layer '{}' cannot run as scheduled on "
                         "unit '{}'",
                         schedule.network, part.layer, part.unit_name));
-      b.after = before;
-      b.program = step.kind == ScheduleStep::Kind::concurrent ? static_cast<std::uint32_t>(k) : 0;
-      const bool first = k == 0 || step.kind != ScheduleStep::Kind::concurrent;
-      b.layer(chain, part.mapping, layer_index++, first ? step.transition_cycles : 0.0);
+      // A fused step's part starts when the one before has computed its
+      // last tile (its write-back tail overlaps the next part's start, and
+      // the engine serves that write-back before the next part's fetches).
+      const bool fused = step.kind == ScheduleStep::Kind::fused && k > 0;
+      b.after = fused ? std::vector<int>{b.last_compute} : before;
+      b.program = static_cast<std::uint32_t>(part.unit);
+      b.layer(chain, part.mapping, layer_index++, k == 0 ? step.transition_cycles : 0.0);
       ends.insert(ends.end(), b.after.begin(), b.after.end());
       if (step.kind != ScheduleStep::Kind::concurrent) ends = b.after;
     }
     b.after = ends;
-    b.program = 0;
-    if (step.kind == ScheduleStep::Kind::concurrent && !step.parts.empty())
+    if (step.kind == ScheduleStep::Kind::concurrent && !step.parts.empty()) {
+      b.program = static_cast<std::uint32_t>(step.parts.front().unit);
       b.sync(step, layer_index - 1);
+    }
   }
   return run(b);
 }

@@ -42,7 +42,12 @@ StoreMode parse_store_mode(std::string_view text) {
 
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
+// The columns schema 5 adds to schedule_layers (after the mapping columns):
+// a concurrent step's contention (on its part 0) and the weight bits a part
+// runs at (0: its layer's).
+constexpr const char* kStepColumnsV5[] = {"contention_cycles REAL NOT NULL DEFAULT 0",
+                                          "weight_bits INTEGER NOT NULL DEFAULT 0"};
 
 }  // namespace
 
@@ -74,9 +79,11 @@ Database::Database(const std::string& path) : path_(path) {
     SQLite::Statement q(*db_, "SELECT value FROM meta WHERE key='schema_version'");
     if (q.executeStep()) {
       const int v = std::stoi(q.getColumn(0).getString());
-      if (v == 3) {  // schema 4 only adds the sweep tables
+      if (v == 3 || v == 4) {  // schema 4 adds the sweep tables, 5 two step columns
         SQLite::Transaction tx(*db_);
-        create_sweep_tables();
+        if (v == 3) create_sweep_tables();
+        db_->exec(std::string("ALTER TABLE schedule_layers ADD COLUMN ") + kStepColumnsV5[0]);
+        db_->exec(std::string("ALTER TABLE schedule_layers ADD COLUMN ") + kStepColumnsV5[1]);
         db_->exec(
             fmt::format("UPDATE meta SET value='{}' WHERE key='schema_version'", kSchemaVersion));
         tx.commit();
@@ -120,9 +127,9 @@ Database::Database(const std::string& path) : path_(path) {
         "CREATE TABLE schedule_layers (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
         "layer_id INTEGER NOT NULL REFERENCES layers(id), idx INTEGER NOT NULL, "
         "step INTEGER NOT NULL, part INTEGER NOT NULL, step_kind TEXT NOT NULL, slice TEXT, "
-        "transition_cycles REAL, transition_energy_pj REAL, sync_cycles REAL, {}, "
+        "transition_cycles REAL, transition_energy_pj REAL, sync_cycles REAL, {}, {}, {}, "
         "PRIMARY KEY(schedule_id, step, part))",
-        kMappingColumns));
+        kMappingColumns, kStepColumnsV5[0], kStepColumnsV5[1]));
     db_->exec(
         "CREATE TABLE schedule_tensors (schedule_id INTEGER NOT NULL REFERENCES schedules(id), "
         "name TEXT NOT NULL, role TEXT NOT NULL, bytes INTEGER, level TEXT, offset INTEGER, "

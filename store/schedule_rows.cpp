@@ -41,7 +41,7 @@ StepOrder parse_order(const std::string& text, const std::vector<std::string>& l
 void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
                          const std::vector<std::int64_t>& layer_ids) {
   SQLite::Statement sl(
-      *db_, "INSERT INTO schedule_layers VALUES (" + placeholders(10 + kMappingColumnCount) + ")");
+      *db_, "INSERT INTO schedule_layers VALUES (" + placeholders(12 + kMappingColumnCount) + ")");
   for (std::size_t k = 0; k < s.steps.size(); ++k) {
     const auto& step = s.steps[k];
     for (std::size_t p = 0; p < step.parts.size(); ++p) {
@@ -58,6 +58,8 @@ void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const Networ
       sl.bind(9, first ? step.transition_energy : 0.0);
       sl.bind(10, first ? step.sync_cycles : 0.0);
       bind_mapping(sl, 11, soc, part.mapping, part.cost);
+      sl.bind(11 + kMappingColumnCount, first ? step.contention_cycles : 0.0);
+      sl.bind(12 + kMappingColumnCount, part.weight_bits);
       sl.exec();
       sl.reset();
     }
@@ -94,11 +96,12 @@ void Database::put_steps(std::int64_t schedule, const hw::Soc& soc, const Networ
 void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
   SQLite::Statement ls(*db_,
                        "SELECT sl.idx, l.name, sl.step, sl.step_kind, sl.slice, "
-                       "sl.transition_cycles, sl.transition_energy_pj, sl.sync_cycles, sl.* FROM "
+                       "sl.transition_cycles, sl.transition_energy_pj, sl.sync_cycles, "
+                       "sl.contention_cycles, sl.weight_bits, sl.* FROM "
                        "schedule_layers sl JOIN layers l ON l.id = sl.layer_id WHERE "
                        "sl.schedule_id = ? ORDER BY sl.step, sl.part");
   ls.bind(1, static_cast<std::int64_t>(id));
-  constexpr int kMapping = 8 + 10;  // the selected columns, then sl.*'s before the mapping
+  constexpr int kMapping = 10 + 10;  // the selected columns, then sl.*'s before the mapping
   while (ls.executeStep()) {
     const auto step = static_cast<std::size_t>(ls.getColumn(2).getInt64());
     if (step >= s.steps.size()) {
@@ -108,11 +111,13 @@ void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
       st.transition_cycles = ls.getColumn(5).getDouble();
       st.transition_energy = ls.getColumn(6).getDouble();
       st.sync_cycles = ls.getColumn(7).getDouble();
+      st.contention_cycles = ls.getColumn(8).getDouble();
     }
     SchedulePart part;
     part.index = static_cast<std::size_t>(ls.getColumn(0).getInt64());
     part.layer = ls.getColumn(1).getString();
     part.slice = slice_from_json(ls.getColumn(4).getString());
+    part.weight_bits = ls.getColumn(9).getInt();
     part.unit_name = ls.getColumn(kMapping).getString();
     read_mapping(ls, kMapping, part.mapping, part.cost);
     s.steps[step].parts.push_back(std::move(part));

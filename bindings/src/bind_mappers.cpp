@@ -131,7 +131,8 @@ void bind_mappers(py::module_& m) {
          const std::string& objective, const std::string& mapper, const std::string& strategy,
          std::uint64_t budget, std::uint64_t seed, std::vector<std::string> units, int threads,
          const std::string& db, const std::string& store, const std::string& command,
-         std::vector<std::string> max_memory, bool partial_execution) {
+         std::vector<std::string> max_memory, bool partial_execution, bool split,
+         const std::string& precision_policy) {
         ExploreRequest rq;
         rq.graphs = std::move(graphs);
         rq.soc = std::move(soc);
@@ -142,7 +143,9 @@ void bind_mappers(py::module_& m) {
                        seed,
                        std::move(units),
                        std::move(max_memory),
-                       partial_execution};
+                       partial_execution,
+                       split,
+                       precision_policy};
         rq.threads = threads;
         rq.db = db;
         rq.store = store;
@@ -154,11 +157,13 @@ void bind_mappers(py::module_& m) {
       py::arg("seed") = 1, py::arg("units") = std::vector<std::string>{}, py::arg("threads") = 0,
       py::arg("db") = "", py::arg("store") = "pareto", py::arg("command") = "",
       py::arg("max_memory") = std::vector<std::string>{}, py::arg("partial_execution") = true,
+      py::arg("split") = true, py::arg("precision_policy") = "strict",
       "Maps every graph onto the SoC as `tessel explore` does and returns an Exploration. "
       "Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With "
       "`db`, the run is written there during the search (store: best | pareto | all). "
       "`max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`; "
-      "`partial_execution`: False as `--no-partial-execution`.");
+      "`partial_execution`: False as `--no-partial-execution`; `split`: False as "
+      "`--no-split`; `precision_policy`: as `--precision-policy`.");
 }
 
 }  // namespace tessel::bindings

@@ -40,6 +40,8 @@ void bind_schedule(py::module_& m) {
       .def_readonly("slice", &SchedulePart::slice)
       .def_readonly("unit", &SchedulePart::unit, "Unit index in the SoC")
       .def_readonly("unit_name", &SchedulePart::unit_name)
+      .def_readonly("weight_bits", &SchedulePart::weight_bits,
+                    "Weight bits the part runs at when below its layer's (0: the layer's)")
       .def_readonly("mapping", &SchedulePart::mapping)
       .def_readonly("cost", &SchedulePart::cost)
       .def("__repr__", [](const SchedulePart& p) {
@@ -57,6 +59,8 @@ void bind_schedule(py::module_& m) {
       .def_readonly("transition_cycles", &ScheduleStep::transition_cycles)
       .def_readonly("transition_energy", &ScheduleStep::transition_energy, "pJ")
       .def_readonly("sync_cycles", &ScheduleStep::sync_cycles)
+      .def_readonly("contention_cycles", &ScheduleStep::contention_cycles,
+                    "What a concurrent step's parts add by sharing DMA engines and ports")
       .def_readonly("cycles", &ScheduleStep::cycles, "The step's total, transition included")
       .def_readonly("energy", &ScheduleStep::energy, "pJ, transition included");
 

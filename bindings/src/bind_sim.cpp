@@ -125,8 +125,9 @@ void bind_sim(py::module_& m) {
       .def_readonly("analytical", &driver::ReplayRow::analytical)
       .def_readonly("simulated", &driver::ReplayRow::simulated);
   py::class_<driver::ReplayStep>(m, "ReplayStep",
-                                 "A step of more than one part (a channel-sliced chain) replayed "
-                                 "as a whole.")
+                                 "A step of more than one part (a channel-sliced chain, a split "
+                                 "layer) replayed as a whole.")
+      .def_readonly("kind", &driver::ReplayStep::kind, "'concurrent' or 'fused'")
       .def_readonly("layers", &driver::ReplayStep::layers, "its distinct layers, in order")
       .def_readonly("step", &driver::ReplayStep::step)
       .def_readonly("first_row", &driver::ReplayStep::first_row)
@@ -136,7 +137,7 @@ void bind_sim(py::module_& m) {
   py::class_<driver::Replay>(m, "Replay", "A schedule replayed next to the analytical model.")
       .def_readonly("result", &driver::Replay::result)
       .def_readonly("rows", &driver::Replay::rows, "one per part, in step order")
-      .def_readonly("fused_steps", &driver::Replay::fused_steps)
+      .def_readonly("steps", &driver::Replay::steps, "the steps of more than one part")
       .def_readonly("analytical_total", &driver::Replay::analytical_total);
   m.def("replay_schedule", &replay_schedule, py::arg("soc"), py::arg("graph"), py::arg("schedule"),
         py::arg("trace") = "", py::arg("layer") = "",

@@ -14,7 +14,7 @@ from . import _tessel
 
 __all__ = ["Database", "read_db"]
 
-_SCHEMA_VERSIONS = ("3", "4")  # 4 adds the sweep tables; the run tables are the same
+_SCHEMA_VERSIONS = ("3", "4", "5")  # 4 adds the sweep tables, 5 two schedule_layers columns
 
 # The mapping columns of schedule_layers and candidates holding JSON text.
 _JSON_COLUMNS = ("level_bytes", "level_energy_pj", "transfers", "bytes_moved",
@@ -83,7 +83,7 @@ def _parse_json(df: pd.DataFrame) -> pd.DataFrame:
 def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Database:
     """Reads a results database written by ``tessel explore --db`` or
     :meth:`ExploreResult.to_sqlite`. Raises :class:`tessel.IoError` when the file does not
-    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3 or 4."""
+    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3, 4 or 5."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise _tessel.IoError(f"cannot open database '{p}': no such file")

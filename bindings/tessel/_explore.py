@@ -70,7 +70,8 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
             units: Union[None, str, Sequence[str]] = None, db: Optional[str] = None,
             store: str = "pareto", seed: int = 1,
             max_memory: Optional[Dict[str, Union[int, str]]] = None,
-            partial_execution: bool = True) -> "ExploreResult":
+            partial_execution: bool = True, split: bool = True,
+            precision_policy: str = "strict") -> "ExploreResult":
     """Maps every layer of every network onto the SoC, as ``tessel explore`` does.
 
     model
@@ -104,6 +105,12 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
     partial_execution
         False forbids the memory fit to run chains (expand -> depthwise -> project) in
         channel slices, as ``tessel explore --no-partial-execution``.
+    split, precision_policy
+        False forbids splitting a layer's output channels across units that run at
+        once, as ``tessel explore --no-split``; ``strict`` lets a split's parts run only
+        on units of the layer's bit widths, ``allow-lower`` also on units of lower weight
+        precision (each part's ``weight_bits`` says what it runs at), as
+        ``--precision-policy``.
 
     The search runs without the GIL; Ctrl-C (or a Jupyter interrupt) stops it and
     raises KeyboardInterrupt, leaving nothing of the run in ``db``. Bad input raises
@@ -131,7 +138,8 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
         [m.native for m in models], the_soc.native, objective=objective, mapper=mapper,
         strategy=strategy, budget=budget, seed=seed, units=unit_list, threads=nthreads,
         db=db_path, store=store, command=command, max_memory=limits,
-        partial_execution=bool(partial_execution))
+        partial_execution=bool(partial_execution), split=bool(split),
+        precision_policy=precision_policy)
     return ExploreResult(native, models, the_soc)
 
 
@@ -146,7 +154,7 @@ def _command(models, soc, objective, mapper, strategy, budget, units, store) -> 
 
 
 _LAYER_COLUMNS = [
-    "network", "step", "layer", "slice", "index", "op", "unit", "tile", "loop_order", "double_buffer",
+    "network", "step", "step_kind", "layer", "slice", "weight_bits", "index", "op", "unit", "tile", "loop_order", "double_buffer",
     "unrolling", "loop_nests", "homes", "cycles", "compute_cycles", "dma_cycles", "overhead_cycles", "stall_cycles",
     "transition_cycles", "energy_uj", "unit_level", "unit_level_bytes", "macs",
     "bytes_moved", "bytes_moved_I", "bytes_moved_W", "bytes_moved_O", "dma_busy_cycles",
@@ -295,14 +303,14 @@ class ExploreResult:
                     # The step's layout conversion goes with its first part.
                     first = k == 0
                     rows.append(self._part_row(
-                        soc, g, r, step_index, part,
+                        soc, g, r, step_index, step.kind, part,
                         step.transition_cycles if first else 0.0,
                         step.transition_energy if first else 0.0))
         self._layers = pd.DataFrame(rows, columns=_LAYER_COLUMNS)
         return self._layers.copy()
 
     @staticmethod
-    def _part_row(soc, g, r, step_index: int, ls, transition: float,
+    def _part_row(soc, g, r, step_index: int, step_kind: str, ls, transition: float,
                   transition_energy: float) -> dict:
         """One row of :attr:`layers`: a schedule part and its step's layout conversion."""
         layer = _core.part_layer(g, ls)
@@ -317,8 +325,9 @@ class ExploreResult:
         homes = {op: soc.levels[h if h >= 0 else d].name
                  for op, h, d in zip("IWO", ls.mapping.home, default)}
         return {
-            "network": g.name, "step": step_index, "layer": ls.layer,
+            "network": g.name, "step": step_index, "step_kind": step_kind, "layer": ls.layer,
             "slice": None if whole else _core.slice_string(ls.slice),
+            "weight_bits": layer.bits["weight"],  # the part's, lower for an allow-lower part
             "index": ls.index,
             "op": layer.op, "unit": ls.unit_name, "tile": _core.tile_string(layer, ls.mapping),
             "loop_order": _core.order_string(layer, ls.mapping),
@@ -495,17 +504,19 @@ class SimulationResult:
 
     ``layers``: one row per layer with ``analytical_cycles``, ``simulated_cycles`` and
     ``difference_percent`` ((analytical - simulated) / simulated); ``networks``: the
-    same per network; ``fused_steps``: per step of more than one part (a chain run in
-    channel slices) its ``layers``, ``parts`` and cycles as a whole (its parts' own
-    simulated figures are split where their seams overlap); ``resources``: busy cycles
+    same per network; ``steps``: per step of more than one part (``kind`` ``fused``: a
+    chain run in channel slices, ``concurrent``: a layer split across units) its
+    ``layers``, ``parts`` and cycles as a whole (its parts' own simulated figures are
+    split where their seams overlap, or stretched by waiting for each other's
+    transfers); ``resources``: busy cycles
     and utilisation of every DMA engine, unit and memory level, per network; ``stalls``:
     stall cycles by cause, per network; ``trace``: the trace file written, if any.
     """
 
     def __init__(self, layers: pd.DataFrame, networks: pd.DataFrame, resources: pd.DataFrame,
-                 stalls: pd.DataFrame, trace: Optional[str], fused_steps: pd.DataFrame):
+                 stalls: pd.DataFrame, trace: Optional[str], steps: pd.DataFrame):
         self.layers = layers
-        self.fused_steps = fused_steps
+        self.steps = steps
         self.networks = networks
         self.resources = resources
         self.stalls = stalls
@@ -519,17 +530,20 @@ class SimulationResult:
 def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Union[str, Soc] = "gap9",
              *, result: Optional[ExploreResult] = None, objective: str = "latency",
              mapper: str = "tessel", layer: Optional[str] = None,
-             trace: Optional["str | os.PathLike[str]"] = None) -> SimulationResult:
+             trace: Optional["str | os.PathLike[str]"] = None, split: bool = True,
+             precision_policy: str = "strict") -> SimulationResult:
     """Replays schedules in the event simulator, next to the analytical model.
 
     As ``tessel simulate``: either the schedules of an exploration (``result=``) or those
-    of a fresh ``explore(model, soc, objective=, mapper=)`` (nothing stored). ``layer``
+    of a fresh ``explore(model, soc, objective=, mapper=, split=, precision_policy=)``
+    (nothing stored). ``layer``
     keeps one layer; ``trace`` writes a Chrome / Perfetto trace JSON (one network only).
     """
     if result is None:
         if model is None:
             raise _tessel.ConfigError("simulate: give a model (and soc) or result=an ExploreResult")
-        result = explore(model, soc, objective=objective, mapper=mapper)
+        result = explore(model, soc, objective=objective, mapper=mapper, split=split,
+                         precision_policy=precision_policy)
     elif not isinstance(result, ExploreResult):
         raise _tessel.ConfigError("simulate: result= must be a tessel.ExploreResult")
     schedules = result.schedules
@@ -546,8 +560,9 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
             rows.append({"network": schedule.network, "layer": row.layer, "unit": row.unit,
                          "analytical_cycles": row.analytical, "simulated_cycles": row.simulated,
                          "difference_percent": _percent(row.analytical, row.simulated)})
-        for f in rep.fused_steps:
-            fused_rows.append({"network": schedule.network, "step": f.step, "layers": list(f.layers),
+        for f in rep.steps:
+            fused_rows.append({"network": schedule.network, "step": f.step, "kind": f.kind,
+                               "layers": list(f.layers),
                                "parts": f.rows, "analytical_cycles": f.analytical,
                                "simulated_cycles": f.simulated,
                                "difference_percent": _percent(f.analytical, f.simulated)})
@@ -564,7 +579,7 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
                             pd.DataFrame(fused_rows, columns=_FUSED_STEP_COLUMNS))
 
 
-_FUSED_STEP_COLUMNS = ["network", "step", "layers", "parts", "analytical_cycles",
+_FUSED_STEP_COLUMNS = ["network", "step", "kind", "layers", "parts", "analytical_cycles",
                        "simulated_cycles", "difference_percent"]
 
 

@@ -336,6 +336,9 @@ class core:
         @property
         def unit_name(self) -> str: ...
         @property
+        def weight_bits(self) -> int:
+            """Weight bits the part runs at when below its layer's (0: the layer's)"""
+        @property
         def mapping(self) -> core.Mapping: ...
         @property
         def cost(self) -> core.Cost: ...
@@ -357,6 +360,9 @@ class core:
             """pJ"""
         @property
         def sync_cycles(self) -> float: ...
+        @property
+        def contention_cycles(self) -> float:
+            """What a concurrent step's parts add by sharing DMA engines and ports"""
         @property
         def cycles(self) -> float:
             """The step's total, transition included"""
@@ -763,7 +769,8 @@ class sim:
         def rows(self) -> List[sim.ReplayRow]:
             """one per part, in step order"""
         @property
-        def fused_steps(self) -> List[sim.ReplayStep]: ...
+        def steps(self) -> List[sim.ReplayStep]:
+            """the steps of more than one part"""
         @property
         def analytical_total(self) -> float: ...
 
@@ -781,7 +788,12 @@ class sim:
         def simulated(self) -> float: ...
 
     class ReplayStep:
-        """A step of more than one part (a channel-sliced chain) replayed as a whole."""
+        """A step of more than one part (a channel-sliced chain, a split layer) replayed as a
+        whole.
+        """
+        @property
+        def kind(self) -> str:
+            """'concurrent' or 'fused'"""
         @property
         def layers(self) -> List[str]:
             """its distinct layers, in order"""
@@ -981,12 +993,13 @@ class mappers:
     strategies: Tuple[str, ...]
 
     @staticmethod
-    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = [], partial_execution: bool = True) -> mappers.Exploration:
+    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = [], partial_execution: bool = True, split: bool = True, precision_policy: str = 'strict') -> mappers.Exploration:
         """Maps every graph onto the SoC as `tessel explore` does and returns an Exploration.
         Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With
         `db`, the run is written there during the search (store: best | pareto | all).
         `max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`;
-        `partial_execution`: False as `--no-partial-execution`.
+        `partial_execution`: False as `--no-partial-execution`; `split`: False as
+        `--no-split`; `precision_policy`: as `--precision-policy`.
         """
 
     @staticmethod

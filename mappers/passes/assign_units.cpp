@@ -31,7 +31,6 @@ std::vector<std::size_t> last_uses(const Graph& graph) {
 // its cheapest history.
 std::vector<std::size_t> assign(const NetworkState& st, const Weights& w) {
   const auto& layers = st.graph.layers();
-  const auto& searches = st.result.searches;
   const hw::Soc& soc = st.model.soc();
   const auto last_use = last_uses(st.graph);
   struct Entry {
@@ -58,12 +57,11 @@ std::vector<std::size_t> assign(const NetworkState& st, const Weights& w) {
     const auto producers = st.graph.producers(j);
     for (const auto& [state, si] : index[j]) {
       const double base = table[j][si].cost;
-      for (std::size_t k = 0; k < searches[j].size(); ++k) {
-        const auto& us = searches[j][k];
-        double cyc = us.result->cost.cycles, en = us.result->cost.energy;
+      for (std::size_t k = 0; k < choice_count(st, j); ++k) {
+        auto [cyc, en] = choice_cost(st, j, k);
+        const int unit = choice_unit(st, j, k);
         for (auto p : producers)
-          layout_conversion(soc, layers[p], searches[p][choice_of(state, p)].unit, us.unit, cyc,
-                            en);
+          layout_conversion(soc, layers[p], choice_unit(st, p, choice_of(state, p)), unit, cyc, en);
         const double cost = base + w.cycles * cyc + w.energy * en;
         State ns;
         for (auto f : next)

@@ -15,6 +15,29 @@ void layout_conversion(const hw::Soc& soc, const Layer& producer, int from, int 
   energy += bytes * soc.conversion_energy;
 }
 
+std::size_t choice_count(const NetworkState& st, std::size_t layer) {
+  return st.result.searches[layer].size() +
+         (layer < st.splits.size() ? st.splits[layer].size() : 0);
+}
+
+const SplitOption* split_of(const NetworkState& st, std::size_t layer, std::size_t choice) {
+  const auto units = st.result.searches[layer].size();
+  return choice < units ? nullptr : &st.splits.at(layer).at(choice - units);
+}
+
+int choice_unit(const NetworkState& st, std::size_t layer, std::size_t choice) {
+  const SplitOption* split = split_of(st, layer, choice);
+  return split ? split->step.parts.front().unit : st.result.searches[layer][choice].unit;
+}
+
+std::pair<double, double> choice_cost(const NetworkState& st, std::size_t layer,
+                                      std::size_t choice) {
+  if (const SplitOption* split = split_of(st, layer, choice))
+    return {split->step.cycles, split->step.energy};
+  const auto& cost = st.result.searches[layer][choice].result->cost;
+  return {cost.cycles, cost.energy};
+}
+
 NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::size_t>& choice) {
   const hw::Soc& soc = st.model.soc();
   const auto& layers = st.graph.layers();
@@ -34,7 +57,7 @@ NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::si
   std::vector<const SlicedChain*> chain_of(layers.size(), nullptr);
   std::vector<int> unit_of(layers.size());
   for (std::size_t j = 0; j < layers.size(); ++j)
-    unit_of[j] = searches[j][choice[j]].unit;
+    unit_of[j] = choice_unit(st, j, choice[j]);
   for (const auto& sc : st.sliced) {
     for (const auto& part : sc.parts) {
       chain_of[part.index] = &sc;
@@ -47,6 +70,8 @@ NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::si
       if (j != chain_of[j]->chain.layers.back()) continue;
       step.kind = ScheduleStep::Kind::fused;
       step.parts = chain_of[j]->parts;
+    } else if (const SplitOption* split = split_of(st, j, choice[j])) {
+      step = split->step;
     } else {
       const auto& us = searches[j][choice[j]];
       SchedulePart part;
@@ -81,8 +106,12 @@ class BuildSchedule final : public NetworkPass {
   void run(NetworkState& st) const override {
     st.result.schedule = build_schedule(st, st.choice);
     auto& out = st.result;
+    for (std::size_t j = 0; j < st.choice.size(); ++j) {
+      if (const SplitOption* split = split_of(st, j, st.choice[j]))
+        out.proven = out.proven && split->proven;
+    }
     for (const auto* part : out.schedule.parts()) {
-      if (!part->slice.whole()) continue;  // the sliced chains' proofs below
+      if (!part->slice.whole()) continue;  // the sliced chains' and splits' proofs
       for (const auto& us : out.searches[part->index]) {
         if (us.unit == part->unit) out.proven = out.proven && us.result->proven;
       }

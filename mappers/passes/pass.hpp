@@ -34,6 +34,15 @@ struct SlicedChain {
   bool proven = true;
 };
 
+// A layer split across units (split_layers.cpp; docs/memory.md, "Split
+// layers"): its output channels in ranges, one per unit, run at the same
+// time as one concurrent step (its parts, sync and contention set, totalled);
+// whether every part's mapping is proven optimal.
+struct SplitOption {
+  ScheduleStep step;
+  bool proven = true;
+};
+
 // What the passes of one network mapping share.
 struct NetworkState {
   const Graph& graph;
@@ -51,7 +60,20 @@ struct NetworkState {
   std::vector<bool> searched;
   // The chains run in channel slices (chosen by the memory fit).
   std::vector<SlicedChain> sliced;
+  // Per layer, its splits across units (empty: none, or not searched).
+  std::vector<std::vector<SplitOption>> splits;
 };
+
+// A layer's choices in the unit assignment: its unit searches
+// (NetworkResult::searches), then its splits (NetworkState::splits).
+std::size_t choice_count(const NetworkState& st, std::size_t layer);
+// The split a choice is, or nullptr for a unit search.
+const SplitOption* split_of(const NetworkState& st, std::size_t layer, std::size_t choice);
+// The unit whose layout a choice writes the layer's output in (a split's
+// units share one), and the choice's cycles and energy.
+int choice_unit(const NetworkState& st, std::size_t layer, std::size_t choice);
+std::pair<double, double> choice_cost(const NetworkState& st, std::size_t layer,
+                                      std::size_t choice);
 
 // A search of one layer (a graph layer or a slice of one) on one unit with
 // its operands' homes (search_pairs). `report`: the graph layer whose
@@ -87,6 +109,7 @@ class NetworkPass {
 std::unique_ptr<NetworkPass> search_layers_pass();   // search_layers.cpp
 std::unique_ptr<NetworkPass> assign_units_pass();    // assign_units.cpp
 std::unique_ptr<NetworkPass> slice_chains_pass();    // slice_chains.cpp
+std::unique_ptr<NetworkPass> split_layers_pass();    // split_layers.cpp
 std::unique_ptr<NetworkPass> build_schedule_pass();  // build_schedule.cpp
 std::unique_ptr<NetworkPass> order_steps_pass();     // order_steps.cpp
 std::unique_ptr<NetworkPass> plan_memory_pass();     // plan_memory.cpp
@@ -124,6 +147,11 @@ void fit_memory(NetworkState& state);
 void move_activation(NetworkState& state, const std::string& tensor, std::int8_t level,
                      std::vector<bool>& touched);
 
+// The bytes a part's mapping holds per level beyond the whole tensors of
+// its layer `l` at their home levels: its loop nests' buffers and the
+// unit's own (plan_memory.cpp).
+std::array<std::int64_t, kMaxLevels> part_scratch(const sim::Analytical& model, const Layer& l,
+                                                  const SchedulePart& p);
 // The bytes a step's parts hold per level beyond their layers' whole tensors
 // at their home levels: the loop nests' buffers and the units' own
 // (plan_memory.cpp).

@@ -20,20 +20,6 @@ std::int64_t params_bytes(const Layer& l) {
   return per_channel * l.dim(Dim::K) * l.dim(Dim::G) * 4;
 }
 
-// The bytes a part's mapping holds per level beyond the layer's whole
-// tensors at their home levels: its loop nests' buffers and the unit's own.
-std::array<std::int64_t, kMaxLevels> part_scratch(const sim::Analytical& model, const Layer& l,
-                                                  const SchedulePart& p) {
-  const auto ctx = model.prepare(l, p.mapping);
-  std::array<std::int64_t, kMaxLevels> s{};
-  for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
-    s[lvl] = std::max<std::int64_t>(p.cost.bytes_held[lvl] - ctx.home_bytes[lvl], 0);
-  // Partial sums written back to the output's home need room there.
-  s[static_cast<std::size_t>(ctx.home[idx(Operand::O)])] +=
-      model.home_partial_sum_bytes(ctx, p.mapping);
-  return s;
-}
-
 // Epilogue parameters, beside the weights and as long-lived.
 void add_params(const Graph& g, const NetworkSchedule& s, int weights_home,
                 std::vector<TensorPlacement>& out) {
@@ -101,6 +87,18 @@ void mark_in_place(const Graph& g, const NetworkSchedule& s, std::vector<TensorP
 }
 
 }  // namespace
+
+std::array<std::int64_t, kMaxLevels> part_scratch(const sim::Analytical& model, const Layer& l,
+                                                  const SchedulePart& p) {
+  const auto ctx = model.prepare(l, p.mapping);
+  std::array<std::int64_t, kMaxLevels> s{};
+  for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
+    s[lvl] = std::max<std::int64_t>(p.cost.bytes_held[lvl] - ctx.home_bytes[lvl], 0);
+  // Partial sums written back to the output's home need room there.
+  s[static_cast<std::size_t>(ctx.home[idx(Operand::O)])] +=
+      model.home_partial_sum_bytes(ctx, p.mapping);
+  return s;
+}
 
 std::array<std::int64_t, kMaxLevels> step_scratch(const sim::Analytical& model, const Graph& g,
                                                   const ScheduleStep& step) {

@@ -44,6 +44,14 @@ TEST_CASE("tessel emit writes a project that builds, and refuses what it cannot 
     CHECK(b.status == 2);
     CHECK_FALSE(fs::exists(dir));
   }
+  // Parts at weight bits the model was not quantised for: refused, naming one.
+  const auto lower = run_tessel(
+      "emit --soc diana --backend diana --precision-policy allow-lower "
+      "--model '" +
+      model + "' --out '" + dir.string() + "'");
+  CHECK(lower.status == 2);
+  CHECK(lower.err.find("runs at 2-bit weights on unit 'analog'") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir));
 }
 
 TEST_CASE("tessel emit --db --schedule writes a stored schedule's project, the same code",

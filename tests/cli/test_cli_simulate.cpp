@@ -19,7 +19,8 @@ std::string temp_path(const std::string& name) {
 
 TEST_CASE("tessel simulate compares analytical and simulated cycles per layer", "[cli][sim]") {
   const auto trace = temp_path("tessel_cli_trace.json");
-  const auto r = run_tessel("simulate --soc gap9 --model resnet8 --json --trace " + trace);
+  const auto r =
+      run_tessel("simulate --soc gap9 --model resnet8 --no-split --json --trace " + trace);
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["layers"].size() == 14);
@@ -40,16 +41,42 @@ TEST_CASE("tessel simulate compares analytical and simulated cycles per layer", 
   std::filesystem::remove(trace);
 }
 
-TEST_CASE("tessel simulate compares a channel-sliced chain as one fused step",
-          "[cli][sim][partial]") {
-  // On gap9 MobileNetV2 0.35 runs block1's chain in channel slices by default.
-  const auto r = run_tessel("simulate --model mobilenetv2-0.35 --json");
+TEST_CASE("tessel simulate compares a split layer as one concurrent step", "[cli][sim][split]") {
+  const auto r = run_tessel("simulate --soc gap9 --model dscnn --json");
   INFO(r.err);
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(r.out)["networks"][0];
-  const auto& fused = j["fused_steps"];
-  REQUIRE(fused.size() >= 1);
-  for (const auto& f : fused) {
+  std::size_t concurrent = 0;
+  for (const auto& st : j["steps"]) {
+    if (st["kind"] != "concurrent") continue;
+    ++concurrent;
+    CHECK(st["layers"].size() == 1);  // one layer, its parts on several units
+    CHECK(st["parts"].size() >= 2);
+    CHECK(std::abs(st["difference_percent"].get<double>()) <= 3.0);
+  }
+  CHECK(concurrent >= 1);
+  CHECK(std::abs(j["total"]["difference_percent"].get<double>()) <= 3.0);
+  const auto off = run_tessel("simulate --soc gap9 --model dscnn --no-split --json");
+  REQUIRE(off.status == 0);
+  for (const auto& st : nlohmann::json::parse(off.out)["networks"][0]["steps"])
+    CHECK(st["kind"] != "concurrent");
+  const auto bad = run_tessel("simulate --model dscnn --precision-policy sloppy");
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("unknown precision policy 'sloppy' (strict, allow-lower)") !=
+        std::string::npos);
+}
+
+TEST_CASE("tessel simulate compares a channel-sliced chain as one fused step",
+          "[cli][sim][partial]") {
+  // On gap9 MobileNetV2 0.35 runs block1's chain in channel slices (without splits).
+  const auto r = run_tessel("simulate --model mobilenetv2-0.35 --no-split --json");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out)["networks"][0];
+  std::size_t fused = 0;
+  for (const auto& f : j["steps"]) {
+    if (f["kind"] != "fused") continue;
+    ++fused;
     CHECK(f["layers"].size() >= 2);
     CHECK(f["parts"].size() % f["layers"].size() == 0);
     CHECK(std::abs(f["difference_percent"].get<double>()) <= 3.0);
@@ -61,7 +88,8 @@ TEST_CASE("tessel simulate compares a channel-sliced chain as one fused step",
     }
     CHECK(parts == Approx(f["analytical_cycles"].get<double>()));
   }
-  const auto text = run_tessel("simulate --model mobilenetv2-0.35");
+  CHECK(fused >= 1);
+  const auto text = run_tessel("simulate --model mobilenetv2-0.35 --no-split");
   CHECK(text.out.find("block1.expand -> block1.dw -> block1.project") != std::string::npos);
 }
 

@@ -6,6 +6,7 @@
 #include <random>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "core/errors.hpp"
@@ -257,18 +258,28 @@ TEST_CASE("the Pareto front equals a brute force over random points", "[sweep]")
   }
 }
 
-TEST_CASE("a schema-3 database gains the sweep tables when opened", "[sweep][store]") {
-  const auto db = temp_db("schema3");
-  { store::Database create(db.string()); }
-  {
-    SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
-    raw.exec("DROP TABLE sweep_results");
-    raw.exec("DROP TABLE sweep_points");
-    raw.exec("DROP TABLE sweeps");
-    raw.exec("UPDATE meta SET value='3' WHERE key='schema_version'");
+TEST_CASE("a schema-3 or schema-4 database gains the newer tables and columns when opened",
+          "[sweep][store]") {
+  for (const int version : {3, 4}) {
+    const auto db = temp_db(fmt::format("schema{}", version));
+    { store::Database create(db.string()); }
+    {
+      SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+      if (version == 3) {
+        raw.exec("DROP TABLE sweep_results");
+        raw.exec("DROP TABLE sweep_points");
+        raw.exec("DROP TABLE sweeps");
+      }
+      raw.exec("ALTER TABLE schedule_layers DROP COLUMN contention_cycles");
+      raw.exec("ALTER TABLE schedule_layers DROP COLUMN weight_bits");
+      raw.exec(fmt::format("UPDATE meta SET value='{}' WHERE key='schema_version'", version));
+    }
+    store::Database reopened(db.string());
+    CHECK_FALSE(reopened.latest_sweep());  // the table exists again, empty
+    SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("SELECT value FROM meta WHERE key='schema_version'").getString() == "5");
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM pragma_table_info('schedule_layers') WHERE name IN "
+                         "('contention_cycles', 'weight_bits')")
+              .getInt() == 2);
   }
-  store::Database reopened(db.string());
-  CHECK_FALSE(reopened.latest_sweep());  // the table exists again, empty
-  SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT value FROM meta WHERE key='schema_version'").getString() == "4");
 }

@@ -10,6 +10,15 @@
 using namespace tessel;
 
 namespace {
+// The memory plans of one-unit-per-layer schedules (splits: test_split.cpp).
+const mappers::NetworkOptions kNoSplit = [] {
+  mappers::NetworkOptions o;
+  o.split = false;
+  return o;
+}();
+}  // namespace
+
+namespace {
 
 // The checks every network's memory plan must pass: every tensor placed
 // within its arena with no two live tensors overlapping, arenas between
@@ -91,7 +100,7 @@ TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[p
     const auto soc = hw::load_soc(c.soc);
     const sim::Analytical model(soc);
     const auto g = zoo_model(c.model);
-    const auto r = mappers::map_network(g, model, {});
+    const auto r = mappers::map_network(g, model, kNoSplit);
     check_plan(g, model.soc(), r.schedule);
     const auto l3 = *model.soc().find_level("L3");
     // More weights than their home holds: at least the excess lives in L3 and streams.
@@ -161,7 +170,7 @@ TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, 
   const auto soc = hw::apply_overrides(*full, {{"memories.L2.size", "164 KiB"}});
   const sim::Analytical model(soc);
   const auto g = zoo_model("mobilenetv2-0.35");
-  const auto sliced = mappers::map_network(g, model, {});
+  const auto sliced = mappers::map_network(g, model, kNoSplit);
   check_plan(g, *soc, sliced.schedule);
   std::vector<const ScheduleStep*> fused;
   for (const auto& s : sliced.schedule.steps) {
@@ -180,7 +189,7 @@ TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, 
     if (t.name == "block1.project.out.partial_sums") CHECK(t.bytes == 24 * 24 * 8 * 4);
   }
   // Without partial execution the same limit spills activations to L3, slower.
-  mappers::NetworkOptions no;
+  mappers::NetworkOptions no = kNoSplit;
   no.partial_execution = false;
   const auto spilled = mappers::map_network(g, model, no);
   check_plan(g, *soc, spilled.schedule);
@@ -188,7 +197,7 @@ TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, 
     CHECK(s.kind != ScheduleStep::Kind::fused);
   CHECK(sliced.schedule.cycles < spilled.schedule.cycles);
   // Unconstrained it is faster still, and nothing is sliced.
-  const auto free = mappers::map_network(g, sim::Analytical(full), {});
+  const auto free = mappers::map_network(g, sim::Analytical(full), kNoSplit);
   CHECK(free.schedule.cycles < sliced.schedule.cycles);
   for (const auto& s : free.schedule.steps)
     CHECK(s.kind != ScheduleStep::Kind::fused);
