@@ -2,6 +2,7 @@
 // -std=c99 -Wall -Wextra -Werror and its output equals the reference
 // interpreter's, bit for bit, on random inputs, for schedules of every
 // mapper and with L3 staging.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -47,14 +48,19 @@ void check_schedule(const fs::path& onnx, const Graph& g, const NetworkSchedule&
   fs::remove_all(dir);
 }
 
-// The same for the best schedule of the network under `settings`.
-void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
-                     const driver::ExploreSettings& settings = {},
-                     std::shared_ptr<const hw::Soc> soc = gap9_any_width()) {
+// The same for the best schedule of the network under `settings`; returns
+// how many layers it splits across units (concurrent steps).
+std::size_t check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
+                            const driver::ExploreSettings& settings = {},
+                            std::shared_ptr<const hw::Soc> soc = gap9_any_width()) {
   INFO(onnx.string() << " mapper " << settings.mapper << " max-memory "
                      << (settings.max_memory.empty() ? "-" : settings.max_memory[0]));
   const Graph g = import_onnx(onnx);
-  check_schedule(onnx, g, best_schedule(g, soc, settings), soc, inputs, rng);
+  const auto s = best_schedule(g, soc, settings);
+  check_schedule(onnx, g, s, soc, inputs, rng);
+  return static_cast<std::size_t>(std::count_if(s.steps.begin(), s.steps.end(), [](const auto& st) {
+    return st.kind == ScheduleStep::Kind::concurrent;
+  }));
 }
 
 }  // namespace
@@ -62,13 +68,15 @@ void check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
 TEST_CASE("the host backend is bit-exact against the reference on the MLPerf Tiny models",
           "[codegen][host]") {
   std::mt19937 rng(14);
+  std::size_t split = 0;
   for (const char* file : kNetworks) {
     // The int8-typed copies (their outputs depend on the input) and, on fewer
     // inputs, the files as stored.
-    check_bit_exact(int8w(file), 20, rng);
+    split += check_bit_exact(int8w(file), 20, rng);
     check_bit_exact(
         fs::path(TESSEL_SOURCE_DIR) / "tests/data/models" / (std::string(file) + ".onnx"), 2, rng);
   }
+  CHECK(split > 0);  // the schedules split layers across NE16 and the cluster (K and G slices)
 }
 
 TEST_CASE("the host backend is bit-exact for the schedules of the dory and divisor mappers",
