@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/mapping_json.hpp"
@@ -311,13 +312,7 @@ void add_explore_command(CLI::App& app, Action& action) {
   cmd->add_flag(
       "!--no-partial-execution", o->settings.partial_execution,
       "Never run chains (expand -> depthwise -> project) in channel slices to fit memory");
-  cmd->add_flag("!--no-split", o->settings.split,
-                "Never split a layer's output channels across units running at once");
-  cmd->add_option("--precision-policy", o->settings.precision_policy,
-                  "strict (a split layer's parts only on units of the layer's bit widths) | "
-                  "allow-lower (also on units of lower weight precision; each part reports "
-                  "its bits)")
-      ->capture_default_str();
+  add_split_options(cmd, o->settings.split, o->settings.precision_policy);
   cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
       ->delimiter(',');
   cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/zoo.hpp"
@@ -211,9 +212,7 @@ void add_simulate_command(CLI::App& app, Action& action) {
   cmd->add_option("--layer", o->layer, "Only this layer");
   cmd->add_option("--mapper", o->mapper, "tessel | dory | divisor")->capture_default_str();
   cmd->add_option("--objective", o->objective, "latency | energy | edp")->capture_default_str();
-  cmd->add_flag("!--no-split", o->split, "Never split a layer across units, as for explore");
-  cmd->add_option("--precision-policy", o->precision_policy, "strict | allow-lower, as for explore")
-      ->capture_default_str();
+  add_split_options(cmd, o->split, o->precision_policy);
   cmd->add_option("--trace", o->trace, "Write a Chrome / Perfetto trace JSON (one network)");
   cmd->add_option("--db", o->db,
                   "Replay a stored schedule from this SQLite file (with --schedule)");

@@ -242,6 +242,11 @@ std::optional<SplitOption> split_option(const NetworkState& st, const LayerSplit
   return opt;
 }
 
+// The grid step over a layer's channels above kExhaustive.
+std::int64_t grid_step(std::int64_t channels) {
+  return (channels + kGridPoints - 1) / kGridPoints;
+}
+
 // The range sizes of the first round: every one up to kExhaustive
 // channels; above, the multiples of the grid step, the powers of two below
 // it, and the complements of both (so a pair's two ranges are searched).
@@ -252,7 +257,7 @@ std::vector<std::int64_t> first_sizes(std::int64_t channels) {
       out.push_back(k);
     return out;
   }
-  const std::int64_t g = (channels + kGridPoints - 1) / kGridPoints;
+  const std::int64_t g = grid_step(channels);
   for (std::int64_t k = g; k < channels; k += g)
     out.insert(out.end(), {k, channels - k});
   for (std::int64_t k = 1; k < g; k *= 2)
@@ -297,7 +302,7 @@ class SplitLayers final : public NetworkPass {
       want[i].assign(todo[i].takers.size(), {});
       const auto c = todo[i].channels;
       if (c <= kExhaustive || best[i].sizes.empty()) continue;
-      const std::int64_t g = (c + kGridPoints - 1) / kGridPoints;
+      const std::int64_t g = grid_step(c);
       for (std::size_t p = 0; p < best[i].set.size(); ++p) {
         const auto s = best[i].sizes[p];
         const auto reach = g * static_cast<std::int64_t>(best[i].set.size() - 1);
