@@ -86,8 +86,9 @@ nlohmann::ordered_json layer_json(const hw::Soc& soc, const Graph& g, const Netw
           {"unit_level_bytes", ls.cost.bytes_held[lvl]}};
 }
 
-// The steps of more than one part: kind, cycles (contention and
-// synchronisation apart) and per part its label, unit and cycles alone.
+// The steps of more than one part: kind, layers (a fused group's, in
+// order), cycles (contention and synchronisation apart) and per part its
+// label, unit and cycles alone.
 nlohmann::ordered_json multi_steps_json(const NetworkSchedule& s) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
@@ -98,6 +99,7 @@ nlohmann::ordered_json multi_steps_json(const NetworkSchedule& s) {
       parts.push_back({{"part", part_label(p)}, {"unit", p.unit_name}, {"cycles", p.cost.cycles}});
     out.push_back({{"step", i},
                    {"kind", step_kind_name(st.kind)},
+                   {"layers", step_layers(st)},
                    {"cycles", st.cycles},
                    {"contention_cycles", st.contention_cycles},
                    {"sync_cycles", st.sync_cycles},
@@ -312,7 +314,7 @@ void add_explore_command(CLI::App& app, Action& action) {
   cmd->add_flag(
       "!--no-partial-execution", o->settings.partial_execution,
       "Never run chains (expand -> depthwise -> project) in channel slices to fit memory");
-  add_split_options(cmd, o->settings.split, o->settings.precision_policy);
+  add_step_options(cmd, o->settings.split, o->settings.fusion, o->settings.precision_policy);
   cmd->add_option("--units", o->settings.units, "Only these compute units (default: all)")
       ->delimiter(',');
   cmd->add_option("--db", o->db, "SQLite file for the results (empty: do not store)")

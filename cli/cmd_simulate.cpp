@@ -30,6 +30,7 @@ struct SimulateOptions {
   std::string mapper = "tessel";
   std::string objective = "latency";
   bool split = true;
+  bool fusion = true;
   std::string precision_policy = "strict";
   std::string trace;
   std::string db;
@@ -55,6 +56,7 @@ void run_simulate(const SimulateOptions& o) {
   opt.mapper = mappers::parse_mapper(o.mapper);
   opt.search.objective = mappers::parse_objective(o.objective);
   opt.split = o.split;
+  opt.fusion = o.fusion;
   opt.precision = mappers::parse_precision_policy(o.precision_policy);
 
   nlohmann::ordered_json networks = nlohmann::ordered_json::array();
@@ -212,7 +214,7 @@ void add_simulate_command(CLI::App& app, Action& action) {
   cmd->add_option("--layer", o->layer, "Only this layer");
   cmd->add_option("--mapper", o->mapper, "tessel | dory | divisor")->capture_default_str();
   cmd->add_option("--objective", o->objective, "latency | energy | edp")->capture_default_str();
-  add_split_options(cmd, o->split, o->precision_policy);
+  add_step_options(cmd, o->split, o->fusion, o->precision_policy);
   cmd->add_option("--trace", o->trace, "Write a Chrome / Perfetto trace JSON (one network)");
   cmd->add_option("--db", o->db,
                   "Replay a stored schedule from this SQLite file (with --schedule)");

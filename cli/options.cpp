@@ -10,12 +10,15 @@ void add_schedule_options(CLI::App* cmd, driver::ExploreSettings& settings) {
                   "Memory limit LEVEL=SIZE (e.g. L2=256KiB), repeatable, as for explore");
   cmd->add_flag("!--no-partial-execution", settings.partial_execution,
                 "Never run chains in channel slices to fit memory, as for explore");
-  add_split_options(cmd, settings.split, settings.precision_policy);
+  add_step_options(cmd, settings.split, settings.fusion, settings.precision_policy);
 }
 
-void add_split_options(CLI::App* cmd, bool& split, std::string& precision_policy) {
+void add_step_options(CLI::App* cmd, bool& split, bool& fusion, std::string& precision_policy) {
   cmd->add_flag("!--no-split", split,
                 "Never split a layer's output channels across units running at once");
+  cmd->add_flag("!--no-fusion", fusion,
+                "Never run a chain of layers fused, band by band of rows with its "
+                "intermediates at the unit's level");
   cmd->add_option("--precision-policy", precision_policy,
                   "strict (a split layer's parts only on units of the layer's bit widths) | "
                   "allow-lower (also on units of lower weight precision; each part reports "

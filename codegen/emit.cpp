@@ -147,12 +147,13 @@ class NetworkWriter {
                        const std::vector<double>* values = nullptr);
   std::string steps(const Layer& l, const std::string& ident, std::int64_t channel0);
   std::string views(const Layer& full, const SchedulePart& part, const PartPlan& plan,
-                    std::size_t step, const std::array<std::int64_t, kMaxLevels>& base);
+                    std::size_t step, const std::array<std::int64_t, kMaxLevels>& base,
+                    std::int64_t kept);
   std::int64_t scratch_start(const PartPlan& plan, std::size_t step, int level,
                              const std::array<std::int64_t, kMaxLevels>& base) const;
   std::string nests(const PartPlan& plan, std::size_t step,
                     const std::array<std::int64_t, kMaxLevels>& base);
-  std::string layer_function(const SchedulePart& part, std::size_t step,
+  std::string layer_function(const SchedulePart& part, std::size_t step, std::size_t k,
                              std::array<std::int64_t, kMaxLevels>& used);
 
   const Graph& g_;
@@ -215,8 +216,8 @@ std::string NetworkWriter::steps(const Layer& l, const std::string& ident, std::
 // continues them (its acc view) into the output; other parts keep partial
 // sums at the output's home only where the plan gives them room.
 std::string NetworkWriter::views(const Layer& full, const SchedulePart& part, const PartPlan& plan,
-                                 std::size_t step,
-                                 const std::array<std::int64_t, kMaxLevels>& base) {
+                                 std::size_t step, const std::array<std::int64_t, kMaxLevels>& base,
+                                 std::int64_t kept) {
   const auto& d = full.dims;
   const std::int64_t N = d[idx(Dim::N)], G = d[idx(Dim::G)], K = d[idx(Dim::K)], C = d[idx(Dim::C)];
   const auto& slice = part.slice;
@@ -229,11 +230,19 @@ std::string NetworkWriter::views(const Layer& full, const SchedulePart& part, co
                       s_.level_names.at(static_cast<std::size_t>(plan.home[idx(o)]))));
   };
   // A feature map in its arena, packed, cut to the part's slice.
+  // A band's input: the rows its window reads.
+  const auto [row0, row1] = input_rows(full, slice);
+  const LayerSlice in_slice = slice.dim == Dim::OY ? LayerSlice{Dim::OY, row0, row1} : slice;
+  // A feature map in its arena, packed, cut to the part's slice; a band
+  // written below `rows` kept rows (KeptRows) starts that many rows in.
   auto map_view = [&](const std::string& t, Operand o, const std::array<std::int64_t, 5>& ext,
-                      const DataType& type, const std::string& code) {
+                      const DataType& type, const std::string& code, std::int64_t rows = 0) {
     check_home(t, o);
-    const Box box{address(t), ext, packed_strides(ext), std::max(1, type.bits / 8), code};
-    return cut_view(box, cut_dim(o, slice.dim), slice, placed(t).bytes);
+    Box box{address(t), ext, packed_strides(ext), std::max(1, type.bits / 8), code};
+    if (rows > 0)
+      box.base = fmt::format("({} + {})", box.base, rows * box.stride[1] * box.elem_bytes);
+    return cut_view(box, cut_dim(o, slice.dim), o == Operand::I ? in_slice : slice,
+                    placed(t).bytes);
   };
   constexpr const char* kNone = "{NULL, {0}, {0}, {0}, TESSEL_U8}";
   std::array<std::string, 2> in = {kNone, kNone};
@@ -269,7 +278,7 @@ std::string NetworkWriter::views(const Layer& full, const SchedulePart& part, co
     acc = cut_view(box, cut_dim(Operand::O, slice.dim), slice, 0);
   }
   if (out.empty())
-    out = map_view(full.output, Operand::O, out_ext, ot.type, type_code(ot.type, ot.name));
+    out = map_view(full.output, Operand::O, out_ext, ot.type, type_code(ot.type, ot.name), kept);
   return fmt::format("{{{}, {}}},\n    {},\n    {},\n    {}", in[0], in[1], w, out, acc);
 }
 
@@ -315,7 +324,7 @@ std::string NetworkWriter::nests(const PartPlan& plan, std::size_t step,
   return out;
 }
 
-std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t step,
+std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t step, std::size_t k,
                                           std::array<std::int64_t, kMaxLevels>& used) {
   static const std::map<OpKind, std::string> ops = {
       {OpKind::conv, "TESSEL_CONV"},         {OpKind::depthwise, "TESSEL_CONV"},
@@ -349,7 +358,13 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
                                 : part.slice.dim == Dim::G ? part.slice.begin * l.dim(Dim::K)
                                                            : 0;
   const auto st = steps(l, name, channel0);
-  const auto v = views(full, part, plan, step, used);
+  // Rows of the band before that the part keeps: moved to its buffer's top first.
+  const auto kept = kept_rows(g_, s_.steps[step], k);
+  const auto keep = kept.rows == 0
+                        ? std::string()
+                        : fmt::format("  memmove({0}, {0} + {1}, {2});\n", address(full.output),
+                                      kept.from * (kept.bytes / kept.rows), kept.bytes);
+  const auto v = views(full, part, plan, step, used, kept.rows);
   const auto nest_text = nests(plan, step, used);
   for (std::size_t lvl = 0; lvl < kMaxLevels; ++lvl)
     used[lvl] += plan.scratch_bytes[lvl];
@@ -363,12 +378,12 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
       "/* {} on {}: {} */\nstatic void {}(void) {{\n  static const tessel_nest nests[{}] = "
       "{{\n{}  }};\n  const tessel_layer l = {{{}, {}, {{{}}}, {}, {}, {}, {}, {}, {}, {}, {}, "
       "{},\n"
-      "    {}, {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n  "
+      "    {}, {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n{}  "
       "tessel_layer_run(&l);\n}}\n\n",
       l.name, part.unit_name, tile_string(l, part.mapping), name, plan.nests.size(), nest_text,
       ops.at(l.op), kinds.at(kind), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x,
       l.dilation_y, l.dilation_x, l.pad_top, l.pad_left, st, out_type, l.accumulates ? 1 : 0, v,
-      plan.nests.size(), part_names_.size());
+      plan.nests.size(), part_names_.size(), keep);
   part_names_.push_back(c_string(part_label(part)));
   return fmt::format("  {}();\n", name);
 }
@@ -380,7 +395,7 @@ std::string NetworkWriter::source(EmitResult& r) {
     std::array<std::int64_t, kMaxLevels> used{};  // scratch of the step's earlier parts
     for (const auto& part : step.parts) {
       if (step.kind == ScheduleStep::Kind::fused) used.fill(0);  // one part after another
-      body += layer_function(part, i, used);
+      body += layer_function(part, i, static_cast<std::size_t>(&part - step.parts.data()), used);
     }
   }
   const auto& input = g_.tensor(g_.inputs().at(0));

@@ -91,13 +91,13 @@ std::vector<double> unit_weights(const Graph& g, const Layer& l) {
 int cut_dim(Operand o, Dim d) {
   switch (o) {
     case Operand::I:
-      return d == Dim::G ? 3 : d == Dim::C ? 4 : -1;
+      return d == Dim::OY ? 1 : d == Dim::G ? 3 : d == Dim::C ? 4 : -1;
     case Operand::W:
       return d == Dim::G ? 0 : d == Dim::K ? 1 : d == Dim::C ? 4 : -1;
     case Operand::O:
       break;
   }
-  return d == Dim::G ? 3 : d == Dim::K ? 4 : -1;
+  return d == Dim::OY ? 1 : d == Dim::G ? 3 : d == Dim::K ? 4 : -1;
 }
 
 // The view of `box` that a part over `slice` reads or writes, cutting view

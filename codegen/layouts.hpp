@@ -30,7 +30,8 @@ std::vector<double> unit_weights(const Graph& g, const Layer& l);
 
 // The view dimension a slice over `d` cuts in the view of operand `o`
 // (input (n, y, x, g, c), weights (g, k, fy, fx, c), output (n, oy, ox, g,
-// k)), or -1 when the slice does not cut it.
+// k)), or -1 when the slice does not cut it. A band of output rows (OY)
+// cuts the input's rows too: at the rows its window reads (input_rows).
 int cut_dim(Operand o, Dim d);
 
 // A tensor as a view: its base, whole extents and strides, element bytes and type code.

@@ -22,6 +22,52 @@ std::string_view step_kind_name(ScheduleStep::Kind k) {
   return "fused";
 }
 
+std::vector<std::string> step_layers(const ScheduleStep& step) {
+  std::vector<std::string> out;
+  for (const auto& p : step.parts) {
+    if (std::find(out.begin(), out.end(), p.layer) == out.end()) out.push_back(p.layer);
+  }
+  return out;
+}
+
+KeptRows kept_rows(const Graph& graph, const ScheduleStep& step, std::size_t k) {
+  const auto& parts = step.parts;
+  if (step.kind != ScheduleStep::Kind::fused || k + 1 >= parts.size() || parts[k].slice.whole() ||
+      parts[k].slice.dim != Dim::OY)
+    return {};
+  // The next part reads this one's output in the same band (a group's layers
+  // run in order in every band); the previous band's reader is a group before.
+  const auto group = step_layers(step).size();
+  const Layer& reader = graph.layer(parts[k + 1].index);
+  if (reader.inputs.empty() || reader.inputs[0] != graph.layer(parts[k].index).output ||
+      k + 1 < group)
+    return {};
+  const auto window = input_rows(reader, parts[k + 1].slice);
+  const auto rows = parts[k].slice.begin - window.first;
+  if (rows <= 0) return {};
+  const auto before = input_rows(reader, parts[k + 1 - group].slice);
+  const Layer row = slice_layer(graph.layer(parts[k].index), {Dim::OY, 0, 1});
+  return {rows, window.first - before.first, rows * row.output_bytes()};
+}
+
+namespace {
+
+// The input rows [first, last) the output rows of an OY slice read, padding
+// rows included (first < 0 or last > in_y where the window reaches them).
+std::pair<std::int64_t, std::int64_t> window_rows(const Layer& l, const LayerSlice& slice) {
+  const std::int64_t reach = static_cast<std::int64_t>(l.dilation_y) * (l.dim(Dim::FY) - 1);
+  const std::int64_t first = slice.begin * l.stride_y - l.pad_top;
+  return {first, (slice.end - 1) * l.stride_y - l.pad_top + reach + 1};
+}
+
+}  // namespace
+
+std::pair<std::int64_t, std::int64_t> input_rows(const Layer& l, const LayerSlice& slice) {
+  if (slice.whole() || slice.dim != Dim::OY) return {0, l.in_y};
+  const auto [first, last] = window_rows(l, slice);
+  return {std::max<std::int64_t>(first, 0), std::min(last, l.in_y)};
+}
+
 Layer slice_layer(const Layer& l, const LayerSlice& slice) {
   if (slice.whole()) return l;
   const std::int64_t full = l.dim(slice.dim);
@@ -31,6 +77,14 @@ Layer slice_layer(const Layer& l, const LayerSlice& slice) {
                                             dim_name(slice.dim), full));
   Layer out = l;
   out.dim(slice.dim) = slice.end - slice.begin;
+  if (slice.dim == Dim::OY) {
+    // The rows the band reads, its padding what of its window lies outside the map.
+    const auto [first, last] = window_rows(l, slice);
+    const auto lo = std::max<std::int64_t>(first, 0), hi = std::min(last, l.in_y);
+    out.in_y = hi - lo;
+    out.pad_top = static_cast<int>(lo - first);
+    out.pad_bottom = static_cast<int>(last - hi);
+  }
   if (slice.dim == Dim::C) {
     out.accumulates = l.accumulates || slice.begin > 0;
     if (slice.end < full) {  // raw partial sums for a later slice
@@ -146,31 +200,42 @@ void total_schedule(NetworkSchedule& s) {
 namespace {
 
 // The tensors of the sliced parts of fused steps (docs/memory.md, "Partial
-// execution"): an intermediate that a sliced layer writes and that only its own step reads
-// is held one slice at a time; a layer sliced over C keeps its partial sums
+// execution", "Fused layers"): an intermediate that a sliced layer writes and that only
+// its own step reads is held one slice (channels, or a band of rows) at a time, its
+// largest; a layer sliced over C keeps its partial sums
 // (its whole output at accumulator width) over the step.
 void hold_slices(const Graph& graph, const NetworkSchedule& s,
                  const std::vector<std::array<int, kNumOperands>>& at,
                  std::vector<TensorPlacement>& out) {
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     if (s.steps[i].kind != ScheduleStep::Kind::fused) continue;  // a split's parts: whole tensors
-    for (const auto& p : s.steps[i].parts) {
-      if (p.slice.whole() || p.slice.begin != 0) continue;  // each sliced layer once
-      const Layer& l = graph.layer(p.index);
-      if (p.slice.dim == Dim::C) {
-        TensorPlacement t;
-        t.name = l.output + ".partial_sums";
-        t.role = TensorPlacement::Role::scratch;
-        t.bytes = bytes_of(l.output_elems(), l.bits.accumulator);
-        t.level = at[p.index][idx(Operand::O)];
-        t.first_step = t.last_step = i;
-        out.push_back(t);
+    std::map<std::size_t, std::int64_t> held;  // per sliced layer, its largest slice's output
+    const auto& parts = s.steps[i].parts;
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const auto& p = parts[k];
+      if (p.slice.whole()) continue;
+      if (p.slice.dim != Dim::C) {  // a slice of its output (channels, or a band of rows)
+        auto& bytes = held[p.index];
+        bytes = std::max(
+            bytes, part_layer(graph, p).output_bytes() + kept_rows(graph, s.steps[i], k).bytes);
         continue;
       }
+      if (p.slice.begin != 0) continue;  // each sliced layer's partial sums once
+      const Layer& l = graph.layer(p.index);
+      TensorPlacement t;
+      t.name = l.output + ".partial_sums";
+      t.role = TensorPlacement::Role::scratch;
+      t.bytes = bytes_of(l.output_elems(), l.bits.accumulator);
+      t.level = at[p.index][idx(Operand::O)];
+      t.first_step = t.last_step = i;
+      out.push_back(t);
+    }
+    for (const auto& [index, bytes] : held) {
+      const Layer& l = graph.layer(index);
       for (auto& t : out) {
         if (t.role == TensorPlacement::Role::activation && t.name == l.output &&
             t.first_step == i && t.last_step == i)
-          t.bytes = part_layer(graph, p).output_bytes();
+          t.bytes = bytes;
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cost.hpp"
@@ -36,7 +37,13 @@ struct LayerSlice {
 // left (Layer::accumulates), and every slice but the last writes raw
 // accumulators (its output at accumulator width, no epilogue). Throws
 // std::invalid_argument on a range outside the dimension.
+// A slice over OY is a band of output rows (a fused group's band, docs/memory.md,
+// "Fused layers"): it reads the input rows its window covers (input_rows),
+// padded where the window leaves the map.
 Layer slice_layer(const Layer& l, const LayerSlice& slice);
+// The input rows [begin, end) a slice of `l` reads: the window of a band's
+// output rows for a slice over OY, every row otherwise.
+std::pair<std::int64_t, std::int64_t> input_rows(const Layer& l, const LayerSlice& slice);
 
 // One part of a step: a layer (or a slice of it) on one unit, its mapping
 // and its predicted cost.
@@ -84,6 +91,22 @@ struct ScheduleStep {
   double cycles = 0, energy = 0;  // the step's totals (total_step), transition included
 };
 std::string_view step_kind_name(ScheduleStep::Kind k);
+// The distinct layers a step's parts run, in the order they first run (a
+// fused group's layers, a split layer once).
+std::vector<std::string> step_layers(const ScheduleStep& step);
+
+// Of part k of a fused group that caches its bands' overlap (docs/memory.md,
+// "Fused layers"): the rows of the intermediate it writes that the band
+// before computed and the next layer's window still reads, kept in the
+// intermediate's buffer and moved to its top before part k runs (from row
+// `from` of the buffer), so that part k computes only the rows after them
+// and writes them below the kept ones. Zero rows for every other part.
+struct KeptRows {
+  std::int64_t rows = 0;   // rows kept
+  std::int64_t from = 0;   // their first row in the buffer before the move
+  std::int64_t bytes = 0;  // the bytes moved
+};
+KeptRows kept_rows(const Graph& graph, const ScheduleStep& step, std::size_t k);
 
 // A tensor of the schedule and where it lives: its memory level and byte
 // offset there (kUnplanned until a memory plan places it), and the steps

@@ -29,6 +29,7 @@ mappers::NetworkOptions network_options(const ExploreSettings& s, const hw::Soc&
   opt.units = s.units;
   opt.partial_execution = s.partial_execution;
   opt.split = s.split;
+  opt.fusion = s.fusion;
   opt.precision = mappers::parse_precision_policy(s.precision_policy);
   for (const auto& u : s.units) {
     if (soc.find_unit(u)) continue;

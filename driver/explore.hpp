@@ -42,6 +42,9 @@ struct ExploreSettings {
   // precision policy allows (`--precision-policy strict | allow-lower`).
   bool split = true;
   std::string precision_policy = "strict";
+  // Chains of layers may run fused, band by band (docs/memory.md, "Fused
+  // layers"); `--no-fusion` turns it off.
+  bool fusion = true;
 };
 
 // The SoC with the limits of `max_memory` as its levels' sizes (the same

@@ -74,17 +74,9 @@ Replay replay(const sim::EventSim& es, const hw::Soc& soc, const Graph& graph,
     const auto& st = schedule.steps[step];
     if (st.parts.size() < 2) continue;
     if (out.steps.empty() || out.steps.back().step != step)
-      out.steps.push_back({std::string(step_kind_name(st.kind)),
-                           {},
-                           step,
-                           i,
-                           0,
-                           st.cycles,
-                           out.result.step_cycles[step]});
-    auto& f = out.steps.back();
-    if (std::find(f.layers.begin(), f.layers.end(), p.layer) == f.layers.end())
-      f.layers.push_back(p.layer);
-    f.rows++;
+      out.steps.push_back({std::string(step_kind_name(st.kind)), step_layers(st), step, i, 0,
+                           st.cycles, out.result.step_cycles[step]});
+    out.steps.back().rows++;
   }
   for (const auto& st : schedule.steps)
     out.analytical_total += st.cycles;

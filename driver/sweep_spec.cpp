@@ -20,9 +20,9 @@
 namespace tessel::driver {
 namespace {
 
-const std::vector<std::string> kSpecKeys = {"soc",      "models", "objective",  "mapper",
-                                            "strategy", "budget", "max_memory", "parameters",
-                                            "sampling", "points", "seed"};
+const std::vector<std::string> kSpecKeys = {
+    "soc",   "models", "objective",  "mapper",   "strategy", "budget", "max_memory",
+    "split", "fusion", "parameters", "sampling", "points",   "seed"};
 constexpr std::uint64_t kMaxPoints = 1000000;  // a grid larger than this is refused
 
 std::uint64_t fnv1a(std::string_view text) {
@@ -57,6 +57,12 @@ class SpecReader {
     if (ec != std::errc() || end != s.data() + s.size() || v < lo)
       fail(n, path, fmt::format("expected a whole number of at least {}, got '{}'", lo, s));
     return v;
+  }
+  bool flag(const YAML::Node& n, const std::string& path) const {
+    const std::string s = scalar(n, path);
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(n, path, fmt::format("expected true or false, got '{}'", s));
   }
   // A scalar or a non-empty list of scalars.
   std::vector<std::string> scalars(const YAML::Node& n, const std::string& path) const {
@@ -246,7 +252,7 @@ SweepSpec parse_sweep_spec(std::string_view yaml, const std::string& origin) {
     if (std::find(kSpecKeys.begin(), kSpecKeys.end(), k) == kSpecKeys.end())
       r.fail(it->first, k,
              "unknown key; expected one of soc, models, objective, mapper, "
-             "strategy, budget, max_memory, parameters, sampling, points, seed");
+             "strategy, budget, max_memory, split, fusion, parameters, sampling, points, seed");
     if (k == "soc") s.soc = r.scalar(v, k);
     if (k == "models") s.models = r.scalars(v, k);
     if (k == "objective") s.settings.objective = r.scalar(v, k);
@@ -254,6 +260,8 @@ SweepSpec parse_sweep_spec(std::string_view yaml, const std::string& origin) {
     if (k == "strategy") s.settings.strategy = r.scalar(v, k);
     if (k == "budget") s.settings.budget = r.whole(v, k, 1);
     if (k == "max_memory") s.settings.max_memory = r.scalars(v, k);
+    if (k == "split") s.settings.split = r.flag(v, k);
+    if (k == "fusion") s.settings.fusion = r.flag(v, k);
     if (k == "sampling") s.sampling = parse_sampling(r, v);
     if (k == "points") s.points = r.whole(v, k, 1);
     if (k == "seed") s.seed = r.whole(v, k, 0);
@@ -394,10 +402,10 @@ std::vector<Values> sampled(const SweepSpec& s) {
 }
 
 std::string settings_text(const SweepSpec& s) {
-  std::string t =
-      fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|", s.settings.objective, s.settings.mapper,
-                  s.settings.strategy, s.settings.budget, s.settings.seed,
-                  s.settings.partial_execution, s.settings.split, s.settings.precision_policy);
+  std::string t = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|", s.settings.objective,
+                              s.settings.mapper, s.settings.strategy, s.settings.budget,
+                              s.settings.seed, s.settings.partial_execution, s.settings.split,
+                              s.settings.precision_policy, s.settings.fusion);
   for (const auto& m : s.settings.max_memory)
     t += m + ",";
   for (const auto& m : s.models)
@@ -484,6 +492,7 @@ std::string spec_to_json(const SweepSpec& s) {
                                     {"partial_execution", s.settings.partial_execution},
                                     {"split", s.settings.split},
                                     {"precision_policy", s.settings.precision_policy},
+                                    {"fusion", s.settings.fusion},
                                     {"parameters", params},
                                     {"sampling", sampling_name(s.sampling)},
                                     {"points", s.points},
@@ -508,6 +517,7 @@ SweepSpec spec_from_json(const std::string& text) {
     s.settings.partial_execution = j.at("partial_execution").get<bool>();
     s.settings.split = j.value("split", true);
     s.settings.precision_policy = j.value("precision_policy", std::string("strict"));
+    s.settings.fusion = j.value("fusion", true);
     for (const auto& p : j.at("parameters")) {
       SweepParameter q;
       q.path = p.at("path").get<std::string>();

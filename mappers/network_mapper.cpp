@@ -72,7 +72,8 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
   const hw::Soc& soc = model.soc();
   NetworkResult out;
   LayerCache local;  // the slices the memory fit tries are searched again on every refit
-  NetworkState state{graph, model, opt, cache ? cache : &local, {}, out, {}, {}, {}, {}, {}};
+  NetworkState state{graph, model, opt, cache ? cache : &local, {}, out, {}, {}, {}, {},
+                     {},    {},    {}};
   if (opt.units.empty()) {
     for (int u = 0; u < static_cast<int>(soc.units.size()); ++u)
       state.units.push_back(u);
@@ -91,8 +92,8 @@ NetworkResult map_network(const Graph& graph, const sim::Analytical& model,
     }
   }
   for (const auto& pass :
-       {search_layers_pass(), slice_chains_pass(), split_layers_pass(), assign_units_pass(),
-        build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
+       {search_layers_pass(), slice_chains_pass(), split_layers_pass(), fuse_layers_pass(),
+        assign_units_pass(), build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
     pass->run(state);
   fit_memory(state);
   out.wall_seconds =

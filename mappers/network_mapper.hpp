@@ -49,6 +49,9 @@ struct NetworkOptions {
   // which units may take a part.
   bool split = true;
   PrecisionPolicy precision = PrecisionPolicy::strict;
+  // Chains of layers may run depth-first, band by band of rows with their
+  // intermediates at the unit's level (docs/memory.md, "Fused layers").
+  bool fusion = true;
   // Called with every evaluated legal candidate of every search, with the
   // index of the (first) layer it was searched for; from worker threads, one
   // call at a time. For `--store all`.

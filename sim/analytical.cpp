@@ -261,4 +261,11 @@ Cost CachedEvaluator::evaluate(const Mapping& m) {
   return model_.finish(ctx_, terms(m.inner().tile, m.unrolling), m);
 }
 
+KeepCost keep_cost(const hw::Soc& soc, int level, std::int64_t bytes) {
+  if (bytes <= 0 || level < 0 || static_cast<std::size_t>(level) >= soc.levels.size()) return {};
+  const auto& l = soc.levels[static_cast<std::size_t>(level)];
+  const auto b = static_cast<double>(bytes);
+  return {b / std::min(l.read_bandwidth, l.write_bandwidth), b * (l.read_energy + l.write_energy)};
+}
+
 }  // namespace tessel::sim

@@ -148,4 +148,13 @@ class CachedEvaluator {
   bool cached_ = false;  // last_ holds the terms of (last_.grid.tile, last_unrolling_)
 };
 
+// The unit moving `bytes` within memory level `level`: a fused group's kept
+// rows to the top of their buffer (core/schedule.hpp, KeptRows). Each byte
+// is read and written once, at the slower of the level's read and write
+// bandwidths (a copy streams both), and charged both access energies.
+struct KeepCost {
+  double cycles = 0, energy = 0;
+};
+KeepCost keep_cost(const hw::Soc& soc, int level, std::int64_t bytes);
+
 }  // namespace tessel::sim

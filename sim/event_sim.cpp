@@ -150,7 +150,12 @@ SimResult EventSim::simulate(const Graph& graph, const NetworkSchedule& schedule
       const bool fused = step.kind == ScheduleStep::Kind::fused && k > 0;
       b.after = fused ? std::vector<int>{b.last_compute} : before;
       b.program = static_cast<std::uint32_t>(part.unit);
-      b.layer(chain, part.mapping, layer_index++, k == 0 ? step.transition_cycles : 0.0);
+      // Before its launch: the step's layout conversion, and the rows a
+      // fused part keeps from the band before, moved by its unit.
+      const double keep =
+          keep_cost(*soc_, part.mapping.home[idx(Operand::O)], kept_rows(graph, step, k).bytes)
+              .cycles;
+      b.layer(chain, part.mapping, layer_index++, (k == 0 ? step.transition_cycles : 0.0) + keep);
       ends.insert(ends.end(), b.after.begin(), b.after.end());
       if (step.kind != ScheduleStep::Kind::concurrent) ends = b.after;
     }

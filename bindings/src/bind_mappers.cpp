@@ -132,7 +132,7 @@ void bind_mappers(py::module_& m) {
          std::uint64_t budget, std::uint64_t seed, std::vector<std::string> units, int threads,
          const std::string& db, const std::string& store, const std::string& command,
          std::vector<std::string> max_memory, bool partial_execution, bool split,
-         const std::string& precision_policy) {
+         const std::string& precision_policy, bool fusion) {
         ExploreRequest rq;
         rq.graphs = std::move(graphs);
         rq.soc = std::move(soc);
@@ -145,7 +145,8 @@ void bind_mappers(py::module_& m) {
                        std::move(max_memory),
                        partial_execution,
                        split,
-                       precision_policy};
+                       precision_policy,
+                       fusion};
         rq.threads = threads;
         rq.db = db;
         rq.store = store;
@@ -157,13 +158,14 @@ void bind_mappers(py::module_& m) {
       py::arg("seed") = 1, py::arg("units") = std::vector<std::string>{}, py::arg("threads") = 0,
       py::arg("db") = "", py::arg("store") = "pareto", py::arg("command") = "",
       py::arg("max_memory") = std::vector<std::string>{}, py::arg("partial_execution") = true,
-      py::arg("split") = true, py::arg("precision_policy") = "strict",
+      py::arg("split") = true, py::arg("precision_policy") = "strict", py::arg("fusion") = true,
       "Maps every graph onto the SoC as `tessel explore` does and returns an Exploration. "
       "Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With "
       "`db`, the run is written there during the search (store: best | pareto | all). "
       "`max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`; "
       "`partial_execution`: False as `--no-partial-execution`; `split`: False as "
-      "`--no-split`; `precision_policy`: as `--precision-policy`.");
+      "`--no-split`; `precision_policy`: as `--precision-policy`; `fusion`: False as "
+      "`--no-fusion`.");
 }
 
 }  // namespace tessel::bindings

@@ -71,7 +71,7 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
             store: str = "pareto", seed: int = 1,
             max_memory: Optional[Dict[str, Union[int, str]]] = None,
             partial_execution: bool = True, split: bool = True,
-            precision_policy: str = "strict") -> "ExploreResult":
+            precision_policy: str = "strict", fusion: bool = True) -> "ExploreResult":
     """Maps every layer of every network onto the SoC, as ``tessel explore`` does.
 
     model
@@ -111,6 +111,9 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
         on units of the layer's bit widths, ``allow-lower`` also on units of lower weight
         precision (each part's ``weight_bits`` says what it runs at), as
         ``--precision-policy``.
+    fusion
+        False forbids running a chain of layers fused (band by band of rows, the
+        intermediates at the unit's level), as ``tessel explore --no-fusion``.
 
     The search runs without the GIL; Ctrl-C (or a Jupyter interrupt) stops it and
     raises KeyboardInterrupt, leaving nothing of the run in ``db``. Bad input raises
@@ -139,7 +142,7 @@ def explore(model: Union[ModelLike, Sequence[ModelLike]],
         strategy=strategy, budget=budget, seed=seed, units=unit_list, threads=nthreads,
         db=db_path, store=store, command=command, max_memory=limits,
         partial_execution=bool(partial_execution), split=bool(split),
-        precision_policy=precision_policy)
+        precision_policy=precision_policy, fusion=bool(fusion))
     return ExploreResult(native, models, the_soc)
 
 
@@ -531,11 +534,12 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
              *, result: Optional[ExploreResult] = None, objective: str = "latency",
              mapper: str = "tessel", layer: Optional[str] = None,
              trace: Optional["str | os.PathLike[str]"] = None, split: bool = True,
-             precision_policy: str = "strict") -> SimulationResult:
+             precision_policy: str = "strict", fusion: bool = True) -> SimulationResult:
     """Replays schedules in the event simulator, next to the analytical model.
 
     As ``tessel simulate``: either the schedules of an exploration (``result=``) or those
-    of a fresh ``explore(model, soc, objective=, mapper=, split=, precision_policy=)``
+    of a fresh ``explore(model, soc, objective=, mapper=, split=, precision_policy=,
+    fusion=)``
     (nothing stored). ``layer``
     keeps one layer; ``trace`` writes a Chrome / Perfetto trace JSON (one network only).
     """
@@ -543,7 +547,7 @@ def simulate(model: Union[ModelLike, Sequence[ModelLike], None] = None, soc: Uni
         if model is None:
             raise _tessel.ConfigError("simulate: give a model (and soc) or result=an ExploreResult")
         result = explore(model, soc, objective=objective, mapper=mapper, split=split,
-                         precision_policy=precision_policy)
+                         precision_policy=precision_policy, fusion=fusion)
     elif not isinstance(result, ExploreResult):
         raise _tessel.ConfigError("simulate: result= must be a tessel.ExploreResult")
     schedules = result.schedules

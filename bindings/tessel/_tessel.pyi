@@ -993,13 +993,14 @@ class mappers:
     strategies: Tuple[str, ...]
 
     @staticmethod
-    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = [], partial_execution: bool = True, split: bool = True, precision_policy: str = 'strict') -> mappers.Exploration:
+    def explore(graphs: List[core.Graph], soc: hwmodels.Soc, objective: str = 'latency', mapper: str = 'tessel', strategy: str = 'auto', budget: int = 200000, seed: int = 1, units: List[str] = [], threads: int = 0, db: str = '', store: str = 'pareto', command: str = '', max_memory: List[str] = [], partial_execution: bool = True, split: bool = True, precision_policy: str = 'strict', fusion: bool = True) -> mappers.Exploration:
         """Maps every graph onto the SoC as `tessel explore` does and returns an Exploration.
         Runs without the GIL; Ctrl-C cancels the search and raises KeyboardInterrupt. With
         `db`, the run is written there during the search (store: best | pareto | all).
         `max_memory`: limits 'LEVEL=SIZE' as `tessel explore --max-memory`;
         `partial_execution`: False as `--no-partial-execution`; `split`: False as
-        `--no-split`; `precision_policy`: as `--precision-policy`.
+        `--no-split`; `precision_policy`: as `--precision-policy`; `fusion`: False as
+        `--no-fusion`.
         """
 
     @staticmethod

@@ -26,6 +26,27 @@ std::vector<std::size_t> last_uses(const Graph& graph) {
   return last;
 }
 
+// Whether choice k of layer j keeps the fused groups whole, given the
+// choices of the frontier (`chosen`): a group's layer after its first follows
+// the group's layer before it, and one before its last is followed by its next.
+template <class Chosen>
+bool keeps_groups(const NetworkState& st, std::size_t j, std::size_t k, const Chosen& chosen) {
+  const FusedMember* m = member_of(st, j, k);
+  if (m && m->position > 0) {
+    const auto before = st.fused[m->option].layers[m->position - 1];
+    const FusedMember* b = member_of(st, before, chosen(before));
+    if (!b || b->option != m->option) return false;
+  }
+  for (auto p : st.graph.producers(j)) {
+    const FusedMember* b = member_of(st, p, chosen(p));
+    if (!b) continue;
+    const auto& group = st.fused[b->option].layers;
+    const bool next = b->position + 1 < group.size() && group[b->position + 1] == j;
+    if (next && (!m || m->option != b->option)) return false;
+  }
+  return true;
+}
+
 // The choice per layer minimising w.cycles x cycles + w.energy x energy.
 // A state is the choices of the frontier layers; per step, each state keeps
 // its cheapest history.
@@ -58,6 +79,7 @@ std::vector<std::size_t> assign(const NetworkState& st, const Weights& w) {
     for (const auto& [state, si] : index[j]) {
       const double base = table[j][si].cost;
       for (std::size_t k = 0; k < choice_count(st, j); ++k) {
+        if (!keeps_groups(st, j, k, [&](std::size_t p) { return choice_of(state, p); })) continue;
         auto [cyc, en] = choice_cost(st, j, k);
         const int unit = choice_unit(st, j, k);
         for (auto p : producers)

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "mappers/passes/pass.hpp"
 
 // The network pass that turns the unit assignment into the schedule: one
@@ -15,23 +17,51 @@ void layout_conversion(const hw::Soc& soc, const Layer& producer, int from, int 
   energy += bytes * soc.conversion_energy;
 }
 
+namespace {
+
+std::size_t split_count(const NetworkState& st, std::size_t layer) {
+  return layer < st.splits.size() ? st.splits[layer].size() : 0;
+}
+
+}  // namespace
+
 std::size_t choice_count(const NetworkState& st, std::size_t layer) {
-  return st.result.searches[layer].size() +
-         (layer < st.splits.size() ? st.splits[layer].size() : 0);
+  return st.result.searches[layer].size() + split_count(st, layer) +
+         (layer < st.members.size() ? st.members[layer].size() : 0);
 }
 
 const SplitOption* split_of(const NetworkState& st, std::size_t layer, std::size_t choice) {
   const auto units = st.result.searches[layer].size();
-  return choice < units ? nullptr : &st.splits.at(layer).at(choice - units);
+  if (choice < units || choice >= units + split_count(st, layer)) return nullptr;
+  return &st.splits[layer][choice - units];
+}
+
+const FusedMember* member_of(const NetworkState& st, std::size_t layer, std::size_t choice) {
+  const auto first = st.result.searches[layer].size() + split_count(st, layer);
+  return choice < first ? nullptr : &st.members.at(layer).at(choice - first);
+}
+
+std::size_t member_choice(const NetworkState& st, std::size_t layer, std::size_t option) {
+  const auto& places = st.members.at(layer);
+  const auto it = std::find_if(places.begin(), places.end(),
+                               [&](const FusedMember& m) { return m.option == option; });
+  return st.result.searches[layer].size() + split_count(st, layer) +
+         static_cast<std::size_t>(it - places.begin());
 }
 
 int choice_unit(const NetworkState& st, std::size_t layer, std::size_t choice) {
+  if (const FusedMember* m = member_of(st, layer, choice)) return st.fused[m->option].unit;
   const SplitOption* split = split_of(st, layer, choice);
   return split ? split->step.parts.front().unit : st.result.searches[layer][choice].unit;
 }
 
 std::pair<double, double> choice_cost(const NetworkState& st, std::size_t layer,
                                       std::size_t choice) {
+  if (const FusedMember* m = member_of(st, layer, choice)) {
+    const FusedOption& f = st.fused[m->option];
+    if (m->position + 1 < f.layers.size()) return {0, 0};
+    return {f.step.cycles, f.step.energy};
+  }
   if (const SplitOption* split = split_of(st, layer, choice))
     return {split->step.cycles, split->step.energy};
   const auto& cost = st.result.searches[layer][choice].result->cost;
@@ -70,6 +100,11 @@ NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::si
       if (j != chain_of[j]->chain.layers.back()) continue;
       step.kind = ScheduleStep::Kind::fused;
       step.parts = chain_of[j]->parts;
+    } else if (const FusedMember* m = member_of(st, j, choice[j])) {
+      const FusedOption& f = st.fused[m->option];
+      if (j != f.layers.back()) continue;  // the group's step at its last layer
+      step = f.step;
+      step.transition_cycles = step.transition_energy = 0;
     } else if (const SplitOption* split = split_of(st, j, choice[j])) {
       step = split->step;
     } else {
@@ -118,6 +153,10 @@ class BuildSchedule final : public NetworkPass {
     }
     for (const auto& sc : st.sliced)
       out.proven = out.proven && sc.proven;
+    for (std::size_t j = 0; j < st.choice.size(); ++j) {
+      if (const FusedMember* m = member_of(st, j, st.choice[j]))
+        out.proven = out.proven && st.fused[m->option].proven;
+    }
   }
 };
 

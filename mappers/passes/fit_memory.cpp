@@ -44,8 +44,9 @@ double best_score(const NetworkState& st, std::size_t layer) {
 
 void remap(NetworkState& st) {
   st.result.proven = true;  // build-schedule ANDs in the chosen searches
-  for (const auto& pass : {slice_chains_pass(), split_layers_pass(), assign_units_pass(),
-                           build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
+  for (const auto& pass :
+       {slice_chains_pass(), split_layers_pass(), fuse_layers_pass(), assign_units_pass(),
+        build_schedule_pass(), order_steps_pass(), plan_memory_pass()})
     pass->run(st);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,26 @@ struct SplitOption {
   bool proven = true;
 };
 
+// A depth-first fused group (fuse_layers.cpp; docs/memory.md, "Fused
+// layers"): consecutive layers run on one unit band by band of the last
+// layer's output rows, each band's layers one after another with the
+// intermediates at the unit's level; its fused step (parts band after band,
+// totalled), and whether every part's mapping is proven optimal.
+struct FusedOption {
+  std::vector<std::size_t> layers;  // graph layer indices, in order
+  int unit = 0;
+  std::int64_t bands = 1;
+  bool cached = false;  // the bands' overlap is kept (KeptRows), not recomputed
+  ScheduleStep step;
+  bool proven = true;
+};
+// A layer's place in a fused option: the option (NetworkState::fused) and
+// the layer's position in its group.
+struct FusedMember {
+  std::size_t option = 0;
+  std::size_t position = 0;
+};
+
 // What the passes of one network mapping share.
 struct NetworkState {
   const Graph& graph;
@@ -62,15 +83,24 @@ struct NetworkState {
   std::vector<SlicedChain> sliced;
   // Per layer, its splits across units (empty: none, or not searched).
   std::vector<std::vector<SplitOption>> splits;
+  // The fused groups searched (fuse-layers), and per layer its places in them.
+  std::vector<FusedOption> fused;
+  std::vector<std::vector<FusedMember>> members;
 };
 
 // A layer's choices in the unit assignment: its unit searches
-// (NetworkResult::searches), then its splits (NetworkState::splits).
+// (NetworkResult::searches), then its splits (NetworkState::splits), then
+// its places in fused groups (NetworkState::members).
 std::size_t choice_count(const NetworkState& st, std::size_t layer);
-// The split a choice is, or nullptr for a unit search.
+// The split a choice is, or nullptr for a unit search or a fused place.
 const SplitOption* split_of(const NetworkState& st, std::size_t layer, std::size_t choice);
+// The fused place a choice is, or nullptr.
+const FusedMember* member_of(const NetworkState& st, std::size_t layer, std::size_t choice);
+// The choice of `layer` that is its place in fused option `option`.
+std::size_t member_choice(const NetworkState& st, std::size_t layer, std::size_t option);
 // The unit whose layout a choice writes the layer's output in (a split's
-// units share one), and the choice's cycles and energy.
+// units share one), and the choice's cycles and energy (a fused group's
+// whole step at its last layer, nothing at the others).
 int choice_unit(const NetworkState& st, std::size_t layer, std::size_t choice);
 std::pair<double, double> choice_cost(const NetworkState& st, std::size_t layer,
                                       std::size_t choice);
@@ -110,10 +140,27 @@ std::unique_ptr<NetworkPass> search_layers_pass();   // search_layers.cpp
 std::unique_ptr<NetworkPass> assign_units_pass();    // assign_units.cpp
 std::unique_ptr<NetworkPass> slice_chains_pass();    // slice_chains.cpp
 std::unique_ptr<NetworkPass> split_layers_pass();    // split_layers.cpp
+std::unique_ptr<NetworkPass> fuse_layers_pass();     // fuse_layers.cpp
 std::unique_ptr<NetworkPass> build_schedule_pass();  // build_schedule.cpp
 std::unique_ptr<NetworkPass> order_steps_pass();     // order_steps.cpp
 std::unique_ptr<NetworkPass> plan_memory_pass();     // plan_memory.cpp
 
+// The one layer reading layer i's output, when exactly one does and the
+// output is not a graph output (slice_chains.cpp).
+std::optional<std::size_t> only_reader(const Graph& graph, std::size_t i);
+// The output rows every layer of a fused group computes for each band of
+// `height` rows of the last layer's output (per band, per position; the
+// last band may be shorter) (fuse_layers.cpp): each layer's band is the
+// input window of the next one's, or with `cached` overlap the rows of that
+// window it has not computed for an earlier band (empty when some band then
+// has nothing new to compute).
+std::vector<std::vector<LayerSlice>> band_rows(const Graph& graph,
+                                               const std::vector<std::size_t>& group,
+                                               std::int64_t height, bool cached = false);
+// The bytes a group's intermediates take at the unit's level, one band at a
+// time: per intermediate the largest window the next layer reads of it.
+std::int64_t held_bytes(const Graph& graph, const std::vector<std::size_t>& group,
+                        const std::vector<std::vector<LayerSlice>>& bands);
 // The chains of a graph, and the slice counts tried for one: its
 // divisors that leave at least 8 channels per slice (half the channels for
 // narrower chains), ascending (slice_chains.cpp).

@@ -19,16 +19,6 @@ bool contracts(const Layer& l) {
   return (l.op == OpKind::conv || l.op == OpKind::pointwise) && l.dim(Dim::G) == 1;
 }
 
-// The one layer reading layer i's output, when exactly one does and the
-// output is not a graph output.
-std::optional<std::size_t> only_reader(const Graph& g, std::size_t i) {
-  const auto& outs = g.outputs();
-  if (std::find(outs.begin(), outs.end(), g.layer(i).output) != outs.end()) return std::nullopt;
-  const auto readers = g.consumers(i);
-  if (readers.size() != 1) return std::nullopt;
-  return readers[0];
-}
-
 // The dimension a chain layer is sliced along: the producer's output
 // channels, a channel-wise layer's groups, the consumer's reduction.
 Dim slice_dim(const Chain& c, std::size_t position) {
@@ -59,6 +49,14 @@ std::size_t kind_of(const Chain& c, std::size_t position, std::int64_t s, std::i
 }
 
 }  // namespace
+
+std::optional<std::size_t> only_reader(const Graph& g, std::size_t i) {
+  const auto& outs = g.outputs();
+  if (std::find(outs.begin(), outs.end(), g.layer(i).output) != outs.end()) return std::nullopt;
+  const auto readers = g.consumers(i);
+  if (readers.size() != 1) return std::nullopt;
+  return readers[0];
+}
 
 std::vector<Chain> find_chains(const Graph& g) {
   std::vector<Chain> out;

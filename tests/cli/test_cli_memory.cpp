@@ -79,7 +79,7 @@ TEST_CASE("tessel explore --max-memory runs a chain in channel slices, unless to
           "[cli][memory][partial]") {
   const std::string soc = TESSEL_SOURCE_DIR "/tests/data/soc/gap9_weights_l3.yaml";
   const std::string args =
-      "--soc " + soc + " --model mobilenetv2-0.35 --no-split --max-memory L2=164KiB";
+      "--soc " + soc + " --model mobilenetv2-0.35 --no-split --no-fusion --max-memory L2=164KiB";
   const auto sliced = explore_json(args);
   std::set<std::string> layers;  // the sliced layers, each slice a row of its own
   int slices = 0;

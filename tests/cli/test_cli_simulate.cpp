@@ -93,6 +93,28 @@ TEST_CASE("tessel simulate compares a channel-sliced chain as one fused step",
   CHECK(text.out.find("block1.expand -> block1.dw -> block1.project") != std::string::npos);
 }
 
+TEST_CASE("tessel simulate compares a fused group as one step; --no-fusion turns it off",
+          "[cli][sim][fusion]") {
+  const auto r = run_tessel("simulate --model mobilenetv1 --no-split --json");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out)["networks"][0];
+  std::size_t fused = 0;
+  for (const auto& f : j["steps"]) {
+    if (f["kind"] != "fused") continue;
+    ++fused;
+    CHECK(f["layers"].size() >= 2);  // the group's layers, in order
+    for (const auto& name : f["parts"])
+      CHECK(name.get<std::string>().find(" OY[") != std::string::npos);  // bands of rows
+    CHECK(std::abs(f["difference_percent"].get<double>()) <= 3.0);
+  }
+  CHECK(fused >= 1);
+  const auto off = run_tessel("explore --db '' --model mobilenetv1 --no-split --no-fusion --json");
+  REQUIRE(off.status == 0);
+  for (const auto& row : nlohmann::json::parse(off.out)["layers"])
+    CHECK(row["step_kind"] == "single");
+}
+
 TEST_CASE("tessel simulate replays a schedule stored by explore", "[cli][sim]") {
   const auto db = temp_path("tessel_cli_sim.sqlite");
   const auto e = run_tessel("explore --model dscnn --json --db " + db);

@@ -103,3 +103,13 @@ TEST_CASE("the emitted DMA bytes equal the model's when tiles stage through L3",
   for (const char* network : {"image_classification", "keyword_spotting", "visual_wake_words"})
     check_counts(network, settings);
 }
+
+TEST_CASE("the emitted DMA bytes equal the model's for fused groups in bands",
+          "[codegen][dma][fusion]") {
+  // Intermediates stay in L1: no DMA moves them, in the model or the code.
+  driver::ExploreSettings no_split;
+  no_split.split = false;
+  check_counts("keyword_spotting", no_split);
+  check_counts("visual_wake_words", no_split,
+               hw::load_soc(std::string(TESSEL_SOURCE_DIR) + "/tests/data/soc/slow_dma.yaml"));
+}

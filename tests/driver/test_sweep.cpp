@@ -127,6 +127,23 @@ TEST_CASE("bad specs name the file, line and path", "[sweep]") {
              Catch::Contains("needs points: N"));
 }
 
+TEST_CASE("a spec may turn splits and fusion off; its hash and JSON carry them", "[sweep]") {
+  const std::string head =
+      "soc: gap9\nmodels: [dscnn]\nparameters:\n  memories.L1.size: [64 KiB]\n";
+  const auto on = parse_sweep_spec(head, "spec.yaml");
+  const auto off = parse_sweep_spec(head + "split: false\nfusion: false\n", "spec.yaml");
+  CHECK(on.settings.split);
+  CHECK(on.settings.fusion);
+  CHECK_FALSE(off.settings.split);
+  CHECK_FALSE(off.settings.fusion);
+  CHECK(driver::spec_hash(on) != driver::spec_hash(off));
+  const auto back = driver::spec_from_json(driver::spec_to_json(off));
+  CHECK_FALSE(back.settings.split);
+  CHECK_FALSE(back.settings.fusion);
+  CHECK_THAT(spec_error(head + "fusion: maybe\n"),
+             Catch::Contains("spec.yaml:5: fusion: expected true or false, got 'maybe'"));
+}
+
 TEST_CASE("a --set item adds or replaces a parameter", "[sweep]") {
   auto spec = driver::default_sweep_spec("gap9");
   driver::add_set(spec, "memories.L1.size=64KiB,128KiB");

@@ -10,10 +10,12 @@
 using namespace tessel;
 
 namespace {
-// The memory plans of one-unit-per-layer schedules (splits: test_split.cpp).
+// The memory plans of one-unit-per-layer schedules (splits: test_split.cpp;
+// fused groups: the last case here).
 const mappers::NetworkOptions kNoSplit = [] {
   mappers::NetworkOptions o;
   o.split = false;
+  o.fusion = false;
   return o;
 }();
 }  // namespace
@@ -208,5 +210,37 @@ TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, 
   for (std::size_t k = 0; k < sliced.schedule.steps.size(); ++k) {
     if (sliced.schedule.steps[k].kind == ScheduleStep::Kind::fused)
       CHECK(r.step_cycles[k] == Approx(sliced.schedule.steps[k].cycles).epsilon(0.03));
+  }
+}
+
+TEST_CASE("the plans of fused schedules are sound and hold one band of each intermediate",
+          "[plan][fusion]") {
+  const auto slow = hw::load_soc(TESSEL_SOURCE_DIR "/tests/data/soc/slow_dma.yaml");
+  mappers::NetworkOptions no_split;
+  no_split.split = false;
+  for (const auto& soc : {hw::load_soc("gap9"), slow}) {
+    const sim::Analytical model(soc);
+    for (const char* net : {"mobilenetv1", "dscnn"}) {
+      INFO(soc->name << " " << net);
+      const auto g = zoo_model(net);
+      const auto r = mappers::map_network(g, model, no_split);
+      check_plan(g, *soc, r.schedule);
+      const auto l1 = *soc->find_level("L1");
+      std::size_t fused = 0;
+      for (const auto& st : r.schedule.steps) {
+        if (st.kind != ScheduleStep::Kind::fused) continue;
+        ++fused;
+        // Each intermediate lives at L1 with its largest band's bytes.
+        for (const auto& p : st.parts) {
+          const auto& out = g.layer(p.index).output;
+          for (const auto& t : r.schedule.tensors) {
+            if (t.name != out || t.level != l1) continue;
+            CHECK(t.bytes >= part_layer(g, p).output_bytes());
+            CHECK(t.bytes <= g.layer(p.index).output_bytes());
+          }
+        }
+      }
+      CHECK(fused > 0);
+    }
   }
 }

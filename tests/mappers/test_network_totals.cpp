@@ -51,7 +51,8 @@ std::map<std::string, std::string> compute_table() {
         mappers::NetworkOptions opt;
         opt.mapper = mapper;
         opt.search.objective = objective;
-        opt.split = false;  // the one-unit-per-layer schedules; splits: test_split.cpp
+        opt.split = false;   // the one-unit-per-layer schedules; splits: test_split.cpp
+        opt.fusion = false;  // and fusion: test_fusion.cpp
         mappers::LayerCache cache;
         for (const auto& g : graphs) {
           const auto r = mappers::map_network(g, model, opt, &cache);

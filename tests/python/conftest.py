@@ -41,7 +41,8 @@ def gap9():
 @pytest.fixture(scope="session")
 def resnet8_result(gap9):
     import tessel
-    return tessel.explore("resnet8", gap9, split=False)  # one unit per layer (splits: test_split)
+    # one unit per layer, one step each (splits: test_split, fusion: test_fusion)
+    return tessel.explore("resnet8", gap9, split=False, fusion=False)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ def cli_json(cli, *args):
 
 
 def test_totals_equal_cli(tessel_cli, resnet8_result):
-    j = cli_json(tessel_cli, "--model", "resnet8", "--soc", "gap9", "--no-split")
+    j = cli_json(tessel_cli, "--model", "resnet8", "--soc", "gap9", "--no-split", "--no-fusion")
     t = resnet8_result.total
     assert t["cycles"] == j["total"]["cycles"]
     assert t["ms"] == j["total"]["ms"]
@@ -27,7 +27,7 @@ def test_totals_equal_cli(tessel_cli, resnet8_result):
 
 
 def test_layers_equal_cli(tessel_cli, resnet8_result):
-    j = cli_json(tessel_cli, "--model", "resnet8", "--soc", "gap9", "--no-split")
+    j = cli_json(tessel_cli, "--model", "resnet8", "--soc", "gap9", "--no-split", "--no-fusion")
     df = resnet8_result.layers
     assert len(df) == len(j["layers"])
     for (_, row), lj in zip(df.iterrows(), j["layers"]):

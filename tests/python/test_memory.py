@@ -69,7 +69,7 @@ def test_max_memory_streams_weights_and_refuses_the_impossible(resnet8_result):
 def test_partial_execution_slices_a_chain_under_a_memory_limit(data_dir):
     soc = str(data_dir / "soc" / "gap9_weights_l3.yaml")
     limit = {"L2": "164 KiB"}  # 100 KiB for tensors besides the 64 KiB reserve
-    r = tessel.explore("mobilenetv2-0.35", soc, max_memory=limit, split=False)
+    r = tessel.explore("mobilenetv2-0.35", soc, max_memory=limit, split=False, fusion=False)
     df = r.layers
     parts = df[df["slice"].notna()]
     assert set(parts["layer"]) == {"block1.expand", "block1.dw", "block1.project"}
@@ -77,7 +77,7 @@ def test_partial_execution_slices_a_chain_under_a_memory_limit(data_dir):
     assert len(set(parts["step"])) == 1  # one fused step
     assert r.total["peak_bytes"]["L2"] <= 100 * 1024
     off = tessel.explore("mobilenetv2-0.35", soc, max_memory=limit, partial_execution=False,
-                         split=False)
+                         split=False, fusion=False)
     assert off.layers["slice"].isna().all()
     assert r.total["cycles"] < off.total["cycles"]
     # The layer a part runs is its slice.
