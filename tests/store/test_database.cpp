@@ -62,7 +62,7 @@ TEST_CASE("a stored schedule reads back identical", "[store]") {
   CHECK(back.level_names == s.level_names);
   REQUIRE(back.steps.size() == s.steps.size());
   CHECK(back.tensors.size() == s.tensors.size());
-  std::size_t concurrent = 0;
+  std::size_t concurrent = 0, fused = 0;
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     CHECK(back.steps[i].kind == s.steps[i].kind);
     CHECK(back.steps[i].transition_cycles == s.steps[i].transition_cycles);
@@ -70,8 +70,10 @@ TEST_CASE("a stored schedule reads back identical", "[store]") {
     CHECK(back.steps[i].contention_cycles == s.steps[i].contention_cycles);
     CHECK(back.steps[i].cycles == s.steps[i].cycles);
     concurrent += s.steps[i].kind == ScheduleStep::Kind::concurrent;
+    fused += s.steps[i].kind == ScheduleStep::Kind::fused;
   }
   CHECK(concurrent > 0);  // resnet8 on gap9 splits layers across NE16 and the cluster
+  CHECK(fused > 0);       // and fuses block1's convolutions (their bands over OY)
   const auto parts = s.parts(), back_parts = back.parts();
   REQUIRE(back_parts.size() == parts.size());
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -86,6 +88,7 @@ TEST_CASE("a stored schedule reads back identical", "[store]") {
     CHECK(b.mapping.inner().double_buffer == a.mapping.inner().double_buffer);
     CHECK(b.mapping.unrolling == a.mapping.unrolling);
     CHECK(b.mapping.depth == a.mapping.depth);
+    CHECK(b.mapping.home == a.mapping.home);  // a fused intermediate at the unit's level
     CHECK(b.cost.cycles == a.cost.cycles);
     CHECK(b.cost.energy == a.cost.energy);
     CHECK(b.cost.bytes_held == a.cost.bytes_held);
