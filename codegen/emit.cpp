@@ -229,7 +229,6 @@ std::string NetworkWriter::views(const Layer& full, const SchedulePart& part, co
                       s_.level_names.at(static_cast<std::size_t>(at)), full.name,
                       s_.level_names.at(static_cast<std::size_t>(plan.home[idx(o)]))));
   };
-  // A feature map in its arena, packed, cut to the part's slice.
   // A band's input: the rows its window reads.
   const auto [row0, row1] = input_rows(full, slice);
   const LayerSlice in_slice = slice.dim == Dim::OY ? LayerSlice{Dim::OY, row0, row1} : slice;

@@ -1,5 +1,3 @@
-#include <algorithm>
-
 #include "mappers/passes/pass.hpp"
 
 // The network pass that turns the unit assignment into the schedule: one
@@ -39,14 +37,6 @@ const SplitOption* split_of(const NetworkState& st, std::size_t layer, std::size
 const FusedMember* member_of(const NetworkState& st, std::size_t layer, std::size_t choice) {
   const auto first = st.result.searches[layer].size() + split_count(st, layer);
   return choice < first ? nullptr : &st.members.at(layer).at(choice - first);
-}
-
-std::size_t member_choice(const NetworkState& st, std::size_t layer, std::size_t option) {
-  const auto& places = st.members.at(layer);
-  const auto it = std::find_if(places.begin(), places.end(),
-                               [&](const FusedMember& m) { return m.option == option; });
-  return st.result.searches[layer].size() + split_count(st, layer) +
-         static_cast<std::size_t>(it - places.begin());
 }
 
 int choice_unit(const NetworkState& st, std::size_t layer, std::size_t choice) {

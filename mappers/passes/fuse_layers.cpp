@@ -9,8 +9,9 @@
 // the last layer's output rows; each band's layers run one after another,
 // every intermediate kept at the unit's level, one band at a time. A band of
 // the last layer fixes the rows every earlier layer computes for it (its
-// input window, overlap recomputed). Per chain and unit the best band height
-// is one more choice of the unit assignment.
+// input window: the overlap between bands recomputed, or kept in the buffer
+// and not computed again). Per chain and unit the best band height and
+// overlap mode is one more choice of the unit assignment.
 namespace tessel::mappers {
 namespace {
 

@@ -96,8 +96,6 @@ std::size_t choice_count(const NetworkState& st, std::size_t layer);
 const SplitOption* split_of(const NetworkState& st, std::size_t layer, std::size_t choice);
 // The fused place a choice is, or nullptr.
 const FusedMember* member_of(const NetworkState& st, std::size_t layer, std::size_t choice);
-// The choice of `layer` that is its place in fused option `option`.
-std::size_t member_choice(const NetworkState& st, std::size_t layer, std::size_t option);
 // The unit whose layout a choice writes the layer's output in (a split's
 // units share one), and the choice's cycles and energy (a fused group's
 // whole step at its last layer, nothing at the others).
