@@ -10,12 +10,7 @@
 
 #include <string.h>
 
-/* What a nest hands the nest inside it: a region of the layer and where each
-   operand is (`acc`: the output's buffer at accumulator width). */
-typedef struct {
-  tessel_region r;
-  tessel_view in[2], w, out, acc;
-} frame;
+typedef tessel_frame frame;
 
 static int64_t min64(int64_t a, int64_t b) {
   return a < b ? a : b;
@@ -175,52 +170,125 @@ static void tile_region(const tessel_region* above, const int64_t t[8], const in
   }
 }
 
-static void run_nest(const tessel_layer* l, int j, const frame* above) {
-  const tessel_nest* ns = &l->nests[j];
-  int64_t t[8], at[8];
-  int loop_dim[8], p[3] = {0, 0, 0}, loops = 0, changed = 0, c_loop = -1, i, o, d;
-  unsigned uses[3] = {0, 0, 0};
-  frame f = *above;
+static const frame* above_of(const tessel_nest_iter* it, int j) {
+  return j == 0 ? &it->top : &it->lv[j - 1].f;
+}
+
+/* Starts nest j over the current tile of the nest above: its tile extents,
+   loops, and per operand the innermost loop that indexes it. */
+static void level_enter(tessel_nest_iter* it, int j) {
+  const tessel_nest* ns = &it->l->nests[j];
+  const frame* above = above_of(it, j);
+  tessel_nest_level* v = &it->lv[j];
+  int i, o, d;
+  v->loops = 0;
+  v->c_loop = -1;
+  for (o = 0; o < 3; ++o) {
+    v->p[o] = 0;
+    v->uses[o] = 0;
+  }
+  v->f = *above;
   for (d = 0; d < 8; ++d)
-    t[d] = min64(ns->tile[d], above->r.ext[d]);
-  /* The loops of the nest (dimensions with more than one tile), and per
-     operand the position (1-based) of the innermost one that indexes it. */
+    v->t[d] = min64(ns->tile[d], above->r.ext[d]);
   for (i = 0; i < 8; ++i) {
     d = ns->order[i];
-    if ((above->r.ext[d] + t[d] - 1) / t[d] < 2) continue;
-    if (d == TESSEL_C) c_loop = loops;
-    loop_dim[loops] = d;
-    at[loops++] = 0;
+    if ((above->r.ext[d] + v->t[d] - 1) / v->t[d] < 2) continue;
+    if (d == TESSEL_C) v->c_loop = v->loops;
+    v->loop_dim[v->loops] = d;
+    v->at[v->loops++] = 0;
     for (o = 0; o < 3; ++o)
-      if (indexes(o, d)) p[o] = loops;
+      if (indexes(o, d)) v->p[o] = v->loops;
   }
   /* Visits of an output tile are revisits when C is looped outside an output loop. */
-  if (c_loop >= p[TESSEL_OP_O]) c_loop = -1;
-  for (;;) {
-    /* `changed`: the outermost loop that advanced (0 on the first tile). */
-    tile_region(&above->r, t, loop_dim, at, loops, &f.r);
-    if (ns->move[TESSEL_OP_I] && (changed == 0 || changed <= p[TESSEL_OP_I]))
-      fetch_inputs(l, ns, above, &f, t, &uses[TESSEL_OP_I]);
-    if (ns->move[TESSEL_OP_W] && (changed == 0 || changed <= p[TESSEL_OP_W]))
-      fetch_weights(ns, above, &f, &uses[TESSEL_OP_W]);
-    if (ns->move[TESSEL_OP_O] && (changed == 0 || changed <= p[TESSEL_OP_O]))
-      open_output(ns, above, &f, &uses[TESSEL_OP_O],
-                  !l->accumulates && (c_loop < 0 || at[c_loop] == 0));
-    if (j + 1 == l->depth)
-      tessel_hal_tile(l, &f.r, &f.in[0], &f.in[1], &f.w, &f.acc, &f.out,
-                      !l->accumulates && f.r.lo[TESSEL_C] == 0,
-                      f.r.lo[TESSEL_C] + f.r.ext[TESSEL_C] == l->dims[TESSEL_C]);
-    else
-      run_nest(l, j + 1, &f);
-    for (i = loops - 1; i >= 0; --i) {
-      if (++at[i] < (above->r.ext[loop_dim[i]] + t[loop_dim[i]] - 1) / t[loop_dim[i]]) break;
-      at[i] = 0;
-    }
-    changed = i + 1; /* 0 when every loop has wrapped: the nest is done */
-    if (ns->move[TESSEL_OP_O] && (changed == 0 || changed <= p[TESSEL_OP_O]))
-      write_back(ns, above, &f, f.r.lo[TESSEL_C] + f.r.ext[TESSEL_C] == l->dims[TESSEL_C]);
-    if (changed == 0) break;
+  if (v->c_loop >= v->p[TESSEL_OP_O]) v->c_loop = -1;
+}
+
+/* Opens nest j's current tile: its region, and the operands whose loops
+   advanced (`changed`: the outermost loop that did, 0 on the first tile). */
+static void level_open(tessel_nest_iter* it, int j, int changed) {
+  const tessel_layer* l = it->l;
+  const tessel_nest* ns = &l->nests[j];
+  const frame* above = above_of(it, j);
+  tessel_nest_level* v = &it->lv[j];
+  tile_region(&above->r, v->t, v->loop_dim, v->at, v->loops, &v->f.r);
+  if (ns->move[TESSEL_OP_I] && (changed == 0 || changed <= v->p[TESSEL_OP_I]))
+    fetch_inputs(l, ns, above, &v->f, v->t, &v->uses[TESSEL_OP_I]);
+  if (ns->move[TESSEL_OP_W] && (changed == 0 || changed <= v->p[TESSEL_OP_W]))
+    fetch_weights(ns, above, &v->f, &v->uses[TESSEL_OP_W]);
+  if (ns->move[TESSEL_OP_O] && (changed == 0 || changed <= v->p[TESSEL_OP_O]))
+    open_output(ns, above, &v->f, &v->uses[TESSEL_OP_O],
+                !l->accumulates && (v->c_loop < 0 || v->at[v->c_loop] == 0));
+}
+
+/* Advances nest j past its current tile, writing its output back when the
+   visit ends; returns the outermost loop that advanced, 0 when every loop
+   wrapped (the nest is done). */
+static int level_advance(tessel_nest_iter* it, int j) {
+  const tessel_nest* ns = &it->l->nests[j];
+  tessel_nest_level* v = &it->lv[j];
+  int i, changed;
+  for (i = v->loops - 1; i >= 0; --i) {
+    const int d = v->loop_dim[i];
+    if (++v->at[i] < (above_of(it, j)->r.ext[d] + v->t[d] - 1) / v->t[d]) break;
+    v->at[i] = 0;
   }
+  changed = i + 1;
+  if (ns->move[TESSEL_OP_O] && (changed == 0 || changed <= v->p[TESSEL_OP_O]))
+    write_back(ns, above_of(it, j), &v->f,
+               v->f.r.lo[TESSEL_C] + v->f.r.ext[TESSEL_C] == it->l->dims[TESSEL_C]);
+  return changed;
+}
+
+/* Enters and opens nests j .. depth-1 on their first tiles. */
+static void descend(tessel_nest_iter* it, int j) {
+  for (; j < it->l->depth; ++j) {
+    level_enter(it, j);
+    level_open(it, j, 0);
+  }
+}
+
+void tessel_nest_begin(tessel_nest_iter* it, const tessel_layer* l) {
+  frame* f = &it->top;
+  int d;
+  it->l = l;
+  it->done = 0;
+  for (d = 0; d < 8; ++d) {
+    f->r.lo[d] = 0;
+    f->r.ext[d] = l->dims[d];
+  }
+  f->in[0] = l->in[0];
+  f->in[1] = l->in[1];
+  f->w = l->w;
+  f->out = l->out;
+  f->acc = l->acc;
+  if (!f->acc.base) { /* partial sums in the output itself (a 32-bit output) */
+    f->acc = l->out;
+    f->acc.type = TESSEL_I32;
+  }
+  descend(it, 0);
+}
+
+int tessel_nest_next(tessel_nest_iter* it) {
+  const tessel_layer* l = it->l;
+  const frame* f;
+  int j = l->depth - 1, changed = 0;
+  if (it->done) return 0;
+  f = &it->lv[j].f;
+  tessel_hal_tile(l, &f->r, &f->in[0], &f->in[1], &f->w, &f->acc, &f->out,
+                  !l->accumulates && f->r.lo[TESSEL_C] == 0,
+                  f->r.lo[TESSEL_C] + f->r.ext[TESSEL_C] == l->dims[TESSEL_C]);
+  /* Up through the nests that finished, to the innermost with tiles left. */
+  for (; j >= 0; --j) {
+    changed = level_advance(it, j);
+    if (changed != 0) break;
+  }
+  if (j < 0) {
+    it->done = 1;
+    return 0;
+  }
+  level_open(it, j, changed);
+  descend(it, j + 1);
+  return 1;
 }
 
 void tessel_layer_run(const tessel_layer* l) {
@@ -228,22 +296,10 @@ void tessel_layer_run(const tessel_layer* l) {
 }
 
 void tessel_nest_run(const tessel_layer* l) {
-  frame f;
-  int d;
-  for (d = 0; d < 8; ++d) {
-    f.r.lo[d] = 0;
-    f.r.ext[d] = l->dims[d];
+  tessel_nest_iter it;
+  tessel_nest_begin(&it, l);
+  while (tessel_nest_next(&it)) {
   }
-  f.in[0] = l->in[0];
-  f.in[1] = l->in[1];
-  f.w = l->w;
-  f.out = l->out;
-  f.acc = l->acc;
-  if (!f.acc.base) { /* partial sums in the output itself (a 32-bit output) */
-    f.acc = l->out;
-    f.acc.type = TESSEL_I32;
-  }
-  run_nest(l, 0, &f);
 }
 
 void tessel_to_hwc(uint8_t* dst, const void* src, int64_t n, int64_t c, int64_t hw, int bytes) {

@@ -39,6 +39,41 @@ typedef struct {
 } tessel_load;
 extern const tessel_load tessel_loads[];
 
+/* The loop nests a mapping has at most. */
+#define TESSEL_MAX_NESTS 3
+
+/* What a nest hands the nest inside it: a region of the layer and where each
+   operand is (`acc`: the output's buffer at accumulator width). */
+typedef struct {
+  tessel_region r;
+  tessel_view in[2], w, out, acc;
+} tessel_frame;
+
+/* One nest's place in its loops: its tile extents, loops (the dimensions
+   with more than one tile, outermost first) and loop indices, per operand
+   the innermost loop that indexes it, the loop over C when visits of an
+   output tile continue partial sums, the buffers used, the current tile. */
+typedef struct {
+  int64_t t[8], at[8];
+  int loop_dim[8], p[3], loops, c_loop;
+  unsigned uses[3];
+  tessel_frame f;
+} tessel_nest_level;
+
+/* A layer's loop nests run one innermost tile at a time: tessel_nest_begin,
+   then tessel_nest_next until it returns 0. Each call does what the nests do
+   around one tile (fetches before, write-backs after) and the tile itself,
+   so that a backend can interleave the nests of parts that run at once. */
+typedef struct {
+  const tessel_layer* l;
+  tessel_frame top;
+  tessel_nest_level lv[TESSEL_MAX_NESTS];
+  int done;
+} tessel_nest_iter;
+void tessel_nest_begin(tessel_nest_iter* it, const tessel_layer* l);
+/* Runs the next innermost tile; returns 0 when it was the last. */
+int tessel_nest_next(tessel_nest_iter* it);
+
 /* Runs a layer on its unit (tessel_hal_layer), which runs tessel_nest_run. */
 void tessel_layer_run(const tessel_layer* l);
 /* The layer's loop nests over the whole layer, the unit's tile on each
