@@ -153,8 +153,11 @@ class NetworkWriter {
                              const std::array<std::int64_t, kMaxLevels>& base) const;
   std::string nests(const PartPlan& plan, std::size_t step,
                     const std::array<std::int64_t, kMaxLevels>& base);
+  // Defines the function of part k of a step and returns its name.
   std::string layer_function(const SchedulePart& part, std::size_t step, std::size_t k,
                              std::array<std::int64_t, kMaxLevels>& used);
+  std::string concurrent_step(std::size_t step, const std::vector<std::string>& parts,
+                              std::size_t first_part);
 
   const Graph& g_;
   const NetworkSchedule& s_;
@@ -373,18 +376,43 @@ std::string NetworkWriter::layer_function(const SchedulePart& part, std::size_t 
   const bool raw =
       !part.slice.whole() && part.slice.dim == Dim::C && part.slice.end < full.dim(Dim::C);
   const auto out_type = raw ? std::string("TESSEL_I32") : type_code(out.type, out.name);
+  // A concurrent step's part only describes itself (its step function runs
+  // the parts together); any other part runs.
+  const bool together = s_.steps[step].kind == ScheduleStep::Kind::concurrent;
+  const auto run = together ? std::string("  *out = l;\n  return out;\n")
+                            : fmt::format("  tessel_dma_part = {};\n{}  tessel_layer_run(&l);\n",
+                                          part_names_.size(), keep);
   defs_ += fmt::format(
-      "/* {} on {}: {} */\nstatic void {}(void) {{\n  static const tessel_nest nests[{}] = "
+      "/* {} on {}: {} */\nstatic {} {}({}) {{\n  static const tessel_nest nests[{}] = "
       "{{\n{}  }};\n  const tessel_layer l = {{{}, {}, {{{}}}, {}, {}, {}, {}, {}, {}, {}, {}, "
       "{},\n"
-      "    {}, {},\n    {},\n    {}, nests}};\n  tessel_dma_part = {};\n{}  "
-      "tessel_layer_run(&l);\n}}\n\n",
-      l.name, part.unit_name, tile_string(l, part.mapping), name, plan.nests.size(), nest_text,
-      ops.at(l.op), kinds.at(kind), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x,
-      l.dilation_y, l.dilation_x, l.pad_top, l.pad_left, st, out_type, l.accumulates ? 1 : 0, v,
-      plan.nests.size(), part_names_.size(), keep);
+      "    {}, {},\n    {},\n    {}, nests}};\n{}}}\n\n",
+      l.name, part.unit_name, tile_string(l, part.mapping), together ? "tessel_layer*" : "void",
+      name, together ? "tessel_layer* out" : "void", plan.nests.size(), nest_text, ops.at(l.op),
+      kinds.at(kind), fmt::join(d, ", "), l.in_y, l.in_x, l.stride_y, l.stride_x, l.dilation_y,
+      l.dilation_x, l.pad_top, l.pad_left, st, out_type, l.accumulates ? 1 : 0, v,
+      plan.nests.size(), run);
   part_names_.push_back(c_string(part_label(part)));
-  return fmt::format("  {}();\n", name);
+  return name;
+}
+
+// A concurrent step's function: its parts' layers, run together by the
+// backend (tessel_hal_concurrent), each counted as its own part.
+std::string NetworkWriter::concurrent_step(std::size_t step, const std::vector<std::string>& parts,
+                                           std::size_t first_part) {
+  std::string fill;
+  std::vector<std::size_t> ids;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    fill += fmt::format("  p[{}] = {}(&l[{}]);\n", k, parts[k], k);
+    ids.push_back(first_part + k);
+  }
+  defs_ += fmt::format(
+      "/* step {}: its parts at once */\nstatic void step_{}(void) {{\n  static const int "
+      "ids[{}] = {{{}}};\n  tessel_layer l[{}];\n  const tessel_layer* p[{}];\n{}  "
+      "tessel_hal_concurrent(p, ids, {});\n}}\n\n",
+      step, step, parts.size(), fmt::join(ids, ", "), parts.size(), parts.size(), fill,
+      parts.size());
+  return fmt::format("  step_{}();\n", step);
 }
 
 std::string NetworkWriter::source(EmitResult& r) {
@@ -392,10 +420,19 @@ std::string NetworkWriter::source(EmitResult& r) {
   for (std::size_t i = 0; i < s_.steps.size(); ++i) {
     const auto& step = s_.steps[i];
     std::array<std::int64_t, kMaxLevels> used{};  // scratch of the step's earlier parts
+    const auto first_part = part_names_.size();
+    std::vector<std::string> parts;
     for (const auto& part : step.parts) {
       if (step.kind == ScheduleStep::Kind::fused) used.fill(0);  // one part after another
-      body += layer_function(part, i, static_cast<std::size_t>(&part - step.parts.data()), used);
+      parts.push_back(
+          layer_function(part, i, static_cast<std::size_t>(&part - step.parts.data()), used));
     }
+    if (step.kind == ScheduleStep::Kind::concurrent) {
+      body += concurrent_step(i, parts, first_part);
+      continue;
+    }
+    for (const auto& name : parts)
+      body += fmt::format("  {}();\n", name);
   }
   const auto& input = g_.tensor(g_.inputs().at(0));
   const auto& output = g_.tensor(g_.outputs().at(0));

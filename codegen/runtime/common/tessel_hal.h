@@ -16,11 +16,19 @@ void tessel_hal_init(void);
    nest runs (the fabric controller, a cluster core, the host CPU). */
 void tessel_hal_layer(const tessel_layer* l);
 
-/* Computes one innermost tile on the layer's unit (arguments as
-   tessel_tile_kernel). */
-void tessel_hal_tile(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
-                     const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
-                     const tessel_view* out, int init, int final);
+/* Starts one innermost tile on the layer's unit (arguments as
+   tessel_tile_kernel, valid until it is waited for) and returns a handle for
+   tessel_hal_tile_wait: an accelerator's job runs on while the caller goes
+   on; a unit the caller itself computes on has finished (-1). */
+int tessel_hal_tile_start(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
+                          const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
+                          const tessel_view* out, int init, int final);
+void tessel_hal_tile_wait(const tessel_layer* l, int handle);
+
+/* Runs the parts of a concurrent step (a layer split across units), part i
+   counted as part ids[i] (tessel_dma_part), and returns when every part is
+   done: the backend starts the parts at once where its units allow. */
+void tessel_hal_concurrent(const tessel_layer* const* parts, const int* ids, int n);
 
 /* Copies the box [start, start + ext) of `src` into `dst` (the same box) with
    DMA engine `engine` (-1: the CPU copies) from level `from` to level `to`,

@@ -7,6 +7,7 @@
 #include "tessel_nest.h"
 
 #include "tessel_hal.h"
+#include "tessel_network.h"
 
 #include <string.h>
 
@@ -268,15 +269,45 @@ void tessel_nest_begin(tessel_nest_iter* it, const tessel_layer* l) {
   descend(it, 0);
 }
 
-int tessel_nest_next(tessel_nest_iter* it) {
+void tessel_nest_start(tessel_nest_iter* it) {
   const tessel_layer* l = it->l;
-  const frame* f;
+  const frame* f = &it->lv[l->depth - 1].f;
+  if (it->done) return;
+  it->pending = tessel_hal_tile_start(l, &f->r, &f->in[0], &f->in[1], &f->w, &f->acc, &f->out,
+                                      !l->accumulates && f->r.lo[TESSEL_C] == 0,
+                                      f->r.lo[TESSEL_C] + f->r.ext[TESSEL_C] == l->dims[TESSEL_C]);
+}
+
+int tessel_nest_next(tessel_nest_iter* it) {
+  tessel_nest_start(it);
+  return tessel_nest_finish(it);
+}
+
+void tessel_nest_run_all(tessel_nest_iter* its, const tessel_layer* const* parts, const int* ids,
+                         int n) {
+  int i, running = n;
+  for (i = 0; i < n; ++i) { /* each opens its first tiles: their fetches count as its own */
+    tessel_dma_part = ids[i];
+    tessel_nest_begin(&its[i], parts[i]);
+  }
+  while (running > 0) {
+    for (i = 0; i < n; ++i) {
+      tessel_dma_part = ids[i];
+      tessel_nest_start(&its[i]);
+    }
+    for (i = 0; i < n; ++i) {
+      if (its[i].done) continue;
+      tessel_dma_part = ids[i];
+      if (!tessel_nest_finish(&its[i])) --running;
+    }
+  }
+}
+
+int tessel_nest_finish(tessel_nest_iter* it) {
+  const tessel_layer* l = it->l;
   int j = l->depth - 1, changed = 0;
   if (it->done) return 0;
-  f = &it->lv[j].f;
-  tessel_hal_tile(l, &f->r, &f->in[0], &f->in[1], &f->w, &f->acc, &f->out,
-                  !l->accumulates && f->r.lo[TESSEL_C] == 0,
-                  f->r.lo[TESSEL_C] + f->r.ext[TESSEL_C] == l->dims[TESSEL_C]);
+  tessel_hal_tile_wait(l, it->pending);
   /* Up through the nests that finished, to the innermost with tiles left. */
   for (; j >= 0; --j) {
     changed = level_advance(it, j);

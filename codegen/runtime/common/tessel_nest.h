@@ -68,16 +68,30 @@ typedef struct {
   const tessel_layer* l;
   tessel_frame top;
   tessel_nest_level lv[TESSEL_MAX_NESTS];
+  int pending; /* the started tile's handle (tessel_hal_tile_start) */
   int done;
 } tessel_nest_iter;
 void tessel_nest_begin(tessel_nest_iter* it, const tessel_layer* l);
-/* Runs the next innermost tile; returns 0 when it was the last. */
+/* Runs the next innermost tile; returns 0 when it was the last. It is
+   tessel_nest_start (start the tile on its unit) then tessel_nest_finish
+   (wait for it, write back and open the next tile; 0 when it was the last). */
 int tessel_nest_next(tessel_nest_iter* it);
+void tessel_nest_start(tessel_nest_iter* it);
+int tessel_nest_finish(tessel_nest_iter* it);
+
+/* The parts of a concurrent step at most. */
+#define TESSEL_MAX_PARTS 3
+/* Runs the nests of `n` layers interleaved, tile by tile, in `its`: every
+   part's next tile is started before any is waited for, so that the tiles of
+   units that compute on their own (accelerator jobs) overlap the others';
+   part i counted as part ids[i]. */
+void tessel_nest_run_all(tessel_nest_iter* its, const tessel_layer* const* parts, const int* ids,
+                         int n);
 
 /* Runs a layer on its unit (tessel_hal_layer), which runs tessel_nest_run. */
 void tessel_layer_run(const tessel_layer* l);
 /* The layer's loop nests over the whole layer, the unit's tile on each
-   innermost tile (tessel_hal_tile). */
+   innermost tile (tessel_hal_tile_start, then tessel_hal_tile_wait). */
 void tessel_nest_run(const tessel_layer* l);
 
 /* The network input from NCHW (n images of c channels of hw pixels) into

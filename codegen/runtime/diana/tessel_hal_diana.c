@@ -1,6 +1,7 @@
 /* tessel diana backend (docs/codegen.md, "diana"): every layer's loop nest
    runs on the RISC-V host; digital PE-array and analog in-memory-array
-   tiles are accelerator jobs, host tiles the portable kernel; on-chip moves
+   tiles are accelerator jobs, host tiles the portable kernel (the parts of
+   a split layer interleaved, their jobs running at once); on-chip moves
    are 2-D DMA transfers, external-memory moves 2-D transfers through L2,
    each issued and finished in turn. */
 #include "diana_accel.h"
@@ -30,24 +31,41 @@ void tessel_hal_layer(const tessel_layer* l) {
   tessel_nest_run(l);
 }
 
-void tessel_hal_tile(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
-                     const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
-                     const tessel_view* out, int init, int final) {
-  diana_job_t job;
-  if (l->unit_kind != TESSEL_PE_ARRAY && l->unit_kind != TESSEL_AIMC) {
+/* The job each accelerator runs (one at a time each). */
+static diana_job_t jobs[2];
+
+int tessel_hal_tile_start(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
+                          const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
+                          const tessel_view* out, int init, int final) {
+  const int analog = l->unit_kind == TESSEL_AIMC;
+  diana_job_t* job = &jobs[analog];
+  if (l->unit_kind != TESSEL_PE_ARRAY && !analog) {
     tessel_tile_kernel(l, r, in, in2, w, acc, out, init, final);
-    return;
+    return -1;
   }
-  job.layer = l;
-  job.region = r;
-  job.in = in;
-  job.in2 = in2;
-  job.w = w;
-  job.acc = acc;
-  job.out = out;
-  job.init = init;
-  job.final = final;
-  diana_wait(l->unit_kind == TESSEL_AIMC ? diana_analog_submit(&job) : diana_digital_submit(&job));
+  job->layer = l;
+  job->region = r;
+  job->in = in;
+  job->in2 = in2;
+  job->w = w;
+  job->acc = acc;
+  job->out = out;
+  job->init = init;
+  job->final = final;
+  return analog ? diana_analog_submit(job) : diana_digital_submit(job);
+}
+
+void tessel_hal_tile_wait(const tessel_layer* l, int handle) {
+  (void)l;
+  if (handle >= 0) diana_wait(handle);
+}
+
+/* The host drives every part's nest, tile by tile in turn: the digital and
+   analog arrays' jobs run while the host moves data or computes its own
+   part's tiles. */
+void tessel_hal_concurrent(const tessel_layer* const* parts, const int* ids, int n) {
+  static tessel_nest_iter its[TESSEL_MAX_PARTS];
+  tessel_nest_run_all(its, parts, ids, n);
 }
 
 void tessel_dma_copy(int engine, int from, int to, const tessel_view* dst, const tessel_view* src,

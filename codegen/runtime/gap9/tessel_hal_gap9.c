@@ -84,26 +84,26 @@ static void tile_band(void* p) {
   pi_cl_team_barrier();
 }
 
-void tessel_hal_tile(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
-                     const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
-                     const tessel_view* out, int init, int final) {
+static ne16_job_t ne16_job; /* the NE16's job (one at a time) */
+
+int tessel_hal_tile_start(const tessel_layer* l, const tessel_region* r, const tessel_view* in,
+                          const tessel_view* in2, const tessel_view* w, const tessel_view* acc,
+                          const tessel_view* out, int init, int final) {
   fork_arg a;
   if (l->unit_kind == TESSEL_CONV_ENGINE) {
-    ne16_job_t job;
-    job.layer = l;
-    job.region = r;
-    job.in = in;
-    job.w = w;
-    job.acc = acc;
-    job.out = out;
-    job.init = init;
-    job.final = final;
-    ne16_job_wait(ne16_job_submit(&job));
-    return;
+    ne16_job.layer = l;
+    ne16_job.region = r;
+    ne16_job.in = in;
+    ne16_job.w = w;
+    ne16_job.acc = acc;
+    ne16_job.out = out;
+    ne16_job.init = init;
+    ne16_job.final = final;
+    return ne16_job_submit(&ne16_job); /* runs on while the cluster goes on */
   }
   if (l->unit_kind != TESSEL_CLUSTER) {
     tessel_tile_kernel(l, r, in, in2, w, acc, out, init, final);
-    return;
+    return -1;
   }
   a.l = l;
   a.r = r;
@@ -118,6 +118,51 @@ void tessel_hal_tile(const tessel_layer* l, const tessel_region* r, const tessel
   a.final = final && init;
   pi_cl_team_fork(CLUSTER_CORES, tile_band, &a);
   if (final && !init) tessel_tile_finish(l, r, acc, out);
+  return -1;
+}
+
+void tessel_hal_tile_wait(const tessel_layer* l, int handle) {
+  if (l->unit_kind == TESSEL_CONV_ENGINE && handle >= 0) ne16_job_wait(handle);
+}
+
+/* The parts of a concurrent step on the cluster side (the cluster and the
+   NE16), interleaved tile by tile on the master core: an NE16 job runs
+   while the cores compute a cluster tile. */
+typedef struct {
+  const tessel_layer* parts[TESSEL_MAX_PARTS];
+  int ids[TESSEL_MAX_PARTS];
+  int n;
+} part_set;
+
+static void cluster_parts(void* arg) {
+  static tessel_nest_iter its[TESSEL_MAX_PARTS];
+  const part_set* s = (const part_set*)arg;
+  tessel_nest_run_all(its, s->parts, s->ids, s->n);
+}
+
+/* The fabric controller's parts run on it while the cluster task runs the
+   others. (An FC part reads its operands in L2 in place: a split layer's
+   tensors are at their homes, so no FC part moves data while the cluster's
+   transfers run.) */
+void tessel_hal_concurrent(const tessel_layer* const* parts, const int* ids, int n) {
+  static tessel_nest_iter fc_its[TESSEL_MAX_PARTS];
+  static part_set fc, cl;
+  struct pi_cluster_task task;
+  pi_task_t done;
+  int i;
+  fc.n = cl.n = 0;
+  for (i = 0; i < n && i < TESSEL_MAX_PARTS; ++i) {
+    part_set* s = parts[i]->unit_kind == TESSEL_CPU ? &fc : &cl;
+    s->parts[s->n] = parts[i];
+    s->ids[s->n++] = ids[i];
+  }
+  if (cl.n > 0) {
+    on_cluster = 1;
+    pi_cluster_send_task_to_cl_async(&cluster, pi_cluster_task(&task, cluster_parts, &cl),
+                                     pi_task_block(&done));
+  }
+  tessel_nest_run_all(fc_its, fc.parts, fc.ids, fc.n);
+  if (cl.n > 0) pi_task_wait_on(&done);
 }
 
 /* One run of rows: `rows` rows of `length` bytes, `stride` bytes apart at

@@ -29,6 +29,15 @@ void pi_cluster_close(struct pi_device* device);
 struct pi_cluster_task* pi_cluster_task(struct pi_cluster_task* task, void (*entry)(void*),
                                         void* arg);
 int pi_cluster_send_task_to_cl(struct pi_device* device, struct pi_cluster_task* task);
+/* An event the fabric controller can wait on: the end of an asynchronous task. */
+typedef struct {
+  int done;
+} pi_task_t;
+pi_task_t* pi_task_block(pi_task_t* task);
+void pi_task_wait_on(pi_task_t* task);
+/* Sends the task and returns at once; `done` is signalled when it ends. */
+int pi_cluster_send_task_to_cl_async(struct pi_device* device, struct pi_cluster_task* task,
+                                     pi_task_t* done);
 void pi_cl_team_fork(int nb_cores, void (*entry)(void*), void* arg);
 void pi_cl_team_barrier(void);
 int pi_core_id(void);
