@@ -36,16 +36,18 @@ KeptRows kept_rows(const Graph& graph, const ScheduleStep& step, std::size_t k) 
       parts[k].slice.dim != Dim::OY)
     return {};
   // The next part reads this one's output in the same band (a group's layers
-  // run in order in every band); the previous band's reader is a group before.
-  const auto group = step_layers(step).size();
+  // run in order in every band); the previous band's reader follows this
+  // layer's part of that band.
   const Layer& reader = graph.layer(parts[k + 1].index);
-  if (reader.inputs.empty() || reader.inputs[0] != graph.layer(parts[k].index).output ||
-      k + 1 < group)
-    return {};
+  if (reader.inputs.empty() || reader.inputs[0] != graph.layer(parts[k].index).output) return {};
   const auto window = input_rows(reader, parts[k + 1].slice);
   const auto rows = parts[k].slice.begin - window.first;
   if (rows <= 0) return {};
-  const auto before = input_rows(reader, parts[k + 1 - group].slice);
+  std::size_t last = k;  // this layer's part of the band before
+  while (last > 0 && parts[--last].index != parts[k].index) {
+  }
+  if (parts[last].index != parts[k].index) return {};
+  const auto before = input_rows(reader, parts[last + 1].slice);
   const Layer row = slice_layer(graph.layer(parts[k].index), {Dim::OY, 0, 1});
   return {rows, window.first - before.first, rows * row.output_bytes()};
 }

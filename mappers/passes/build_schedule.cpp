@@ -94,7 +94,6 @@ NetworkSchedule build_schedule(const NetworkState& st, const std::vector<std::si
       const FusedOption& f = st.fused[m->option];
       if (j != f.layers.back()) continue;  // the group's step at its last layer
       step = f.step;
-      step.transition_cycles = step.transition_energy = 0;
     } else if (const SplitOption* split = split_of(st, j, choice[j])) {
       step = split->step;
     } else {

@@ -75,13 +75,15 @@ int unit_level(const hw::Soc& soc, int unit) {
   return lvl == at[idx(Operand::O)] && lvl != soc.activations_home ? lvl : -1;
 }
 
-// One candidate: a group on a unit in bands of `height` rows; its parts'
+// One candidate: a group on a unit in `bands` (band_rows), its
+// intermediates' bytes at the unit's level (held_bytes); its parts'
 // searches start at `first` in the pass's pairs.
 struct Candidate {
   std::size_t group = 0;
   int unit = 0, level = 0;
-  std::int64_t height = 0, bands = 0;
   bool cached = false;
+  std::vector<std::vector<LayerSlice>> bands;
+  std::int64_t held = 0;
   std::size_t first = 0;
 };
 
@@ -142,13 +144,13 @@ class FuseLayers final : public NetworkPass {
         const auto capacity = soc.levels[static_cast<std::size_t>(lvl)].capacity;
         for (auto h : band_heights(st.graph.layer(groups[gi].back()).dim(Dim::OY))) {
           for (bool cached : {false, true}) {
-            const auto bands = band_rows(st.graph, groups[gi], h, cached);
-            if (bands.empty() || (cached && bands.size() == 1) ||
-                held_bytes(st.graph, groups[gi], bands) > capacity)
-              continue;
-            candidates.push_back(
-                {gi, u, lvl, h, static_cast<std::int64_t>(bands.size()), cached, pairs.size()});
+            auto bands = band_rows(st.graph, groups[gi], h, cached);
+            if (bands.empty() || (cached && bands.size() == 1)) continue;
+            const auto held = held_bytes(st.graph, groups[gi], bands);
+            if (held > capacity) continue;
             add_pairs(st, groups[gi], bands, u, lvl, pairs);
+            const auto first = pairs.size() - bands.size() * groups[gi].size();
+            candidates.push_back({gi, u, lvl, cached, std::move(bands), held, first});
           }
         }
       }
@@ -243,15 +245,14 @@ class FuseLayers final : public NetworkPass {
                           const Candidate& cand, const std::vector<PairSearch>& pairs,
                           FusedOption& out) {
     const hw::Soc& soc = st.model.soc();
-    const auto bands = band_rows(st.graph, group, cand.height, cand.cached);
     out.layers = group;
     out.unit = cand.unit;
-    out.bands = cand.bands;
+    out.bands = static_cast<std::int64_t>(cand.bands.size());
     out.cached = cand.cached;
     out.step.kind = ScheduleStep::Kind::fused;
     std::int64_t scratch = 0;
     std::size_t k = cand.first;
-    for (const auto& band : bands) {
+    for (const auto& band : cand.bands) {
       for (std::size_t p = 0; p < group.size(); ++p, ++k) {
         const PairSearch& ps = pairs[k];
         if (!ps.result->found) return false;
@@ -270,7 +271,7 @@ class FuseLayers final : public NetworkPass {
       }
     }
     const auto capacity = soc.levels[static_cast<std::size_t>(cand.level)].capacity;
-    if (held_bytes(st.graph, group, bands) + scratch > capacity) return false;
+    if (cand.held + scratch > capacity) return false;
     // A part that keeps rows of the band before moves them first: its cost.
     for (std::size_t k = 0; k < out.step.parts.size(); ++k) {
       const auto keep = sim::keep_cost(soc, cand.level, kept_rows(st.graph, out.step, k).bytes);
