@@ -64,7 +64,22 @@ const char* NestChain::resolve(const LayerContext& top, const Mapping& m) {
     c.launch_cycles = 0;
     c.tile_overhead = j + 1 == depth_ ? top.tile_overhead : 0.0;
   }
+  if (narrow_outer_partial_sums(top, m))
+    return "the innermost loop nest would write partial sums back into an outer nest's buffer of "
+           "an output narrower than the accumulator (C tiled outside an output loop)";
   return nullptr;
+}
+
+bool NestChain::narrow_outer_partial_sums(const LayerContext& top, const Mapping& m) const {
+  const Layer& l = *top.layer;
+  if (depth_ < 2 || l.accumulates || l.bits.output >= l.bits.accumulator) return false;
+  const int j = depth_ - 1;
+  const auto kO = idx(Operand::O);
+  const Route& r = route_[at(j)];
+  if (r.from[kO] == top.home[kO]) return false;  // they go home, where the plan gives them room
+  const DimArray& tile = tile_[at(j)];
+  if (tile[idx(Dim::C)] >= l.dim(Dim::C)) return false;  // C whole: no partial sums leave
+  return r.to[kO] == r.from[kO] || revisits_output(m.nest(j).order, tile, tile_[at(j - 1)]);
 }
 
 namespace {

@@ -80,6 +80,10 @@ class NestChain {
 
  private:
   static std::size_t at(int j) { return static_cast<std::size_t>(j); }
+  // Whether the innermost nest's partial sums leave its buffer for an outer
+  // nest's buffer of the output, which holds it only at its own (narrower)
+  // width: the model and the emitted code give them no room there.
+  bool narrow_outer_partial_sums(const LayerContext& top, const Mapping& m) const;
   const LayerContext* top_ = nullptr;
   int depth_ = 0;
   std::array<Route, kMaxNests> route_{};

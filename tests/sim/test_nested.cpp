@@ -420,6 +420,15 @@ TEST_CASE("mappings of several nests that the model does not cost say why",
     m.nest(0).double_buffer = {true, true, true};
     CHECK(std::string(model.evaluate(ctx, m).reason).find("do not fit") != std::string::npos);
   }
+  SECTION("partial sums would leave the innermost nest for an outer nest's 8-bit buffer") {
+    m.nest(1).tile[idx(Dim::C)] = 2;
+    m.nest(1).order = parse_order("C,OY");  // C outside an output loop: each tile visited twice
+    const auto c = model.evaluate(ctx, m);
+    CHECK_FALSE(c.legal);
+    CHECK(std::string(c.reason).find("partial sums back into an outer nest") != std::string::npos);
+    m.nest(1).order = parse_order("OY,C");  // C inside every output loop: the sums stay in L1
+    CHECK(model.evaluate(ctx, m).legal);
+  }
   SECTION("four nests") {
     m.depth = 4;
     CHECK(std::string(model.evaluate(ctx, m).reason).find("1 to 3") != std::string::npos);
