@@ -192,7 +192,8 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
     quiet.on_candidate = nullptr;
     run(sample, eval, ctx, quiet, sink, probe);
   }
-  const double incumbent = probe.found ? probe.score : kInf;
+  const double incumbent =
+      std::min(probe.found ? probe.score : kInf, opt.exact_pareto ? kInf : opt.cutoff);
 
   // Fixed chunks, so the result is the same whatever ran where: slices of the
   // tile combinations for an exhaustive strategy, sampling chains otherwise.
@@ -232,7 +233,9 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
   keep_best(*ctx.layer, res, probe);
   res.pareto = merged_front(*ctx.layer, std::move(points));
   res.proven = strategy.exhaustive && complete;
-  if (!res.found) res.reason = "no mapping fits the unit's memories";
+  if (!res.found)
+    res.reason = opt.cutoff < kInf && !opt.exact_pareto ? "no mapping scores below the cutoff"
+                                                        : "no mapping fits the unit's memories";
   return res;
 }
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct SearchOptions {
   // branch and bound then prunes a tile only when its lower bounds are
   // dominated by the front, instead of by the objective's incumbent.
   bool exact_pareto = false;
+  // Only mappings scoring below this are wanted (a caller that already has
+  // something as good): an exhaustive search prunes against it from the
+  // start, so it may find nothing, or a mapping at or above it. Not used by
+  // exact_pareto searches.
+  double cutoff = std::numeric_limits<double>::infinity();
   // Called with every evaluated legal candidate (from worker threads, one
   // call at a time); for `--store all`.
   std::function<void(const Mapping&, const Cost&)> on_candidate;

@@ -58,12 +58,12 @@ std::string layer_key(const Layer& l, int unit, std::uint64_t context_hash, Mapp
     dims += fmt::format("{},", d);
   return fmt::format(
       "{}|{}|{}x{}|s{}x{}|d{}x{}|p{},{},{},{}|b{},{},{},{}|ck{}|a{}|u{}|soc{:016x}|{}|{}|{}|{}|{}|"
-      "{}|{}",
+      "{}|{}|c{}",
       op_name(l.op), dims, l.in_y, l.in_x, l.stride_y, l.stride_x, l.dilation_y, l.dilation_x,
       l.pad_top, l.pad_left, l.pad_bottom, l.pad_right, l.bits.input, l.bits.weight, l.bits.output,
       l.bits.accumulator, l.weights_ck, l.accumulates, unit, context_hash, mapper_name(mapper),
-      objective_name(s.objective), s.strategy, s.budget, s.seed, s.exact_pareto,
-      s.exhaustive_limit);
+      objective_name(s.objective), s.strategy, s.budget, s.seed, s.exact_pareto, s.exhaustive_limit,
+      s.cutoff);
 }
 
 NetworkResult map_network(const Graph& graph, const sim::Analytical& model,

@@ -231,6 +231,7 @@ class FuseLayers final : public NetworkPass {
                          unit,
                          home,
                          PairSearch::kNoReport,
+                         PairSearch::kNoCutoff,
                          {},
                          nullptr,
                          false});

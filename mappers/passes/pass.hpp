@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -108,10 +109,13 @@ std::pair<double, double> choice_cost(const NetworkState& st, std::size_t layer,
 // candidates it reports to NetworkOptions::on_candidate (kNoReport: none).
 struct PairSearch {
   static constexpr std::size_t kNoReport = static_cast<std::size_t>(-1);
+  static constexpr double kNoCutoff = std::numeric_limits<double>::infinity();
   Layer layer;
   int unit = 0;
   Homes home{};
   std::size_t report = kNoReport;
+  // Only mappings scoring below this are wanted (SearchOptions::cutoff).
+  double cutoff = kNoCutoff;
   // Set by search_pairs: the cache key, the result, and whether it was
   // answered without a search (from the cache, or by an identical pair
   // before it).

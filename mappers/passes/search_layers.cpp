@@ -22,7 +22,8 @@ struct Job {
   std::size_t report = PairSearch::kNoReport;  // graph layer its candidates are reported for
   const sim::LayerContext* ctx = nullptr;
   Homes home{};
-  int depth = 1;  // loop nests the operands' homes need (sim::staging)
+  int depth = 1;         // loop nests the operands' homes need (sim::staging)
+  SearchOptions search;  // the network's, with the pair's cutoff
   std::shared_ptr<const LayerResult> result;
   bool from_cache = false;  // answered by the caller's cache
 };
@@ -32,7 +33,7 @@ LayerResult run_search(const sim::Analytical& model, const Job& job, const Netwo
   if (job.depth > 1) {
     // Staged through an outer level: the staged search, restricted as the
     // mapper restricts its tiles (DORY keeps the input channels whole).
-    SearchOptions s = opt.search;
+    SearchOptions s = job.search;
     s.space.divisors_only = opt.mapper == MapperKind::divisor;
     s.space.first_unrolling_only = opt.mapper == MapperKind::divisor;
     s.space.whole[idx(Dim::C)] = opt.mapper == MapperKind::dory;
@@ -43,7 +44,7 @@ LayerResult run_search(const sim::Analytical& model, const Job& job, const Netwo
     r.best.home = job.home;
     return r;
   }
-  SearchOptions s = opt.search;
+  SearchOptions s = job.search;
   if (opt.mapper == MapperKind::divisor) {
     s.space.divisors_only = true;
     s.space.first_unrolling_only = true;
@@ -74,7 +75,7 @@ class SearchLayers final : public NetworkPass {
       first[i] = pairs.size();
       if (!st.searched.empty() && !st.searched[i]) continue;
       for (int u : st.units)
-        pairs.push_back({layers[i], u, st.homes[i], i, {}, nullptr, false});
+        pairs.push_back({layers[i], u, st.homes[i], i, PairSearch::kNoCutoff, {}, nullptr, false});
     }
     first[layers.size()] = pairs.size();
     search_pairs(st, pairs);
@@ -167,17 +168,19 @@ void search_pairs(NetworkState& st, std::vector<PairSearch>& pairs) {
     ctx.push_back(st.model.prepare(p.layer, m));
     const sim::Route route{ctx.back().home, ctx.back().level};  // the pair's own route
     const auto depth = sim::staging(soc, route, has_weights(p.layer.op)).depth;
-    p.key = fmt::format("{}|h{},{},{}",
-                        layer_key(p.layer, p.unit, soc.unit_context_hash(p.unit), st.options.mapper,
-                                  st.options.search),
-                        p.home[0], p.home[1], p.home[2]);
+    SearchOptions search = st.options.search;
+    search.cutoff = p.cutoff;
+    p.key = fmt::format(
+        "{}|h{},{},{}",
+        layer_key(p.layer, p.unit, soc.unit_context_hash(p.unit), st.options.mapper, search),
+        p.home[0], p.home[1], p.home[2]);
     const auto [it, fresh] = job_of.try_emplace(p.key, jobs.size());
     job[k] = it->second;
     p.cached = !fresh;  // an identical pair before it
     if (!fresh) continue;
     auto hit = store.find(p.key);
     p.cached = hit != nullptr;
-    jobs.push_back({p.key, p.report, &ctx.back(), p.home, depth, hit, hit != nullptr});
+    jobs.push_back({p.key, p.report, &ctx.back(), p.home, depth, search, hit, hit != nullptr});
   }
   tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
     if (jobs[j].result) return;

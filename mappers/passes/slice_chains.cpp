@@ -104,6 +104,7 @@ bool slice_chain(NetworkState& st, SlicedChain& sc) {
                          u,
                          st.homes[j],
                          PairSearch::kNoReport,
+                         PairSearch::kNoCutoff,
                          {},
                          nullptr,
                          false});

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -20,6 +21,11 @@ namespace {
 constexpr std::size_t kMaxUnits = 3;      // units of one split
 constexpr std::int64_t kExhaustive = 32;  // channels up to which every boundary is tried
 constexpr std::int64_t kGridPoints = 16;  // grid steps over the channels above that
+// A unit takes a range of k of D channels only when k / D of its score on
+// the whole layer stays below this many times the layer's best score (a
+// part scoring no better than the whole layer cannot be in a winning split;
+// parts rarely run faster than in proportion to their channels).
+constexpr double kScalingSlack = 2.0;
 
 // The dimension a layer's output channels are split along: K, or the
 // groups of a depthwise layer; none for a layer that cannot be split.
@@ -43,6 +49,7 @@ std::optional<Dim> split_dim(const Layer& l) {
 struct Taker {
   int unit = 0;
   int bits = 0;
+  double whole = 0;  // its score on the whole layer (0: not searched whole)
 };
 
 // The takers of layer j: the units that run it (its searches found a
@@ -51,7 +58,7 @@ struct Taker {
 std::vector<Taker> takers(const NetworkState& st, std::size_t j) {
   std::vector<Taker> out;
   for (const auto& us : st.result.searches[j])
-    out.push_back({us.unit, 0});
+    out.push_back({us.unit, 0, score(st.options.search.objective, us.result->cost)});
   if (st.options.precision != PrecisionPolicy::allow_lower) return out;
   const Layer& l = st.graph.layer(j);
   for (int u : st.units) {
@@ -64,7 +71,7 @@ std::vector<Taker> takers(const NetworkState& st, std::size_t j) {
       if (b < l.bits.weight) widest = std::max(widest, b);
     }
     if (widest > 0 && widest == *std::max_element(bits.begin(), bits.end()))
-      out.push_back({u, widest});
+      out.push_back({u, widest, 0});
   }
   return out;
 }
@@ -215,13 +222,18 @@ Split best_split(const NetworkState& st, const LayerSplits& ls) {
   return best;
 }
 
+// The score of the layer's best whole-layer choice (one unit).
+double whole_layer_score(const NetworkState& st, std::size_t layer) {
+  double least = std::numeric_limits<double>::infinity();
+  for (const auto& us : st.result.searches[layer])
+    least = std::min(least, score(st.options.search.objective, us.result->cost));
+  return least;
+}
+
 // The split as a concurrent step, when it beats the layer's best unit.
 std::optional<SplitOption> split_option(const NetworkState& st, const LayerSplits& ls,
                                         const Split& split) {
-  double least = std::numeric_limits<double>::infinity();  // the best whole-layer choice
-  for (const auto& us : st.result.searches[ls.layer])
-    least = std::min(least, score(st.options.search.objective, us.result->cost));
-  if (!(split.score < least)) return std::nullopt;
+  if (!(split.score < whole_layer_score(st, ls.layer))) return std::nullopt;
   SplitOption opt;
   auto& step = opt.step;
   step.kind = ScheduleStep::Kind::concurrent;
@@ -245,6 +257,16 @@ std::optional<SplitOption> split_option(const NetworkState& st, const LayerSplit
 // The grid step over a layer's channels above kExhaustive.
 std::int64_t grid_step(std::int64_t channels) {
   return (channels + kGridPoints - 1) / kGridPoints;
+}
+
+// The largest range size worth searching on taker t: below kScalingSlack
+// times the best whole-layer score when its own whole-layer score scales
+// down with the channels (any size for a taker not searched whole).
+std::int64_t size_cap(const LayerSplits& ls, std::size_t t, double least) {
+  const double whole = ls.takers[t].whole;
+  if (!(whole > 0) || !(least < std::numeric_limits<double>::infinity())) return ls.channels - 1;
+  const double cap = kScalingSlack * least / whole * static_cast<double>(ls.channels);
+  return std::min<std::int64_t>(ls.channels - 1, static_cast<std::int64_t>(std::ceil(cap)));
 }
 
 // The range sizes of the first round: every one up to kExhaustive
@@ -290,35 +312,51 @@ class SplitLayers final : public NetworkPass {
                       std::vector<Slot>(static_cast<std::size_t>(ls.channels - 1)));
       todo.push_back(std::move(ls));
     }
-    // Round 1: the first sizes on every taker. Round 2 (above kExhaustive
-    // channels): every size within a grid step of each part of the best.
+    // Round 1: the first sizes on every taker.
     std::vector<std::vector<std::vector<std::int64_t>>> want(todo.size());
     for (std::size_t i = 0; i < todo.size(); ++i)
       want[i].assign(todo[i].takers.size(), first_sizes(todo[i].channels));
     search(st, todo, want);
     std::vector<Split> best(todo.size());
-    for (std::size_t i = 0; i < todo.size(); ++i) {
+    for (std::size_t i = 0; i < todo.size(); ++i)
       best[i] = best_split(st, todo[i]);
-      want[i].assign(todo[i].takers.size(), {});
-      const auto c = todo[i].channels;
-      if (c <= kExhaustive || best[i].sizes.empty()) continue;
-      const std::int64_t g = grid_step(c);
-      for (std::size_t p = 0; p < best[i].set.size(); ++p) {
-        const auto s = best[i].sizes[p];
-        const auto reach = g * static_cast<std::int64_t>(best[i].set.size() - 1);
-        for (auto k = std::max<std::int64_t>(1, s - reach); k <= std::min(c - 1, s + reach); ++k)
-          want[i][best[i].set[p]].push_back(k);
+    // Then, above kExhaustive channels, a pattern search around the best
+    // split: each part's size one step either way, the step halving from
+    // half the grid step down to one channel.
+    for (int round = 1; refine_sizes(todo, best, round, want); ++round) {
+      search(st, todo, want);
+      for (std::size_t i = 0; i < todo.size(); ++i) {
+        if (todo[i].channels > kExhaustive) best[i] = best_split(st, todo[i]);
       }
     }
-    search(st, todo, want);
     for (std::size_t i = 0; i < todo.size(); ++i) {
-      if (todo[i].channels > kExhaustive) best[i] = best_split(st, todo[i]);
       if (auto opt = split_option(st, todo[i], best[i]))
         st.splits[todo[i].layer].push_back(std::move(*opt));
     }
   }
 
  private:
+  // The sizes of refinement round `round`: per layer above kExhaustive
+  // channels with a split, each part's size of its best split plus and
+  // minus grid_step / 2^round. False when no layer has a step left.
+  static bool refine_sizes(const std::vector<LayerSplits>& todo, const std::vector<Split>& best,
+                           int round, std::vector<std::vector<std::vector<std::int64_t>>>& want) {
+    bool any = false;
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+      want[i].assign(todo[i].takers.size(), {});
+      const auto c = todo[i].channels;
+      const std::int64_t step = grid_step(c) >> round;
+      if (c <= kExhaustive || best[i].sizes.empty() || step < 1) continue;
+      any = true;
+      for (std::size_t p = 0; p < best[i].set.size(); ++p) {
+        for (auto k : {best[i].sizes[p] - step, best[i].sizes[p] + step}) {
+          if (k >= 1 && k < c) want[i][best[i].set[p]].push_back(k);
+        }
+      }
+    }
+    return any;
+  }
+
   // Searches the wanted sizes not searched yet, of every layer at once (in
   // parallel, through the layer cache), and sets their slots.
   static void search(NetworkState& st, std::vector<LayerSplits>& todo,
@@ -328,19 +366,24 @@ class SplitLayers final : public NetworkPass {
     for (std::size_t i = 0; i < todo.size(); ++i) {
       auto& ls = todo[i];
       const Layer& l = st.graph.layer(ls.layer);
+      const double least = whole_layer_score(st, ls.layer);
       for (std::size_t t = 0; t < ls.takers.size(); ++t) {
+        const auto cap = size_cap(ls, t, least);
         auto sizes = want[i][t];
         std::sort(sizes.begin(), sizes.end());
         sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
         for (auto k : sizes) {
           Slot& slot = ls.slots[t][static_cast<std::size_t>(k - 1)];
-          if (slot.result) continue;
+          if (slot.result || k > cap) continue;
           Layer part = slice_layer(l, {ls.dim, 0, k});
           if (ls.takers[t].bits > 0) part.bits.weight = ls.takers[t].bits;
+          // A part scoring no better than the whole layer on its best unit
+          // cannot be in a split that beats it: its search prunes against that.
           pairs.push_back({std::move(part),
                            ls.takers[t].unit,
                            st.homes[ls.layer],
                            PairSearch::kNoReport,
+                           least,
                            {},
                            nullptr,
                            false});
