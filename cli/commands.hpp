@@ -22,6 +22,7 @@ void add_plan_command(CLI::App& app, Action& action);
 void add_emit_command(CLI::App& app, Action& action);
 // `sweep` and `pareto`.
 void add_sweep_command(CLI::App& app, Action& action);
+void add_calibrate_command(CLI::App& app, Action& action);
 
 // The command line tessel was started with (recorded with stored runs).
 std::string& command_line();

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   tessel::cli::add_plan_command(app, action);
   tessel::cli::add_emit_command(app, action);
   tessel::cli::add_sweep_command(app, action);
+  tessel::cli::add_calibrate_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

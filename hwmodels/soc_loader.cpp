@@ -879,6 +879,7 @@ std::shared_ptr<const Soc> load_tree(const YAML::Node& root, std::string_view te
 
 std::shared_ptr<const Soc> load_soc_text(std::string_view text, const std::string& origin) {
   const YAML::Node root = detail::parse_yaml(text, origin);
+  if (root.IsMap() && root["base"].IsDefined()) return detail::load_overlay(root, origin);
   return detail::load_tree(root, text, origin, nullptr);
 }
 

@@ -1,4 +1,5 @@
 #include <array>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -319,5 +320,45 @@ std::shared_ptr<const Soc> apply_overrides(const Soc& soc,
   text += '\n';
   return detail::load_tree(root, text, soc.source, &origins);
 }
+
+namespace detail {
+
+std::shared_ptr<const Soc> load_overlay(const YAML::Node& root, const std::string& origin) {
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (key != "base" && key != "set")
+      throw ConfigError(
+          fmt::format("{}: {}: an overlay has only the keys base and set", origin, key));
+  }
+  const YAML::Node base = root["base"];
+  if (!base.IsScalar() || base.Scalar().empty())
+    throw ConfigError(fmt::format("{}: base: expected the name or path of an SoC", origin));
+  // A relative path is read from the overlay's folder.
+  std::string name = base.Scalar();
+  const std::filesystem::path p(name);
+  if (!builtin_soc_text(name) && p.is_relative() &&
+      (p.extension() == ".yaml" || p.extension() == ".yml"))
+    name = (std::filesystem::path(origin).parent_path() / p).string();
+  const auto soc = load_soc(name);
+  std::map<std::string, std::string> values;
+  const YAML::Node set = root["set"];
+  if (set.IsDefined() && !set.IsMap())
+    throw ConfigError(fmt::format("{}: set: expected a map of KEY: VALUE", origin));
+  if (set.IsDefined()) {
+    for (auto it = set.begin(); it != set.end(); ++it) {
+      if (!it->second.IsScalar())
+        throw ConfigError(
+            fmt::format("{}: set.{}: expected a single value", origin, it->first.Scalar()));
+      values[it->first.Scalar()] = it->second.Scalar();
+    }
+  }
+  try {
+    return apply_overrides(*soc, values);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: set: {}", origin, e.what()));
+  }
+}
+
+}  // namespace detail
 
 }  // namespace tessel::hw

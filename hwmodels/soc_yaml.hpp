@@ -39,6 +39,9 @@ struct OverrideOrigin {
 
 // Parses YAML text into one document node; syntax errors become ConfigError.
 YAML::Node parse_yaml(std::string_view text, const std::string& origin);
+// An overlay description (`base: SOC` and `set: {KEY: VALUE}`, keys as
+// apply_overrides takes them): the base SoC with those values replaced.
+std::shared_ptr<const Soc> load_overlay(const YAML::Node& root, const std::string& origin);
 
 // Validates a YAML tree into a Soc whose yaml_text is `text`; errors about
 // nodes an override brought in name the override.

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 files=$(git ls-files '*.cpp' '*.hpp' 2>/dev/null || true)
 if [ -z "$files" ]; then
-  dirs=$(for d in core hwmodels sim mappers codegen store cli bindings tests bench; do
+  dirs=$(for d in core hwmodels sim mappers codegen store driver calib cli bindings tests bench; do
     if [ -d "$d" ]; then echo "$d"; fi; done)
   # shellcheck disable=SC2086
   files=$(find $dirs \( -name '*.cpp' -o -name '*.hpp' \) -not -path '*/build*')
