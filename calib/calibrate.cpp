@@ -26,10 +26,12 @@ namespace {
 // first), or an undefined node.
 YAML::Node find_value(const YAML::Node& root, std::string path) {
   std::vector<std::string> sections = {"units", "dmas", "memories"};
-  for (const auto& s : std::vector<std::string>(sections)) {
-    if (path.rfind(s + ".", 0) == 0) {
+  for (const auto& s : {"units", "dmas", "memories"}) {
+    const std::string prefix = std::string(s) + ".";
+    if (path.rfind(prefix, 0) == 0) {  // qualified: look in that section only
       sections = {s};
-      path = path.substr(s.size() + 1);
+      path = path.substr(prefix.size());
+      break;
     }
   }
   const auto dot = path.find('.');
