@@ -9,7 +9,7 @@ checked-in stub equals what this prints, so a binding change without a new stub
 fails the tests.
 
 A single .pyi file cannot hold submodules: each submodule (core, hwmodels, sim,
-mappers, store, codegen, sweep) is written as a namespace class whose members are its classes
+mappers, store, codegen, sweep, calib) is written as a namespace class whose members are its classes
 and (static) functions, so `_tessel.core.Graph` and `_tessel.core.load_models`
 type-check as they are used.
 """
@@ -29,7 +29,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 import tessel._tessel as native  # noqa: E402
 
 PREFIX = "tessel._tessel."
-SUBMODULES = ["core", "hwmodels", "sim", "mappers", "store", "codegen", "sweep"]
+SUBMODULES = ["core", "hwmodels", "sim", "mappers", "store", "codegen", "sweep", "calib"]
 
 # Return types pybind11 cannot see: a pointer that may be null.
 RETURN_OVERRIDES = {

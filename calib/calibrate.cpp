@@ -94,7 +94,7 @@ class LevenbergMarquardt {
         const Eigen::VectorXd rn = f_(next);
         const double c = rn.squaredNorm();
         if (c < cost) {
-          converged = cost - c <= 1e-10 * std::max(cost, 1e-30) || (next - x).norm() < 1e-7;
+          converged = cost - c <= kTolerance * std::max(cost, 1e-30) || (next - x).norm() < 1e-7;
           x = next;
           r = rn;
           cost = c;
@@ -111,6 +111,9 @@ class LevenbergMarquardt {
 
  private:
   static constexpr int kMaxIterations = 40;
+  // Converged when a step lowers |r|^2 by less than this fraction: the
+  // predictions come from discrete searches, so finer steps chase noise.
+  static constexpr double kTolerance = 1e-7;
   static constexpr double kStep = 1e-3;  // relative finite-difference step
 
   Eigen::VectorXd clamp(Eigen::VectorXd x) const { return x.cwiseMax(lo_).cwiseMin(hi_); }
@@ -298,9 +301,15 @@ Calibration calibrate(std::shared_ptr<const hw::Soc> soc, const std::vector<Meas
   if (params.empty()) throw ConfigError("calibrate: no parameter to fit");
   Calibration out;
   out.before = predict(soc, rows);  // every row checked first
-  if (rows.size() < params.size())
+  std::vector<Measurement> fitted;  // the rows of the least squares
+  for (const auto& r : rows) {
+    if (r.fit) fitted.push_back(r);
+  }
+  if (fitted.size() < params.size())
     throw ConfigError(
-        fmt::format("calibrate: {} row(s) cannot fit {} parameters", rows.size(), params.size()));
+        fmt::format("calibrate: {} row(s) to fit (fit: no excluded) cannot fit {} "
+                    "parameters",
+                    fitted.size(), params.size()));
   out.params = params;
   out.rows = rows;
   const auto n = static_cast<Eigen::Index>(params.size());
@@ -320,10 +329,10 @@ Calibration calibrate(std::shared_ptr<const hw::Soc> soc, const std::vector<Meas
     return v;
   };
   auto residuals = [&](const Eigen::VectorXd& x) {
-    const auto pred = predict(with_values(*soc, params, values_of(x)), rows);
-    Eigen::VectorXd r(static_cast<Eigen::Index>(rows.size()));
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      r[static_cast<Eigen::Index>(i)] = relative_error(pred[i], rows[i].cycles);
+    const auto pred = predict(with_values(*soc, params, values_of(x)), fitted);
+    Eigen::VectorXd r(static_cast<Eigen::Index>(fitted.size()));
+    for (std::size_t i = 0; i < fitted.size(); ++i)
+      r[static_cast<Eigen::Index>(i)] = relative_error(pred[i], fitted[i].cycles);
     return r;
   };
   const LevenbergMarquardt lm(residuals, lo, hi);
@@ -340,11 +349,15 @@ std::string overlay_yaml(const hw::Soc& soc, const std::string& base, const Cali
       "base: {}\n"
       "set:\n",
       soc.name, "FILE", base);
-  const auto sources = sources_of(fit.rows);
+  std::vector<Measurement> fitted;
+  for (const auto& r : fit.rows) {
+    if (r.fit) fitted.push_back(r);
+  }
+  const auto sources = sources_of(fitted);
   for (std::size_t i = 0; i < fit.params.size(); ++i) {
     const auto& p = fit.params[i];
     y += fmt::format("  {}: \"{}\"  # fitted by tessel calibrate to {} rows ({}); was {}\n", p.path,
-                     format_value(fit.values[i], p.suffix), fit.rows.size(), sources,
+                     format_value(fit.values[i], p.suffix), fitted.size(), sources,
                      format_value(p.initial, p.suffix));
   }
   return y;

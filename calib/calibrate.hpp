@@ -60,9 +60,10 @@ struct Calibration {
   bool converged = false;
 };
 
-// Contract: fits `params` to `rows` (at least as many rows as parameters):
-// minimises the sum over rows of (predicted / measured - 1)^2 within the
-// bounds. Deterministic. Throws ConfigError for too few rows, and what
+// Contract: fits `params` to `rows` (at least as many rows to fit as
+// parameters): minimises the sum over the rows with `fit` of
+// (predicted / measured - 1)^2 within the bounds; predicts every row before
+// and after. Deterministic. Throws ConfigError for too few rows, and what
 // predict throws.
 Calibration calibrate(std::shared_ptr<const hw::Soc> soc, const std::vector<Measurement>& rows,
                       const std::vector<Parameter>& params);

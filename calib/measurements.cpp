@@ -59,6 +59,12 @@ class Fields {
     return values_.at(columns_.at(column));
   }
 
+  // An optional column's field, empty when the header lacks the column.
+  std::string optional_text(const std::string& column) const {
+    const auto it = columns_.find(column);
+    return it == columns_.end() ? std::string() : values_.at(it->second);
+  }
+
   [[noreturn]] void fail(const std::string& column, const std::string& what) const {
     throw ConfigError(fmt::format("{}: column '{}': {}", where_, column, what));
   }
@@ -197,6 +203,10 @@ Measurement parse_row(const Fields& f, const std::set<std::string>& sources) {
     f.fail("kind", fmt::format("expected layer or network, got '{}'", kind));
   }
   m.cycles = f.positive("cycles");
+  const std::string fit = f.optional_text("fit");
+  if (fit != "yes" && fit != "no" && !fit.empty())
+    f.fail("fit", fmt::format("expected yes or no, got '{}'", fit));
+  m.fit = fit != "no";
   return m;
 }
 
@@ -232,8 +242,16 @@ const std::vector<std::string>& measurement_columns() {
 }
 
 MeasurementSet read_measurements(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot read the measurement file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw IoError(fmt::format("{}: cannot read the measurement file", path));
+  return read_measurements_text(text.str(), path);
+}
+
+MeasurementSet read_measurements_text(std::string_view text, const std::string& path) {
+  std::istringstream in{std::string(text)};
   MeasurementSet set;
   std::map<std::string, std::size_t> columns;
   std::set<std::string> keys;
@@ -276,20 +294,43 @@ MeasurementSet read_measurements(const std::string& path) {
   return set;
 }
 
+namespace {
+
+// Appends `one` (read from `p`) to `all`, with source keys unique.
+void merge(MeasurementSet& all, MeasurementSet one, const std::string& p) {
+  std::set<std::string> keys;
+  for (const auto& s : all.sources)
+    keys.insert(s.key);
+  for (auto& s : one.sources) {
+    if (!keys.insert(s.key).second)
+      throw ConfigError(fmt::format("{}: source '{}' is declared by another file too", p, s.key));
+    all.sources.push_back(std::move(s));
+  }
+  for (auto& r : one.rows)
+    all.rows.push_back(std::move(r));
+}
+
+}  // namespace
+
 MeasurementSet read_measurements(const std::vector<std::string>& paths) {
   MeasurementSet all;
-  std::set<std::string> keys;
-  for (const auto& p : paths) {
-    auto one = read_measurements(p);
-    for (auto& s : one.sources) {
-      if (!keys.insert(s.key).second)
-        throw ConfigError(fmt::format("{}: source '{}' is declared by another file too", p, s.key));
-      all.sources.push_back(std::move(s));
-    }
-    for (auto& r : one.rows)
-      all.rows.push_back(std::move(r));
-  }
+  for (const auto& p : paths)
+    merge(all, read_measurements(p), p);
   return all;
+}
+
+MeasurementSet builtin_measurements(const std::string& soc) {
+  for (const auto& [name, text] : detail::builtin_measurement_table()) {
+    if (name == soc) return read_measurements_text(text, fmt::format("<built-in>/{}.csv", soc));
+  }
+  return {};
+}
+
+std::vector<std::string> builtin_measurement_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, text] : detail::builtin_measurement_table())
+    out.emplace_back(name);
+  return out;
 }
 
 Graph measurement_graph(const Measurement& m) {

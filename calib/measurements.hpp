@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/graph.hpp"
@@ -41,6 +43,9 @@ struct Measurement {
   // from the file's folder).
   std::string network;
   double cycles = 0;  // measured, in the SoC's clock cycles
+  // The optional column `fit`: "no" keeps the row out of the least squares
+  // (it is still predicted and reported; the note says why).
+  bool fit = true;
   // "FILE:LINE" for messages.
   std::string where() const;
 };
@@ -50,7 +55,7 @@ struct MeasurementSet {
   std::vector<Measurement> rows;
 };
 
-// The columns every file's header names (in any order).
+// The columns every file's header names (in any order); `fit` may be added.
 const std::vector<std::string>& measurement_columns();
 
 // Contract: reads one measurement file. Throws IoError when it cannot be
@@ -59,9 +64,26 @@ const std::vector<std::string>& measurement_columns();
 // a non-numeric or non-positive number, a shape that makes no layer.
 MeasurementSet read_measurements(const std::string& path);
 
+// The same from the text of a file; `file` names it in messages and rows.
+MeasurementSet read_measurements_text(std::string_view text, const std::string& file);
+
 // The rows of several files, with their sources (keys must be unique
-// across the files).
+// across the files). An empty list is an empty set.
 MeasurementSet read_measurements(const std::vector<std::string>& paths);
+
+// The shipped measurements of a built-in target (hwmodels/measurements/
+// <soc>.csv, embedded; rows read as "<built-in>/<soc>.csv"), or an empty set
+// when it has none.
+MeasurementSet builtin_measurements(const std::string& soc);
+
+// The built-in targets with shipped measurements.
+std::vector<std::string> builtin_measurement_names();
+
+namespace detail {
+// The embedded files as (SoC name, CSV text), sorted by name. Defined in the
+// file generated at build time from hwmodels/measurements/*.csv.
+const std::vector<std::pair<std::string_view, std::string_view>>& builtin_measurement_table();
+}  // namespace detail
 
 // The single-layer graph of a layer row (ConfigError naming the row when its
 // shape is not a layer).

@@ -1,6 +1,7 @@
 // `tessel calibrate`: fits SoC parameters to measured cycles and writes an
 // overlay SoC file (docs/calibration.md).
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "calib/calibrate.hpp"
+#include "calib/cross_validate.hpp"
+#include "calib/report.hpp"
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
@@ -21,103 +22,107 @@
 namespace tessel::cli {
 namespace {
 
-using nlohmann::ordered_json;
-
 struct CalibrateOptions {
   std::string soc = "gap9";
   std::vector<std::string> measurements;
   std::vector<std::string> params;
   std::string out;
   bool json = false;
+  bool cross_validate = false;
 };
 
 std::string percent(double e) {
   return fmt::format("{:+.1f}%", 100 * e);
 }
 
-// Row indices per source, in the order sources first appear.
-std::vector<std::pair<std::string, std::vector<std::size_t>>> by_source(
-    const std::vector<calib::Measurement>& rows) {
-  std::vector<std::pair<std::string, std::vector<std::size_t>>> out;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const auto& s) { return s.first == rows[i].source; });
-    if (it == out.end()) it = out.insert(out.end(), {rows[i].source, {}});
-    it->second.push_back(i);
+std::string stat(const calib::ErrorStats& s, double calib::ErrorStats::*field) {
+  return s.rows ? fmt::format("{:.1f}%", 100 * (s.*field)) : "-";
+}
+
+// Median and worst |error| per group, before, after and (cross-validated)
+// held out.
+std::string errors_table(const std::string& what, const std::vector<calib::GroupErrors>& groups,
+                         bool held_out) {
+  std::vector<std::string> head = {what,           "rows",         "median |error| before",
+                                   "worst before", "median after", "worst after"};
+  if (held_out) {
+    head.push_back("median held out");
+    head.push_back("worst held out");
   }
-  return out;
+  std::vector<bool> right(head.size(), true);
+  right[0] = false;
+  Table t(head, right);
+  using S = calib::ErrorStats;
+  for (const auto& g : groups) {
+    std::vector<std::string> row = {g.name,
+                                    std::to_string(g.before.rows),
+                                    stat(g.before, &S::median),
+                                    stat(g.before, &S::worst),
+                                    stat(g.after, &S::median),
+                                    stat(g.after, &S::worst)};
+    if (held_out) {
+      row.push_back(stat(g.held_out, &S::median));
+      row.push_back(stat(g.held_out, &S::worst));
+    }
+    t.row(row);
+  }
+  return t.str();
 }
 
-std::string label(const calib::Measurement& r) {
-  return r.kind == calib::RowKind::network ? r.network : r.name;
-}
-
-std::string report_text(const calib::Calibration& fit) {
-  Table rows({"row", "source", "unit", "name", "measured", "before", "error", "after", "error"},
-             {false, false, false, false, true, true, true, true, true});
+std::string report_text(const calib::Calibration& fit, const calib::CrossValidation* cv) {
+  std::vector<std::string> head = {"row",      "source", "unit",  "name",  "fit",
+                                   "measured", "before", "error", "after", "error"};
+  if (cv) {
+    head.push_back("held out");
+    head.push_back("error");
+  }
+  std::vector<bool> right(head.size(), true);
+  right[0] = right[1] = right[2] = right[3] = right[4] = false;
+  Table rows(head, right);
   for (std::size_t i = 0; i < fit.rows.size(); ++i) {
     const auto& r = fit.rows[i];
-    rows.row({r.where(), r.source, r.unit, label(r), fmt::format("{:.0f}", r.cycles),
-              fmt::format("{:.0f}", fit.before[i]),
-              percent(calib::relative_error(fit.before[i], r.cycles)),
-              fmt::format("{:.0f}", fit.after[i]),
-              percent(calib::relative_error(fit.after[i], r.cycles))});
+    std::vector<std::string> row = {r.where(),
+                                    r.source,
+                                    r.unit,
+                                    calib::row_label(r),
+                                    r.fit ? "yes" : "no",
+                                    fmt::format("{:.0f}", r.cycles),
+                                    fmt::format("{:.0f}", fit.before[i]),
+                                    percent(calib::relative_error(fit.before[i], r.cycles)),
+                                    fmt::format("{:.0f}", fit.after[i]),
+                                    percent(calib::relative_error(fit.after[i], r.cycles))};
+    if (cv) {
+      const double h = cv->held_out[i];
+      const bool held = !std::isnan(h);
+      row.push_back(held ? fmt::format("{:.0f}", h) : "-");
+      row.push_back(held ? percent(calib::relative_error(h, r.cycles)) : "-");
+    }
+    rows.row(row);
   }
-  Table sources(
-      {"source", "rows", "median |error| before", "worst before", "median after", "worst after"},
-      {false, true, true, true, true, true});
-  std::vector<std::size_t> all(fit.rows.size());
-  for (std::size_t i = 0; i < all.size(); ++i)
-    all[i] = i;
-  auto add = [&](const std::string& name, const std::vector<std::size_t>& which) {
-    const auto b = calib::error_stats(fit.before, fit.rows, which);
-    const auto a = calib::error_stats(fit.after, fit.rows, which);
-    sources.row({name, std::to_string(b.rows), fmt::format("{:.1f}%", 100 * b.median),
-                 fmt::format("{:.1f}%", 100 * b.worst), fmt::format("{:.1f}%", 100 * a.median),
-                 fmt::format("{:.1f}%", 100 * a.worst)});
-  };
-  for (const auto& [name, which] : by_source(fit.rows))
-    add(name, which);
-  add("all", all);
   Table params({"parameter", "before", "fitted", "bounds"}, {false, true, true, false});
   for (std::size_t j = 0; j < fit.params.size(); ++j) {
     const auto& p = fit.params[j];
     params.row({p.path, fmt::format("{:.6g}", p.initial), fmt::format("{:.6g}", fit.values[j]),
                 fmt::format("[{:.6g}, {:.6g}]", p.lo, p.hi)});
   }
-  return rows.str() + "\n" + sources.str() + "\n" + params.str() +
+  std::string folds;
+  if (cv) {
+    for (const auto& f : cv->folds) {
+      if (!f.fitted)
+        folds += fmt::format(
+            "source {} not held out: the other rows are fewer than the {} "
+            "parameters\n",
+            f.source, fit.params.size());
+    }
+  }
+  const bool held = cv != nullptr;
+  return rows.str() + "\n" +
+         errors_table("source", calib::group_errors(fit, cv, calib::by_source(fit.rows)), held) +
+         "\n" +
+         errors_table("unit", calib::group_errors(fit, cv, calib::by_group(fit.rows)), held) +
+         "\n" + params.str() + folds +
          fmt::format("{} after {} iterations\n",
                      fit.converged ? "converged" : "stopped without converging", fit.iterations);
-}
-
-ordered_json report_json(const calib::Calibration& fit, const std::string& out) {
-  ordered_json j;
-  j["rows"] = ordered_json::array();
-  for (std::size_t i = 0; i < fit.rows.size(); ++i) {
-    const auto& r = fit.rows[i];
-    j["rows"].push_back({{"file", r.file},
-                         {"line", r.line},
-                         {"source", r.source},
-                         {"unit", r.unit},
-                         {"name", label(r)},
-                         {"kind", r.kind == calib::RowKind::network ? "network" : "layer"},
-                         {"measured", r.cycles},
-                         {"before", fit.before[i]},
-                         {"after", fit.after[i]}});
-  }
-  j["params"] = ordered_json::array();
-  for (std::size_t p = 0; p < fit.params.size(); ++p) {
-    const auto& x = fit.params[p];
-    j["params"].push_back({{"path", x.path},
-                           {"before", x.initial},
-                           {"fitted", fit.values[p]},
-                           {"lo", x.lo},
-                           {"hi", x.hi}});
-  }
-  j["iterations"] = fit.iterations;
-  j["converged"] = fit.converged;
-  j["out"] = out.empty() ? ordered_json(nullptr) : ordered_json(out);
-  return j;
 }
 
 // Writes `text` to `path` whole or not at all (a temporary file renamed).
@@ -140,12 +145,9 @@ void write_atomically(const std::string& path, const std::string& text) {
 
 void run_calibrate(const CalibrateOptions& o) {
   const auto soc = hw::load_soc(o.soc);
-  const auto set = calib::read_measurements(o.measurements);
-  const auto rows = calib::rows_for(*soc, set);
-  if (rows.empty())
-    throw ConfigError(fmt::format("no row of the measurement files measures SoC '{}'", soc->name));
-  const auto names = o.params.empty() ? calib::default_parameters(*soc, set) : o.params;
-  const auto fit = calib::calibrate(soc, rows, calib::parameters(*soc, names));
+  const auto run = calib::calibrate_files(soc, o.measurements, o.params, o.cross_validate);
+  const auto& fit = run.fit;
+  const calib::CrossValidation* held = run.held_out();
   // A built-in base by name, a file by its absolute path.
   const std::string base = hw::builtin_soc_text(o.soc)
                                ? o.soc
@@ -155,8 +157,8 @@ void run_calibrate(const CalibrateOptions& o) {
     (void)hw::load_soc_text(text, o.out);  // it loads as it is written
     write_atomically(o.out, text);
   }
-  emit(o.json ? report_json(fit, o.out).dump(2) + "\n"
-              : report_text(fit) + (o.out.empty() ? "" : fmt::format("wrote {}\n", o.out)));
+  emit(o.json ? calib::report_json(fit, held, o.out).dump(2) + "\n"
+              : report_text(fit, held) + (o.out.empty() ? "" : fmt::format("wrote {}\n", o.out)));
 }
 
 }  // namespace
@@ -170,8 +172,8 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   c->add_option("--soc", o->soc, "Built-in target name, or path to a .yaml file")
       ->capture_default_str();
   c->add_option("--measurements", o->measurements,
-                "Measurement CSV files (hwmodels/measurements/*.csv, docs/calibration.md)")
-      ->required()
+                "Measurement CSV files (docs/calibration.md); default: the shipped measurements "
+                "of the SoC's name (hwmodels/measurements/<name>.csv)")
       ->expected(1, -1);
   c->add_option("--params", o->params,
                 "Parameters to fit, comma-separated: UNIT.KEY, UNIT.params.NAME, DMA.KEY, "
@@ -181,6 +183,9 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   c->add_option("--out", o->out,
                 "Write the overlay SoC file here (base: the SoC, set: the fitted values); "
                 "usable as --soc");
+  c->add_flag("--cross-validate", o->cross_validate,
+              "Also fit once per source without its rows and report the error on the rows "
+              "held out (leave-one-source-out), per row, source and unit");
   c->add_flag("--json", o->json, "Print one JSON object instead of the tables");
   c->callback([&action, o] { action = [o] { run_calibrate(*o); }; });
 }

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "calib/fidelity.hpp"
+#include "calib/measurements.hpp"
 #include "cli/commands.hpp"
+#include "cli/socs_fidelity.hpp"
 #include "cli/table.hpp"
 #include "core/errors.hpp"
 #include "core/units.hpp"
@@ -292,6 +296,18 @@ std::map<std::string, std::string> parse_sets(const std::vector<std::string>& se
   return out;
 }
 
+// `socs show --fidelity`: the rows of the files (or the shipped ones), and
+// the held-out record of a built-in target (only when the SoC is it).
+std::string show_fidelity(std::shared_ptr<const hw::Soc> soc, const std::vector<std::string>& files,
+                          bool json) {
+  const auto set =
+      files.empty() ? calib::builtin_measurements(soc->name) : calib::read_measurements(files);
+  std::optional<calib::HeldOutRecord> record;
+  if (hw::builtin_soc_text(soc->name)) record = calib::builtin_held_out(soc->name);
+  const auto f = calib::fidelity(soc, set, std::move(record));
+  return json ? fidelity_json(*soc, f).dump(2) + "\n" : fidelity_text(*soc, f);
+}
+
 }  // namespace
 
 void add_socs_command(CLI::App& app, Action& action) {
@@ -314,6 +330,8 @@ void add_socs_command(CLI::App& app, Action& action) {
     std::string soc;
     std::vector<std::string> sets;
     bool json = false;
+    bool fidelity = false;
+    std::vector<std::string> measurements;
   };
   auto opts = std::make_shared<ShowOptions>();
   auto* show = socs->add_subcommand(
@@ -323,10 +341,23 @@ void add_socs_command(CLI::App& app, Action& action) {
                    "Override one value, KEY=VALUE (repeatable), e.g. --set L1.size=64KiB "
                    "--set cluster.params.cores=4");
   show->add_flag("--json", opts->json, "Print one JSON object with stable field names");
+  show->add_flag("--fidelity", opts->fidelity,
+                 "Instead of the parameters: per unit, the measurement rows behind it, the "
+                 "model's error on them and the recorded held-out error (docs/calibration.md)");
+  show->add_option("--measurements", opts->measurements,
+                   "With --fidelity: measurement CSV files (default: the shipped ones of the "
+                   "SoC's name)")
+      ->expected(1, -1);
   show->callback([&action, opts] {
     action = [opts] {
       auto soc = hw::load_soc(opts->soc);
       if (!opts->sets.empty()) soc = hw::apply_overrides(*soc, parse_sets(opts->sets));
+      if (opts->fidelity) {
+        emit(show_fidelity(soc, opts->measurements, opts->json));
+        return;
+      }
+      if (!opts->measurements.empty())
+        throw ConfigError("socs show: --measurements goes with --fidelity");
       emit(opts->json ? soc_json(*soc).dump(2) + "\n" : soc_text(*soc, opts->sets));
     };
   });

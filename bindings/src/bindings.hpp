@@ -25,6 +25,7 @@ void bind_mappers(pybind11::module_& m);
 void bind_sweep(pybind11::module_& m);
 void bind_codegen(pybind11::module_& m);
 void bind_store(pybind11::module_& m);
+void bind_calib(pybind11::module_& m);
 
 // The SoC is immutable once loaded, but pybind11 holders cannot be
 // shared_ptr<const T>: the bindings register hw::Soc with a shared_ptr<Soc>

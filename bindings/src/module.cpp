@@ -14,7 +14,8 @@ PYBIND11_MODULE(_tessel, m) {
       "Native core of the tessel Python package (pybind11). Submodules mirror the C++ "
       "libraries: core (layers, graphs, zoo, ONNX import, mappings, costs, schedules), "
       "hwmodels (SoC descriptions), sim (analytical cost model), mappers (search and "
-      "exploration), store (SQLite results), codegen (C projects). Use the `tessel` package "
+      "exploration), store (SQLite results), codegen (C projects), sweep (hardware sweeps), calib "
+      "(calibration). Use the `tessel` package "
       "instead.";
   m.attr("__version__") = tessel::kVersion;
   tessel::bindings::bind_errors(m);
@@ -37,4 +38,7 @@ PYBIND11_MODULE(_tessel, m) {
   tessel::bindings::bind_codegen(codegen);
   auto sweep = m.def_submodule("sweep", "Hardware parameter sweeps (docs/sweep.md)");
   tessel::bindings::bind_sweep(sweep);
+  auto calib =
+      m.def_submodule("calib", "Calibration against measured cycles (docs/calibration.md)");
+  tessel::bindings::bind_calib(calib);
 }

@@ -7,6 +7,8 @@ Python interface to the tessel C++ libraries (docs/python.md)::
     res = tessel.explore("resnet8", soc)          # as `tessel explore --model resnet8`
     res.total, res.layers, res.pareto("conv1")
     res.to_sqlite("runs.sqlite"); tessel.read_db("runs.sqlite").schedules
+    cal = tessel.calibrate("cortex-m7", cross_validate=True)   # fit to measurements
+    cal.units, cal.rows, cal.to_yaml("fitted.yaml")
 
 Submodules: ``tessel.plot`` (matplotlib figures, imported on first use) and
 ``tessel._tessel`` (the native extension, one submodule per C++ module).
@@ -17,6 +19,7 @@ from __future__ import annotations
 from . import _tessel
 from ._tessel import (ConfigError, Error, IoError, MappingError, ModelError, StoreError,
                       UnsupportedError)
+from ._calib import Calibration, calibrate
 from ._db import Database, read_db
 from ._explore import ExploreResult, SimulationResult, cost, emit, explore, simulate
 from ._model import Model, load_model, load_models, models
@@ -41,7 +44,7 @@ __all__ = [
     "Model", "load_model", "load_models", "models", "explore", "ExploreResult", "cost",
     "simulate", "SimulationResult",
     "read_db", "Database", "OBJECTIVES", "MAPPERS", "STRATEGIES", "strategy_help", "STORE_MODES",
-    "sweep", "read_sweep", "pareto", "point_totals",
+    "sweep", "read_sweep", "pareto", "point_totals", "calibrate", "Calibration",
     "plot",
 ]
 

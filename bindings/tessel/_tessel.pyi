@@ -1096,3 +1096,15 @@ class sweep:
         """The canonical JSON of a sweep spec (a YAML file, or YAML text) with `--set` items
         applied. ConfigError naming the path for a bad spec.
         """
+
+
+class calib:
+    """Calibration against measured cycles (docs/calibration.md)"""
+
+    @staticmethod
+    def calibrate(soc: hwmodels.Soc, measurements: List[str], params: List[str], cross_validate: bool, base: str, threads: int = 0) -> tuple:
+        """Fits `params` (all launch and tile overheads of the measured units when empty) to
+        the rows of `measurements` that measure `soc`: (report JSON text, overlay YAML text
+        on `base`, empty when `base` is). ConfigError naming file, line and column for bad
+        rows.
+        """

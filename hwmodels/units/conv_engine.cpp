@@ -36,15 +36,25 @@ const std::vector<ParamSpec>& conv_engine_params() {
        "unit cycles of normalisation / requantisation per output channel"},
       {"streamout_cycles", Quantity::cycles, 4.0,
        "fixed unit cycles to stream out one output block, beside one cycle per stream_bits"},
+      {"strided_job_cycles", Quantity::cycles, 0.0,
+       "unit cycles per sub-tile in the strided 2x2 mode, where every sub-tile is its own job "
+       "(the part of programming it that the engine's job queue does not hide)"},
   };
   return p;
 }
 
 // A convolution engine in the style of GAP9's NE16: a fixed datapath for
 // 3x3 convolutions, 1x1 convolutions (also used for dense) and 3x3
-// depthwise, with bit-serial weights. Per tile, in unit cycles:
+// depthwise, with bit-serial weights, and a strided 2x2 mode for the 3x3
+// ones (when the unit lists stride 2): the engine computes its s x s output
+// sub-tile at stride 1 and keeps the outputs at even positions, so a
+// sub-tile yields ceil(s/2) x ceil(s/2) outputs (2x2 of 3x3) for the cost of
+// a full one, and each sub-tile is a job of its own (strided_job_cycles).
+// Per tile, in unit cycles:
 //
-//   sub-tiles  S = N*G * ceil(OY/s) * ceil(OX/s)   (s = spatial; partial sub-tiles cost full)
+//   sub-tiles  S = N*G * ceil(OY/o) * ceil(OX/o)   (o = s = spatial at stride 1,
+//                                                   ceil(s/2) in the strided mode;
+//                                                   partial sub-tiles cost full)
 //   C blocks   nc = ceil(C / in_channels)          (a partial block costs a full one)
 //   K blocks   of k <= out_channels channels: floor(K/kb) full ones and one remainder block
 //
@@ -59,7 +69,8 @@ const std::vector<ParamSpec>& conv_engine_params() {
 //               = matvec_cycles + k * ceil(weight bits / s^2)   (1x1: weight bits spread over
 //                                                                the s^2 columns)
 //   normquant(k)= normquant_cycles + k * normquant_cycles_per_channel   (0 for 32-bit outputs)
-//   streamout(k)= streamout_cycles + s^2 * ceil(k * output bits / stream_bits)
+//   streamout(k)= streamout_cycles + o^2 * ceil(k * output bits / stream_bits)
+//   strided mode: + strided_job_cycles per sub-tile
 //
 // times the clock ratio. The per-job programming by a cluster core is the
 // spec's tile_overhead; per-layer setup is the spec's launch. Energy is
@@ -80,10 +91,11 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
     nq_ = param_value(s, p, "normquant_cycles");
     nq_ch_ = param_value(s, p, "normquant_cycles_per_channel");
     sout_ = param_value(s, p, "streamout_cycles");
+    job_ = param_value(s, p, "strided_job_cycles");
     require(cb_ >= 1.0 && kb_ >= 1.0 && sp_ >= 1.0 && stream_ >= 1.0, s,
             "params.in_channels, out_channels, spatial and stream_bits must be at least 1");
     require(load_ >= 0.0 && woff_ >= 0.0 && matvec_ >= 0.0 && index_ >= 0.0 && nq_ >= 0.0 &&
-                nq_ch_ >= 0.0 && sout_ >= 0.0,
+                nq_ch_ >= 0.0 && sout_ >= 0.0 && job_ >= 0.0,
             s, "the cycle parameters must not be negative");
     const auto sp = static_cast<std::int64_t>(sp_);
     const auto cb = static_cast<std::int64_t>(cb_);
@@ -112,6 +124,9 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
     if (!reason && (layer.dilation_y != 1 || layer.dilation_x != 1)) {
       reason = "does not support dilated kernels";
     }
+    if (!reason && strided(layer) && (layer.stride_y != 2 || layer.stride_x != 2 || !k3)) {
+      reason = "has a strided mode only for 3x3 kernels at stride 2x2";
+    }
     if (!reason && has_weights(layer.op) && (layer.bits.weight < 1 || layer.bits.weight > 8)) {
       reason = "streams weights bit-serially from 1 to 8 bits";
     }
@@ -129,7 +144,8 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
   template <typename X>
   TileCost cost(const Layer& layer, const X& x, int) const {
     const double fy = x.ext(Dim::FY), fx = x.ext(Dim::FX);
-    const double sub = x.ext(Dim::N) * ceil_sum(x, Dim::OY, sp_) * ceil_sum(x, Dim::OX, sp_);
+    const double o = outputs_per_side(layer);
+    const double sub = x.ext(Dim::N) * ceil_sum(x, Dim::OY, o) * ceil_sum(x, Dim::OX, o);
     const double wbits = layer.bits.weight;
     const double beats = ceil_div(cb_ * layer.bits.input, stream_);
     const bool one_by_one = fy == 1.0 && fx == 1.0;
@@ -144,7 +160,7 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
       const double blocks = ceil_sum(x, Dim::G, cb_);
       const double other = x.count(Dim::K) * x.count(Dim::C);
       per_sub =
-          other * (pass * blocks + x.ext(Dim::G) * (1.0 + wbits) + tails(layer, x, Dim::G, cb_));
+          other * (pass * blocks + x.ext(Dim::G) * (1.0 + wbits) + tails(layer, x, Dim::G, cb_, o));
       slots = other * blocks * cb_;
     } else {
       // Per block of k output channels: a pass of k weights per C block, and
@@ -152,9 +168,10 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
       const double nc = ceil_sum(x, Dim::C, cb_);
       const double per_k = one_by_one ? ceil_div(wbits, sp_ * sp_) : wbits;
       per_sub = x.ext(Dim::G) * (nc * (pass * ceil_sum(x, Dim::K, kb_) + per_k * x.ext(Dim::K)) +
-                                 x.count(Dim::C) * tails(layer, x, Dim::K, kb_));
+                                 x.count(Dim::C) * tails(layer, x, Dim::K, kb_, o));
       slots = x.ext(Dim::G) * x.ext(Dim::K) * nc * cb_;
     }
+    if (strided(layer)) per_sub += x.count(Dim::K) * x.count(Dim::C) * x.count(Dim::G) * job_;
     return {sub * per_sub * clock_ratio(),
             sub * slots * sp_ * sp_ * fy * fx * spec().energy_per_mac};
   }
@@ -162,16 +179,27 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
   bool energy_is_per_op() const override { return false; }
 
  private:
+  // The strided 2x2 mode runs layers of stride above 1 (supports() admits
+  // 3x3 at 2x2 only).
+  static bool strided(const Layer& layer) { return layer.stride_y > 1 || layer.stride_x > 1; }
+
+  // Outputs per side of a sub-tile: s at stride 1, the even positions of s
+  // (ceil(s/2)) in the strided mode.
+  double outputs_per_side(const Layer& layer) const {
+    return strided(layer) ? std::ceil(sp_ / 2.0) : sp_;
+  }
+
   // Sum over the tiles of the cycles after the passes of each block of at
   // most `width` channels covering the extent of d: normalisation /
-  // requantisation (skipped for 32-bit outputs) and streamout.
+  // requantisation (skipped for 32-bit outputs) and streamout of the o x o
+  // outputs of a sub-tile.
   template <typename X>
-  double tails(const Layer& layer, const X& x, Dim d, double width) const {
+  double tails(const Layer& layer, const X& x, Dim d, double width, double o) const {
     const double obits = layer.bits.output;
     const double fixed = (obits < 32.0 ? nq_ : 0.0) + sout_;
     const double per_channel = obits < 32.0 ? nq_ch_ : 0.0;
     auto tail = [&](double k) {
-      return fixed + k * per_channel + sp_ * sp_ * ceil_div(k * obits, stream_);
+      return fixed + k * per_channel + o * o * ceil_div(k * obits, stream_);
     };
     return x.sum(d, [&](double e) {
       const auto [full, rem] = div_mod(e, width);
@@ -179,7 +207,7 @@ class ConvEngineModel final : public FormulaModel<ConvEngineModel> {
     });
   }
 
-  double cb_, kb_, sp_, stream_, load_, woff_, matvec_, index_, nq_, nq_ch_, sout_;
+  double cb_, kb_, sp_, stream_, load_, woff_, matvec_, index_, nq_, nq_ch_, sout_, job_;
 };
 
 }  // namespace

@@ -9,21 +9,13 @@
 #include <fmt/format.h>
 
 #include "calib/calibrate.hpp"
+#include "calib_fixtures.hpp"
 #include "core/errors.hpp"
 #include "hwmodels/soc_loader.hpp"
 
 using namespace tessel;
 
 namespace {
-
-// small.yaml's 4-core cluster with its block cost written out, so that it
-// can be fitted.
-std::shared_ptr<const hw::Soc> cluster_soc() {
-  static const auto soc = hw::apply_overrides(
-      *hw::load_soc_file(std::string(TESSEL_SOURCE_DIR) + "/tests/data/soc/small.yaml"),
-      {{"cluster.params.block_cycles", "15"}});
-  return soc;
-}
 
 std::filesystem::path scratch(const std::string& name) {
   const auto dir =
@@ -129,4 +121,29 @@ TEST_CASE("an overlay file loads as the base SoC with the fitted values", "[cali
   CHECK(soc->dmas[0].setup_cycles == Approx(12));
   std::ofstream(overlay) << "base: base.yaml\nset:\n  cluster.lunch: 3\n";
   CHECK_THROWS_WITH(hw::load_soc(overlay.string()), Catch::Contains("fitted.yaml: set:"));
+}
+
+TEST_CASE("rows marked fit: no are predicted but kept out of the fit", "[calib]") {
+  const auto base = cluster_soc();
+  const auto params =
+      calib::parameters(*base, {"cluster.launch", "cluster.params.block_cycles=1:100"});
+  auto rows = synthetic_rows();
+  const auto exact = calib::predict(calib::with_values(*base, params, {450, 24}), rows);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    rows[i].cycles = exact[i];
+  rows[0].cycles *= 20;  // a row the model cannot follow
+  rows[0].fit = false;
+  const auto fit = calib::calibrate(base, rows, params);
+  CHECK(fit.values[0] == Approx(450).epsilon(1e-3));
+  CHECK(fit.values[1] == Approx(24).epsilon(1e-3));
+  CHECK(fit.after[0] == Approx(exact[0]).epsilon(1e-3));  // still predicted
+  CHECK(calib::overlay_yaml(*base, "b.yaml", fit).find("to 7 rows") != std::string::npos);
+  // The column is optional; a value other than yes / no names it.
+  const auto path = scratch("fitcol.csv");
+  std::ofstream(path)
+      << "# source s: test\n"
+      << std::string(kHeader).insert(std::string(kHeader).size() - 1, ",fit")
+      << "s,tiny,,cluster,layer,l,pointwise,8,8,8,8,,,1,1,0,8,8,layer,,100,,maybe\n";
+  CHECK_THROWS_WITH(calib::read_measurements(path.string()),
+                    Catch::Contains("fitcol.csv:3: column 'fit': expected yes or no, got 'maybe'"));
 }

@@ -85,8 +85,9 @@ TEST_CASE("calibrate: bad measurement files exit 2 naming file, row and column",
 }
 
 TEST_CASE("calibrate: the fitted overlay loads as --soc and lowers the error", "[cli]") {
-  // Rows generated from gap9 with a cluster launch of 2,000 cycles instead of 500.
+  // Rows generated from gap9 with a cluster launch 1,500 cycles above its own.
   std::string rows;
+  double launch = 0;
   const char* shapes[] = {"pointwise,32,8,8,32,,,1,1,0", "pointwise,64,16,16,64,,,1,1,0",
                           "conv,16,16,16,32,3,3,1,1,1"};
   for (const char* s : shapes) {
@@ -95,6 +96,7 @@ TEST_CASE("calibrate: the fitted overlay loads as --soc and lowers the error", "
     REQUIRE(r.status == 0);
     const auto j = nlohmann::json::parse(r.out);
     const double before = j["rows"][0]["before"];
+    launch = j["params"][0]["before"];
     rows += fmt::format("src,gap9,,cluster,layer,l,{},8,8,layer,,{},\n", s, before + 1500);
   }
   const auto f = csv("fit.csv", rows);
@@ -102,8 +104,68 @@ TEST_CASE("calibrate: the fitted overlay loads as --soc and lowers the error", "
   const auto r = calibrate(f, "--params cluster.launch=100:5000 --out " + out + " --json");
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(r.out);
-  CHECK(j["params"][0]["fitted"].get<double>() == Approx(2000).epsilon(0.01));
+  const double fitted = j["params"][0]["fitted"];
+  CHECK(fitted == Approx(launch + 1500).epsilon(0.01));
   const auto show = run_tessel("socs show " + out + " --json");
   REQUIRE(show.status == 0);
-  CHECK(show.out.find("2000") != std::string::npos);
+  CHECK(show.out.find(fmt::format("{:.6g}", fitted)) != std::string::npos);
+}
+
+TEST_CASE("calibrate --cross-validate holds out each source", "[cli]") {
+  // Two sources of pointwise rows, 1,500 cycles above gap9's prediction each.
+  std::string text = "# source a: this test\n# source b: this test\n" + kHeader;
+  const char* shapes[] = {"pointwise,32,8,8,32,,,1,1,0", "pointwise,64,16,16,64,,,1,1,0",
+                          "conv,16,16,16,32,3,3,1,1,1", "pointwise,16,8,8,64,,,1,1,0"};
+  int i = 0;
+  for (const char* s : shapes) {
+    const auto one = csv("one.csv", fmt::format("src,gap9,,cluster,layer,l,{},8,8,layer,,1,\n", s));
+    const auto r = calibrate(one, "--params cluster.launch --json");
+    REQUIRE(r.status == 0);
+    const double before = nlohmann::json::parse(r.out)["rows"][0]["before"];
+    text += fmt::format("{},gap9,,cluster,layer,l{},{},8,8,layer,,{},\n", i % 2 ? "b" : "a", i, s,
+                        before + 1500);
+    ++i;
+  }
+  const auto f = scratch("cv.csv");
+  std::ofstream(f) << text;
+  const auto r = calibrate(f.string(), "--params cluster.launch=100:5000 --cross-validate --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["folds"].size() == 2);
+  for (const auto& row : j["rows"])
+    CHECK(row["held_out"].get<double>() == Approx(row["measured"].get<double>()).epsilon(0.01));
+  CHECK(j["groups"][0]["name"] == "cluster");
+  CHECK(j["groups"][0]["held_out"]["rows"] == 4);
+  const auto text_out = calibrate(f.string(), "--params cluster.launch --cross-validate");
+  REQUIRE(text_out.status == 0);
+  CHECK(text_out.out.find("median held out") != std::string::npos);
+}
+
+TEST_CASE("socs show --fidelity: rows, error now and held out per unit", "[cli]") {
+  const auto r = run_tessel("socs show cortex-m7 --fidelity --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["soc"] == "cortex-m7");
+  REQUIRE(j["units"].size() == 2);  // cpu, network
+  CHECK(j["units"][1]["unit"] == "network");
+  CHECK(j["units"][1]["rows"].size() == 16);
+  CHECK(j["units"][1]["now"]["median"].get<double>() > 0);
+  CHECK(j["record"]["matches"] == true);
+  CHECK(j["units"][1]["held_out"]["rows"] == 16);
+  const auto text = run_tessel("socs show gap9 --fidelity");
+  REQUIRE(text.status == 0);
+  CHECK(text.out.find("cluster") != std::string::npos);
+  CHECK(text.out.find("held out: leave-one-source-out") != std::string::npos);
+  SECTION("bad uses exit 2") {
+    const auto bad = csv("bad.csv",
+                         "src,gap9,,cluster,layer,x,conv,1,1,1,1,1,1,1,1,0,8,8,"
+                         "layer,,-5,\n");
+    const auto b = run_tessel("socs show gap9 --fidelity --measurements " + bad);
+    CHECK(b.status == 2);
+    CHECK(b.err.find(bad + ":3: column 'cycles'") != std::string::npos);
+    CHECK(run_tessel("socs show gap9 --measurements " + bad).status == 2);
+    const auto none = run_tessel("calibrate --soc diana");
+    CHECK(none.status == 2);
+    CHECK(none.err.find("SoC 'diana' has no shipped measurements") != std::string::npos);
+  }
 }

@@ -92,3 +92,38 @@ TEST_CASE("conv_engine: supports its three modes only", "[units][conv_engine]") 
   CHECK_FALSE(m->supports(w16, &why));
   CHECK_THAT(why, Catch::Contains("bit-serially"));
 }
+
+TEST_CASE("conv_engine: the strided 2x2 mode keeps 2x2 of a 3x3 sub-tile", "[units][conv_engine]") {
+  const auto m = hw::make_unit_model(make_spec("conv_engine", {{"strided_job_cycles", 20}}), 3.7e8);
+  auto strided = [](Layer l) {
+    l.stride_y = l.stride_x = 2;
+    return l;
+  };
+  // K=32, C=16, 2x2 outputs at stride 2: one full sub-tile pass over the same
+  // 5x5 window (301) and normquant (41), streamout of 4 pixels (4 + 4 * 1),
+  // and the sub-tile's own job (20).
+  const Layer s2 = strided(conv(32, 16, 2, 2, 3));
+  CHECK(m->tile_cycles(s2, full(s2), 0) == Approx(301 + 41 + 8 + 20));
+  // 4x4 outputs: 2x2 sub-tiles, where stride 1 covers 4x4 with 2x2 sub-tiles of 3x3.
+  const Layer s4 = strided(conv(32, 16, 4, 4, 3));
+  CHECK(m->tile_cycles(s4, full(s4), 0) == Approx(4 * 370));
+  // Depthwise at stride 2: 227 with 4 instead of 9 pixels streamed, and the job.
+  const Layer dw = strided(depthwise(16, 2, 2, 3));
+  CHECK(m->tile_cycles(dw, full(dw), 0) == Approx(227 - 5 + 20));
+  // The cost per output is about 2.25 times that of stride 1 (9 outputs / 4).
+  const Layer s1 = conv(32, 16, 6, 6, 3);
+  const Layer s2big = strided(conv(32, 16, 6, 6, 3));
+  CHECK(m->tile_cycles(s2big, full(s2big), 0) / m->tile_cycles(s1, full(s1), 0) ==
+        Approx(9.0 * 370 / (4 * 355)));
+  std::string why;
+  CHECK(m->supports(s2, &why));
+  CHECK(m->supports(dw, &why));
+  CHECK_FALSE(m->supports(strided(conv(32, 16, 2, 2, 1)), &why));
+  CHECK_THAT(why, Catch::Contains("strided mode only for 3x3 kernels at stride 2x2"));
+  Layer s21 = conv(32, 16, 2, 2, 3);
+  s21.stride_y = 2;
+  CHECK_FALSE(m->supports(s21, &why));
+  Layer s3 = conv(32, 16, 2, 2, 3);
+  s3.stride_y = s3.stride_x = 3;
+  CHECK_FALSE(m->supports(s3, &why));
+}

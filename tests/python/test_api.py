@@ -66,8 +66,9 @@ def test_soc_replace_and_with_params(gap9):
 
 def test_soc_supports(gap9):
     m = tessel.load_model("resnet8")
-    ok, why = gap9.supports("ne16", m.layer("block2.conv1"))  # stride 2
+    ok, why = gap9.supports("ne16", m.layer("block2.shortcut"))  # 1x1 at stride 2
     assert not ok and "stride" in why
+    assert gap9.supports("ne16", m.layer("block2.conv1")) == (True, "")  # 3x3 at stride 2
     assert gap9.supports("cluster", m.layer("block2.conv1")) == (True, "")
 
 
@@ -140,7 +141,7 @@ def test_cost_illegal_mapping(gap9):
     with pytest.raises(tessel.MappingError, match="unrolling"):
         tessel.cost("resnet8", "conv1", "cluster", unrolling=7)
     with pytest.raises(tessel.MappingError, match="cannot run"):
-        tessel.cost("resnet8", "block2.conv1", "ne16")  # stride 2
+        tessel.cost("resnet8", "block2.shortcut", "ne16")  # 1x1 at stride 2
     with pytest.raises(tessel.ConfigError):
         tessel.cost("resnet8", "conv1", "cluster", tile="Q=3")
 

@@ -115,7 +115,7 @@ def test_pareto_front(resnet8_result):
     cl = resnet8_result.pareto("block1.conv1", unit="cluster")
     assert set(cl["unit"]) == {"cluster"} and not cl["chosen"].any()
     with pytest.raises(KeyError, match="did not map"):
-        resnet8_result.pareto("block2.conv1", unit="ne16")  # stride 2: ne16 cannot
+        resnet8_result.pareto("block2.shortcut", unit="ne16")  # 1x1 at stride 2: ne16 cannot
     with pytest.raises(KeyError, match="no layer"):
         resnet8_result.pareto("nope")
     with pytest.raises(IndexError):
