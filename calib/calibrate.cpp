@@ -266,6 +266,14 @@ std::vector<Measurement> rows_for(const hw::Soc& soc, const MeasurementSet& set)
   return out;
 }
 
+std::vector<Measurement> rows_to_fit(const std::vector<Measurement>& rows) {
+  std::vector<Measurement> out;
+  for (const auto& r : rows) {
+    if (r.fit) out.push_back(r);
+  }
+  return out;
+}
+
 std::vector<double> predict(std::shared_ptr<const hw::Soc> soc,
                             const std::vector<Measurement>& rows) {
   const sim::Analytical model(soc);
@@ -300,11 +308,8 @@ Calibration calibrate(std::shared_ptr<const hw::Soc> soc, const std::vector<Meas
                       const std::vector<Parameter>& params) {
   if (params.empty()) throw ConfigError("calibrate: no parameter to fit");
   Calibration out;
-  out.before = predict(soc, rows);  // every row checked first
-  std::vector<Measurement> fitted;  // the rows of the least squares
-  for (const auto& r : rows) {
-    if (r.fit) fitted.push_back(r);
-  }
+  out.before = predict(soc, rows);        // every row checked first
+  const auto fitted = rows_to_fit(rows);  // the rows of the least squares
   if (fitted.size() < params.size())
     throw ConfigError(
         fmt::format("calibrate: {} row(s) to fit (fit: no excluded) cannot fit {} "
@@ -349,10 +354,7 @@ std::string overlay_yaml(const hw::Soc& soc, const std::string& base, const Cali
       "base: {}\n"
       "set:\n",
       soc.name, "FILE", base);
-  std::vector<Measurement> fitted;
-  for (const auto& r : fit.rows) {
-    if (r.fit) fitted.push_back(r);
-  }
+  const auto fitted = rows_to_fit(fit.rows);
   const auto sources = sources_of(fitted);
   for (std::size_t i = 0; i < fit.params.size(); ++i) {
     const auto& p = fit.params[i];

@@ -68,6 +68,9 @@ struct Calibration {
 Calibration calibrate(std::shared_ptr<const hw::Soc> soc, const std::vector<Measurement>& rows,
                       const std::vector<Parameter>& params);
 
+// The rows of `rows` that a fit uses (the `fit` column not "no").
+std::vector<Measurement> rows_to_fit(const std::vector<Measurement>& rows);
+
 // Relative error of a prediction, (predicted - measured) / measured.
 double relative_error(double predicted, double measured);
 

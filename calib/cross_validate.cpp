@@ -51,13 +51,14 @@ CrossValidation cross_validate(std::shared_ptr<const hw::Soc> soc,
   for (const auto& [source, held] : sources) {
     Fold fold;
     fold.source = source;
-    std::vector<Measurement> train, test;
-    std::size_t to_fit = 0;
+    std::vector<Measurement> train, test;  // train: the other sources' rows to fit
     for (const auto& r : rows) {
-      (r.source == source ? test : train).push_back(r);
-      to_fit += r.source != source && r.fit;
+      if (r.source == source)
+        test.push_back(r);
+      else if (r.fit)
+        train.push_back(r);
     }
-    if (to_fit >= params.size()) {
+    if (train.size() >= params.size()) {
       fold.values = calibrate(soc, train, params).values;
       fold.fitted = true;
       const auto predicted = predict(with_values(*soc, params, fold.values), test);

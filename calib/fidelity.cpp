@@ -89,22 +89,20 @@ Fidelity fidelity(std::shared_ptr<const hw::Soc> soc, const MeasurementSet& set,
   if (std::any_of(groups.begin(), groups.end(), [](const auto& g) { return g.first == "network"; }))
     add("network");
   f.record = std::move(record);
-  if (f.record) {
-    f.record_matches = true;
-    for (auto& u : f.units) {
-      const auto r = std::find_if(f.record->groups.begin(), f.record->groups.end(),
-                                  [&](const RecordedGroup& g) { return g.name == u.unit; });
-      if (u.rows.empty()) continue;
-      if (r == f.record->groups.end() || !same(r->before, u.now)) {
-        f.record_matches = false;
-        continue;
-      }
-      u.recorded = *r;
-    }
-    if (!f.record_matches) {
-      for (auto& u : f.units)
-        u.recorded.reset();
-    }
+  if (!f.record) return f;
+  // The record's group of each measured unit, when its `before` error is the error now.
+  auto recorded = [&](const UnitFidelity& u) -> const RecordedGroup* {
+    const auto& groups = f.record->groups;
+    const auto r = std::find_if(groups.begin(), groups.end(),
+                                [&](const RecordedGroup& g) { return g.name == u.unit; });
+    return r != groups.end() && same(r->before, u.now) ? &*r : nullptr;
+  };
+  f.record_matches = std::all_of(f.units.begin(), f.units.end(), [&](const UnitFidelity& u) {
+    return u.rows.empty() || recorded(u);
+  });
+  if (!f.record_matches) return f;
+  for (auto& u : f.units) {
+    if (!u.rows.empty()) u.recorded = *recorded(u);
   }
   return f;
 }

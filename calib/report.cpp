@@ -1,6 +1,7 @@
 #include "calib/report.hpp"
 
 #include <cmath>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -10,11 +11,6 @@ namespace tessel::calib {
 namespace {
 
 using nlohmann::ordered_json;
-
-ordered_json stats_json(const ErrorStats& s) {
-  if (s.rows == 0) return nullptr;
-  return {{"rows", s.rows}, {"median", s.median}, {"worst", s.worst}};
-}
 
 ordered_json groups_json(const std::vector<GroupErrors>& groups) {
   ordered_json out = ordered_json::array();
@@ -64,14 +60,25 @@ std::vector<GroupErrors> group_errors(const Calibration& fit, const CrossValidat
     if (cv) g.held_out = error_stats(cv->held_out, fit.rows, held_out_rows(*cv, which));
     out.push_back(std::move(g));
   };
-  std::vector<std::size_t> all;
-  for (const auto& [name, which] : groups) {
+  for (const auto& [name, which] : groups)
     add(name, which);
-    all.insert(all.end(), which.begin(), which.end());
-  }
-  std::sort(all.begin(), all.end());
+  std::vector<std::size_t> all(fit.rows.size());  // the groups partition the rows
+  std::iota(all.begin(), all.end(), std::size_t{0});
   add("all", all);
   return out;
+}
+
+std::string signed_percent(double relative) {
+  return fmt::format("{:+.1f}%", 100 * relative);
+}
+
+std::string stat_percent(const ErrorStats& s, double ErrorStats::*field) {
+  return s.rows ? fmt::format("{:.1f}%", 100 * (s.*field)) : "-";
+}
+
+ordered_json stats_json(const ErrorStats& s) {
+  if (s.rows == 0) return nullptr;
+  return {{"rows", s.rows}, {"median", s.median}, {"worst", s.worst}};
 }
 
 std::string row_label(const Measurement& row) {

@@ -49,6 +49,13 @@ std::vector<GroupErrors> group_errors(const Calibration& fit, const CrossValidat
 // A row's label: its name, or the network of a network row.
 std::string row_label(const Measurement& row);
 
+// The tables' figures: a relative error as a signed percentage ("+12.3%"),
+// one field of ErrorStats as a percentage ("12.3%", "-" when no rows), and
+// ErrorStats as {rows, median, worst} (null when no rows).
+std::string signed_percent(double relative);
+std::string stat_percent(const ErrorStats& s, double ErrorStats::*field);
+nlohmann::ordered_json stats_json(const ErrorStats& s);
+
 // Contract: the whole report as one JSON object: "rows" (file, line, source,
 // unit, group, name, kind, fit, measured, before, after, held_out or null),
 // "sources" and "groups" (rows, median and worst |error| before, after and

@@ -31,14 +31,6 @@ struct CalibrateOptions {
   bool cross_validate = false;
 };
 
-std::string percent(double e) {
-  return fmt::format("{:+.1f}%", 100 * e);
-}
-
-std::string stat(const calib::ErrorStats& s, double calib::ErrorStats::*field) {
-  return s.rows ? fmt::format("{:.1f}%", 100 * (s.*field)) : "-";
-}
-
 // Median and worst |error| per group, before, after and (cross-validated)
 // held out.
 std::string errors_table(const std::string& what, const std::vector<calib::GroupErrors>& groups,
@@ -56,13 +48,13 @@ std::string errors_table(const std::string& what, const std::vector<calib::Group
   for (const auto& g : groups) {
     std::vector<std::string> row = {g.name,
                                     std::to_string(g.before.rows),
-                                    stat(g.before, &S::median),
-                                    stat(g.before, &S::worst),
-                                    stat(g.after, &S::median),
-                                    stat(g.after, &S::worst)};
+                                    calib::stat_percent(g.before, &S::median),
+                                    calib::stat_percent(g.before, &S::worst),
+                                    calib::stat_percent(g.after, &S::median),
+                                    calib::stat_percent(g.after, &S::worst)};
     if (held_out) {
-      row.push_back(stat(g.held_out, &S::median));
-      row.push_back(stat(g.held_out, &S::worst));
+      row.push_back(calib::stat_percent(g.held_out, &S::median));
+      row.push_back(calib::stat_percent(g.held_out, &S::worst));
     }
     t.row(row);
   }
@@ -81,21 +73,22 @@ std::string report_text(const calib::Calibration& fit, const calib::CrossValidat
   Table rows(head, right);
   for (std::size_t i = 0; i < fit.rows.size(); ++i) {
     const auto& r = fit.rows[i];
-    std::vector<std::string> row = {r.where(),
-                                    r.source,
-                                    r.unit,
-                                    calib::row_label(r),
-                                    r.fit ? "yes" : "no",
-                                    fmt::format("{:.0f}", r.cycles),
-                                    fmt::format("{:.0f}", fit.before[i]),
-                                    percent(calib::relative_error(fit.before[i], r.cycles)),
-                                    fmt::format("{:.0f}", fit.after[i]),
-                                    percent(calib::relative_error(fit.after[i], r.cycles))};
+    std::vector<std::string> row = {
+        r.where(),
+        r.source,
+        r.unit,
+        calib::row_label(r),
+        r.fit ? "yes" : "no",
+        fmt::format("{:.0f}", r.cycles),
+        fmt::format("{:.0f}", fit.before[i]),
+        calib::signed_percent(calib::relative_error(fit.before[i], r.cycles)),
+        fmt::format("{:.0f}", fit.after[i]),
+        calib::signed_percent(calib::relative_error(fit.after[i], r.cycles))};
     if (cv) {
       const double h = cv->held_out[i];
       const bool held = !std::isnan(h);
       row.push_back(held ? fmt::format("{:.0f}", h) : "-");
-      row.push_back(held ? percent(calib::relative_error(h, r.cycles)) : "-");
+      row.push_back(held ? calib::signed_percent(calib::relative_error(h, r.cycles)) : "-");
     }
     rows.row(row);
   }

@@ -2,7 +2,6 @@
 
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -297,14 +296,13 @@ std::map<std::string, std::string> parse_sets(const std::vector<std::string>& se
 }
 
 // `socs show --fidelity`: the rows of the files (or the shipped ones), and
-// the held-out record of a built-in target (only when the SoC is it).
+// the held-out record of the built-in target of the SoC's name (shown only
+// where it matches the model).
 std::string show_fidelity(std::shared_ptr<const hw::Soc> soc, const std::vector<std::string>& files,
                           bool json) {
   const auto set =
       files.empty() ? calib::builtin_measurements(soc->name) : calib::read_measurements(files);
-  std::optional<calib::HeldOutRecord> record;
-  if (hw::builtin_soc_text(soc->name)) record = calib::builtin_held_out(soc->name);
-  const auto f = calib::fidelity(soc, set, std::move(record));
+  const auto f = calib::fidelity(soc, set, calib::builtin_held_out(soc->name));
   return json ? fidelity_json(*soc, f).dump(2) + "\n" : fidelity_text(*soc, f);
 }
 

@@ -10,15 +10,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string pct(const calib::ErrorStats& s, double calib::ErrorStats::*field) {
-  return s.rows ? fmt::format("{:.1f}%", 100 * (s.*field)) : "-";
-}
-
-ordered_json stats_json(const calib::ErrorStats& s) {
-  if (s.rows == 0) return nullptr;
-  return {{"rows", s.rows}, {"median", s.median}, {"worst", s.worst}};
-}
-
 // Why there is no held-out figure, or how the one shown was made.
 std::string record_note(const hw::Soc& soc, const calib::Fidelity& f) {
   if (!f.record)
@@ -46,8 +37,8 @@ std::string fidelity_text(const hw::Soc& soc, const calib::Fidelity& f) {
     const S held = u.recorded ? u.recorded->held_out : S{};
     units.row({u.unit, std::to_string(u.rows.size()),
                u.sources.empty() ? "no layer rows" : fmt::format("{}", fmt::join(u.sources, ", ")),
-               pct(u.now, &S::median), pct(u.now, &S::worst), pct(held, &S::median),
-               pct(held, &S::worst)});
+               calib::stat_percent(u.now, &S::median), calib::stat_percent(u.now, &S::worst),
+               calib::stat_percent(held, &S::median), calib::stat_percent(held, &S::worst)});
   }
   Table rows({"unit", "row", "source", "name", "measured", "predicted", "error"},
              {false, false, false, false, true, true, true});
@@ -56,7 +47,7 @@ std::string fidelity_text(const hw::Soc& soc, const calib::Fidelity& f) {
       const auto& r = f.rows[i];
       rows.row({u.unit, r.where(), r.source, calib::row_label(r), fmt::format("{:.0f}", r.cycles),
                 fmt::format("{:.0f}", f.predicted[i]),
-                fmt::format("{:+.1f}%", 100 * calib::relative_error(f.predicted[i], r.cycles))});
+                calib::signed_percent(calib::relative_error(f.predicted[i], r.cycles))});
     }
   }
   return fmt::format("Fidelity of SoC '{}' against measured cycles (docs/calibration.md)\n",
@@ -79,11 +70,12 @@ ordered_json fidelity_json(const hw::Soc& soc, const calib::Fidelity& f) {
                       {"measured", r.cycles},
                       {"predicted", f.predicted[i]}});
     }
-    j["units"].push_back({{"unit", u.unit},
-                          {"sources", u.sources},
-                          {"now", stats_json(u.now)},
-                          {"held_out", u.recorded ? stats_json(u.recorded->held_out) : nullptr},
-                          {"rows", rows}});
+    j["units"].push_back(
+        {{"unit", u.unit},
+         {"sources", u.sources},
+         {"now", calib::stats_json(u.now)},
+         {"held_out", u.recorded ? calib::stats_json(u.recorded->held_out) : nullptr},
+         {"rows", rows}});
   }
   if (f.record)
     j["record"] = {{"command", f.record->command},
