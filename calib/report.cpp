@@ -69,6 +69,7 @@ std::vector<GroupErrors> group_errors(const Calibration& fit, const CrossValidat
 }
 
 std::string signed_percent(double relative) {
+  if (!(std::abs(100 * relative) >= 0.05)) return "0.0%";  // never "-0.0%"
   return fmt::format("{:+.1f}%", 100 * relative);
 }
 

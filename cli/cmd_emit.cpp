@@ -31,12 +31,18 @@ struct EmitOptions {
 
 void run_emit(const EmitOptions& o) {
   codegen::backend(o.backend);  // an unknown name fails before the search
-  const auto graphs = load_models(o.model);
+  if (o.db.empty() != (o.schedule == 0))
+    throw ConfigError("--db and --schedule go together: the file and the schedule id to emit");
+  if (o.model.empty() && o.db.empty())
+    throw ConfigError("emit needs --model, or --db and --schedule of a stored schedule");
+  std::vector<Graph> graphs;
+  if (o.model.empty())
+    graphs.push_back(driver::stored_network(o.db, o.schedule));
+  else
+    graphs = load_models(o.model);
   if (graphs.size() != 1)
     throw ConfigError(
         fmt::format("--model '{}' names {} networks; emit takes one", o.model, graphs.size()));
-  if (o.db.empty() != (o.schedule == 0))
-    throw ConfigError("--db and --schedule go together: the file and the schedule id to emit");
   const auto soc = hw::load_soc(o.soc);
   const auto s = o.db.empty()
                      ? driver::explore_unstored(graphs, soc, o.settings).results.at(0).schedule
@@ -68,16 +74,19 @@ void add_emit_command(CLI::App& app, Action& action) {
       "emit",
       "Write the C project of the best schedule (host backend: tiled loop nests, bit-exact)");
   cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
-  cmd->add_option("--model", o->model, "An ONNX file (or a built-in model with weights)")
-      ->required();
+  cmd->add_option("--model", o->model,
+                  "An ONNX file (or a built-in model with weights); with --db, default the "
+                  "network the stored schedule maps");
   cmd->add_option("--backend", o->backend, "host, gap9, diana or cortex-m (docs/codegen.md)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Directory to write (created; refused when not empty)")
-      ->required();
+      ->required()
+      ->check(non_empty_path());
   add_schedule_options(cmd, o->settings);
   cmd->add_option("--db", o->db,
                   "Emit a stored schedule from this SQLite file (with --schedule) instead of "
-                  "exploring");
+                  "exploring")
+      ->check(non_empty_path());
   cmd->add_option("--schedule", o->schedule, "Id of the stored schedule (schedules.id)");
   cmd->add_flag("--force", o->force, "Write into a directory that is not empty");
   cmd->add_flag("--build", o->build,

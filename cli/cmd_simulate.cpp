@@ -25,7 +25,7 @@ namespace {
 
 struct SimulateOptions {
   std::string soc = "gap9";
-  std::string model = "mlperf-tiny";
+  std::string model;  // "": the stored schedule's network, or mlperf-tiny
   std::string layer;
   std::string mapper = "tessel";
   std::string objective = "latency";
@@ -46,12 +46,18 @@ void run_simulate(const SimulateOptions& o) {
   sim::EventSimOptions eo;
   eo.keep_jobs = !o.trace.empty();
   const sim::EventSim es(soc, eo);
-  auto graphs = load_models(o.model);
+  if (o.db.empty() != (o.schedule == 0))
+    throw ConfigError("--db and --schedule go together: the file and the schedule id to replay");
+  std::vector<Graph> graphs;
+  if (!o.model.empty())
+    graphs = load_models(o.model);
+  else if (!o.db.empty())
+    graphs.push_back(driver::stored_network(o.db, o.schedule));
+  else
+    graphs = load_models("mlperf-tiny");
   if (!o.trace.empty() && graphs.size() != 1)
     throw ConfigError(
         fmt::format("--trace needs one network; '{}' names {}", o.model, graphs.size()));
-  if (o.db.empty() != (o.schedule == 0))
-    throw ConfigError("--db and --schedule go together: the file and the schedule id to replay");
   mappers::NetworkOptions opt;
   opt.mapper = mappers::parse_mapper(o.mapper);
   opt.search.objective = mappers::parse_objective(o.objective);
@@ -75,7 +81,7 @@ void run_simulate(const SimulateOptions& o) {
     for (const auto& row : rep.rows) {
       const double a = row.analytical, s = row.simulated;
       t.row({row.layer, row.unit, thousands(std::llround(a)), thousands(std::llround(s)),
-             fmt::format("{:+.2f}", percent_error(a, s))});
+             percent_text(percent_error(a, s))});
       layers.push_back({{"network", g.name()},
                         {"layer", row.layer},
                         {"unit", row.unit},
@@ -94,7 +100,7 @@ void run_simulate(const SimulateOptions& o) {
         parts.push_back(rep.rows[i].layer);
       fused.row({fmt::format("{}", fmt::join(f.layers, " -> ")), f.kind, std::to_string(f.rows),
                  thousands(std::llround(f.analytical)), thousands(std::llround(f.simulated)),
-                 fmt::format("{:+.2f}", percent_error(f.analytical, f.simulated))});
+                 percent_text(percent_error(f.analytical, f.simulated))});
       multi_steps.push_back({{"step", f.step},
                              {"kind", f.kind},
                              {"layers", f.layers},
@@ -129,9 +135,9 @@ void run_simulate(const SimulateOptions& o) {
     text +=
         fmt::format("{} on {}\n", g.name(), soc->name) + t.str() +
         (rep.steps.empty() ? "" : fused.str()) +
-        fmt::format("total: analytical {} cycles, simulated {} cycles ({:+.2f}%), {} events\n",
+        fmt::format("total: analytical {} cycles, simulated {} cycles ({}%), {} events\n",
                     thousands(std::llround(analytical_total)), thousands(std::llround(r.cycles)),
-                    percent_error(analytical_total, r.cycles),
+                    percent_text(percent_error(analytical_total, r.cycles)),
                     thousands(static_cast<long long>(r.events))) +
         res.str() +
         fmt::format("stalls (cycles): {}\n\n", stall_text.empty() ? "none" : stall_text);
@@ -209,15 +215,19 @@ void add_simulate_command(CLI::App& app, Action& action) {
       "simulate",
       "Replay the chosen schedule in the event simulator: analytical vs simulated cycles");
   cmd->add_option("--soc", o->soc, "Built-in SoC name or YAML file")->capture_default_str();
-  cmd->add_option("--model", o->model, "Built-in model, alias, or ONNX file")
-      ->capture_default_str();
+  cmd->add_option("--model", o->model,
+                  "Built-in model, alias, or ONNX file (default: with --db, the network the "
+                  "stored schedule maps; else mlperf-tiny)");
   cmd->add_option("--layer", o->layer, "Only this layer");
   cmd->add_option("--mapper", o->mapper, "tessel | dory | divisor")->capture_default_str();
   cmd->add_option("--objective", o->objective, "latency | energy | edp")->capture_default_str();
   add_step_options(cmd, o->split, o->fusion, o->precision_policy);
-  cmd->add_option("--trace", o->trace, "Write a Chrome / Perfetto trace JSON (one network)");
+  cmd->add_option("--trace", o->trace, "Write a Chrome / Perfetto trace JSON (one network)")
+      ->check(non_empty_path());
   cmd->add_option("--db", o->db,
-                  "Replay a stored schedule from this SQLite file (with --schedule)");
+                  "Replay a stored schedule from this SQLite file (with --schedule; the file "
+                  "must exist)")
+      ->check(non_empty_path());
   cmd->add_option("--schedule", o->schedule, "Id of the stored schedule (schedules.id)");
   cmd->add_flag("--json", o->json, "Print JSON (see docs/cli.md)");
   cmd->callback([&action, o] { action = [o] { run_simulate(*o); }; });

@@ -1,7 +1,5 @@
 // `tessel sweep` and `tessel pareto`: hardware parameter sweeps (docs/sweep.md).
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -213,9 +211,7 @@ void run_pareto(const ParetoCliOptions& o) {
   driver::PointTotal probe;
   for (const auto& a : axes)
     driver::axis_value(probe, a);  // names an unknown axis
-  if (::access(o.db.c_str(), F_OK) != 0)
-    throw IoError(fmt::format("database '{}' does not exist", o.db));
-  store::Database db(o.db);
+  store::Database db(o.db, store::Access::read);
   const auto id = o.sweep > 0 ? std::optional<std::int64_t>(o.sweep) : db.latest_sweep();
   if (!id) throw ConfigError(fmt::format("database '{}' holds no sweep", o.db));
   const auto rows = db.read_sweep(*id);

@@ -2,6 +2,8 @@
 
 #include <exception>
 #include <iostream>
+#include <new>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -22,6 +24,17 @@ void emit(const std::string& text) {
 }
 
 }  // namespace tessel::cli
+
+namespace {
+
+// A failure tessel did not anticipate: a bug, not bad input.
+void report_internal_error(const std::string& what) {
+  std::cerr << "tessel: internal error: " << what << '\n'
+            << "tessel: this is a bug in tessel " << tessel::kVersion
+            << "; please report it with the command line: " << tessel::cli::command_line() << '\n';
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -53,8 +66,13 @@ int main(int argc, char** argv) {
   } catch (const tessel::Error& e) {
     std::cerr << "tessel: error: " << e.what() << '\n';
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "tessel: error: out of memory\n";
+    return 2;
   } catch (const std::exception& e) {
-    std::cerr << "tessel: internal error: " << e.what() << '\n';
-    return 1;
+    report_internal_error(e.what());
+  } catch (...) {
+    report_internal_error("an exception of an unknown type");
   }
+  return 1;
 }

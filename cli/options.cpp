@@ -26,4 +26,12 @@ void add_step_options(CLI::App* cmd, bool& split, bool& fusion, std::string& pre
       ->capture_default_str();
 }
 
+CLI::Validator non_empty_path() {
+  return CLI::Validator(
+      [](std::string& value) {
+        return value.empty() ? std::string("needs a file name, not an empty one") : std::string();
+      },
+      "PATH");
+}
+
 }  // namespace tessel::cli

@@ -15,4 +15,8 @@ void add_schedule_options(CLI::App* cmd, driver::ExploreSettings& settings);
 // emit).
 void add_step_options(CLI::App* cmd, bool& split, bool& fusion, std::string& precision_policy);
 
+// A check for options naming a file or directory: an empty value is refused
+// (exit 2) instead of meaning "no file".
+CLI::Validator non_empty_path();
+
 }  // namespace tessel::cli

@@ -1,6 +1,9 @@
 #include "cli/table.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
 
 namespace tessel::cli {
 
@@ -53,6 +56,12 @@ std::string thousands(long long v) {
     out += digits[i];
   }
   return v < 0 ? "-" + out : out;
+}
+
+std::string percent_text(double percent, int digits) {
+  const double unit = std::pow(10.0, -digits);
+  if (!(std::abs(percent) >= unit / 2)) return fmt::format("{:.{}f}", 0.0, digits);
+  return fmt::format("{:+.{}f}", percent, digits);
 }
 
 }  // namespace tessel::cli

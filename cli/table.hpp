@@ -23,4 +23,8 @@ class Table {
 // 12501632 -> "12,501,632"
 std::string thousands(long long v);
 
+// A signed percentage with `digits` decimals ("+1.25", "-0.40"); one that
+// rounds to zero is "0.00", never "-0.00".
+std::string percent_text(double percent, int digits = 2);
+
 }  // namespace tessel::cli

@@ -35,6 +35,11 @@ class Graph {
   void finalize();
 
   const std::string& name() const { return name_; }
+  // Where the network came from: a built-in model's name or the absolute path
+  // of an ONNX file ("" when built by hand); stored with a run so that a
+  // schedule can be replayed without naming the model again.
+  const std::string& source() const { return source_; }
+  void set_source(std::string source) { source_ = std::move(source); }
   const std::vector<Layer>& layers() const { return layers_; }
   const Layer& layer(std::size_t i) const { return layers_.at(i); }
   std::optional<std::size_t> find_layer(const std::string& name) const;
@@ -59,7 +64,7 @@ class Graph {
 
  private:
   using BGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
-  std::string name_;
+  std::string name_, source_;
   std::vector<Layer> layers_;
   std::map<std::string, Tensor> tensors_;
   std::vector<std::string> inputs_, outputs_;

@@ -56,7 +56,9 @@ Graph import_onnx(const std::filesystem::path& path, const OnnxImportOptions& op
   if (in.bad()) throw IoError(fmt::format("cannot read ONNX model '{}'", path.string()));
   OnnxImportOptions opts = options;
   if (opts.name.empty()) opts.name = path.stem().string();
-  return import_onnx_bytes(buffer.str(), path.string(), opts);
+  auto g = import_onnx_bytes(buffer.str(), path.string(), opts);
+  g.set_source(std::filesystem::absolute(path, ec).string());
+  return g;
 }
 
 }  // namespace tessel

@@ -251,7 +251,11 @@ std::string known_names() {
 
 Graph zoo_model(const std::string& name) {
   for (const auto& b : builtins()) {
-    if (b.entry.name == name) return b.build();
+    if (b.entry.name == name) {
+      auto g = b.build();
+      g.set_source(name);
+      return g;
+    }
   }
   throw MappingError(fmt::format("unknown model '{}' (built-in models: {})", name, known_names()));
 }
@@ -266,7 +270,7 @@ std::vector<Graph> load_models(const std::string& name_or_path) {
     }
   }
   for (const auto& b : builtins()) {
-    if (b.entry.name == name_or_path) return {b.build()};
+    if (b.entry.name == name_or_path) return {zoo_model(name_or_path)};
   }
   const std::filesystem::path path(name_or_path);
   if (path.extension() == ".onnx" || std::filesystem::exists(path)) {

@@ -128,6 +128,16 @@ namespace {
 
 }  // namespace
 
+// Deletes a failed run, keeping the error that ended it: when the deletion
+// fails too (the file locked for too long), the run stays incomplete and
+// invisible, and the next writer to open the file removes it.
+void discard_quietly(Database& db, std::int64_t run) {
+  try {
+    db.discard_run(run);
+  } catch (const std::exception&) {
+  }
+}
+
 Totals totals(const std::vector<mappers::NetworkResult>& results, std::size_t levels) {
   Totals t;
   t.peak_bytes.assign(levels, 0);
@@ -184,7 +194,7 @@ Exploration run_exploration(const std::vector<const Graph*>& graphs, const sim::
       ex.results.push_back(std::move(result));
     }
   } catch (...) {
-    if (db) db->discard_run(ex.run_id);
+    if (db) discard_quietly(*db, ex.run_id);
     throw;
   }
   ex.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -239,7 +249,7 @@ std::int64_t write_exploration(const std::string& path, const store::RunInfo& in
       }
       db->end_run(run, wall_seconds, evaluated, pruned);
     } catch (...) {
-      db->discard_run(run);
+      discard_quietly(*db, run);
       throw;
     }
   } catch (const Error&) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/zoo.hpp"
 #include "mappers/mapspace.hpp"
 #include "mappers/search/random.hpp"
 #include "store/database.hpp"
@@ -27,9 +28,25 @@ NetworkSchedule only_layer(const NetworkSchedule& schedule, const Graph& graph,
   return s;
 }
 
+Graph stored_network(const std::string& path, std::int64_t id) {
+  const auto [name, source] = store::Database(path, store::Access::read).schedule_network(id);
+  if (source.empty())
+    throw StoreError(fmt::format(
+        "database '{}': schedule {} maps network '{}' and its run did not record where the "
+        "network came from: give it with --model",
+        path, id, name));
+  auto graphs = load_models(source);
+  if (graphs.size() != 1 || graphs[0].name() != name)
+    throw MappingError(fmt::format(
+        "schedule {} of '{}' maps network '{}', but '{}' now gives another network: give it "
+        "with --model",
+        id, path, name, source));
+  return std::move(graphs[0]);
+}
+
 NetworkSchedule load_schedule(const std::string& path, std::int64_t id, const Graph& graph,
                               const hw::Soc& soc) {
-  store::Database db(path);
+  store::Database db(path, store::Access::read);
   auto schedule = db.load_schedule(id);
   if (schedule.network != graph.name())
     throw MappingError(fmt::format("schedule {} of '{}' maps network '{}', not '{}'", id, path,

@@ -25,6 +25,13 @@ NetworkSchedule only_layer(const NetworkSchedule& schedule, const Graph& graph,
 NetworkSchedule load_schedule(const std::string& path, std::int64_t id, const Graph& graph,
                               const hw::Soc& soc);
 
+// The network a stored schedule maps, loaded from where its run read it
+// (the built-in model's name, or the ONNX file's path). Throws StoreError when
+// the schedule does not exist or the run did not record a source, IoError when
+// the ONNX file is gone, MappingError when the source now gives another
+// network.
+Graph stored_network(const std::string& path, std::int64_t id);
+
 // One replayed part: the analytical cycles (with its step's layout
 // conversion) next to the simulated ones (for a concurrent part, its own
 // time alone next to its time beside the other parts).

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,11 +40,6 @@ struct RunInfo {
   StoreMode mode = StoreMode::pareto;
 };
 
-// The SQLite file of results (DESIGN.md, "Storage"; schema in
-// docs/database.md). Opens or creates the file, creates or checks the schema,
-// and turns on WAL. Writes are batched in transactions with prepared
-// statements. One writer at a time; not thread-safe (the streaming sink
-// serialises its own writes).
 // A schedule's step order from the schedules.step_order column (JSON of
 // step_order_json, core/memory_plan.hpp; schedule_rows.cpp).
 StepOrder parse_order(const std::string& text, const std::vector<std::string>& levels);
@@ -66,22 +63,38 @@ struct SweepPointRow {
   std::vector<SweepModelRow> models;
 };
 
+// How a Database opens its file.
+enum class Access {
+  write,  // opens or creates it; removes the incomplete runs of dead processes
+  read,   // the file must exist; nothing is created or cleaned up
+};
+
+// The SQLite file of results (DESIGN.md, "Storage"; schema in
+// docs/database.md; guarantees in docs/reliability.md). Opens or creates the
+// file, creates or checks the schema, and turns on WAL. Every write is a
+// short BEGIN IMMEDIATE transaction that waits for other writers (busy
+// timeout, then retries with backoff), so several processes can write one
+// file. A run is visible to readers only once end_run() marks it complete;
+// opening for writing removes the incomplete runs of processes that are gone.
+// Every failure is a StoreError naming the file. One Database is used by one
+// thread at a time (the candidate stream serialises its own writes).
 class Database {
  public:
   // Throws StoreError naming the file when it cannot be opened or has a
-  // schema of another version.
-  explicit Database(const std::string& path);
+  // schema of another version; IoError when `read` finds no file.
+  explicit Database(const std::string& path, Access access = Access::write);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
   const std::string& path() const { return path_; }
 
-  // Starts a run; returns its id.
+  // Starts a run, owned by this process and not complete; returns its id.
   std::int64_t begin_run(const RunInfo& info);
   // Deletes everything a run wrote (after a failure: nothing half-written).
+  // Does not throw for a failed candidate stream (the run goes anyway).
   void discard_run(std::int64_t run);
-  // Records the run's totals when it ends.
+  // Records the run's totals and marks it complete: readers see it from now.
   void end_run(std::int64_t run, double wall_seconds, std::uint64_t evaluated,
                std::uint64_t pruned);
 
@@ -99,14 +112,20 @@ class Database {
   // A sink for `--store all`: returns a callback that queues candidates of
   // one layer on one unit and writes them in batches from a background
   // thread (bounded queue: memory stays flat). flush_candidates() waits for
-  // the queue to drain.
+  // the queue to drain. When the writer fails, stream_candidate() and
+  // flush_candidates() throw its StoreError.
   void begin_candidate_stream(std::int64_t run, const hw::Soc& soc);
   void stream_candidate(std::int64_t layer_id, const Mapping& m, const Cost& c);
   void flush_candidates();
 
-  // Reads a stored schedule back. Throws StoreError when it does not exist.
+  // Reads a stored schedule back. Throws StoreError when it does not exist
+  // or its run is not complete.
   NetworkSchedule load_schedule(std::int64_t schedule_id);
-  // The schedule ids of a run, in the order they were written.
+  // The name of the network a stored schedule maps and where the network came
+  // from (Graph::source; "" when unknown). Throws StoreError when the schedule
+  // does not exist.
+  std::pair<std::string, std::string> schedule_network(std::int64_t schedule_id);
+  // The schedule ids of a complete run, in the order they were written.
   std::vector<std::int64_t> schedules_of_run(std::int64_t run);
   // The id of a layer row (network id, layer index).
   std::int64_t layer_id(std::int64_t network, std::size_t index);
@@ -114,7 +133,8 @@ class Database {
   // Sweeps (store/sweep_rows.cpp). The sweep whose spec has this hash, if
   // the file holds one.
   std::optional<std::int64_t> find_sweep(const std::string& spec_hash);
-  // Records a new sweep; returns its id.
+  // Records a new sweep, or returns the id of the one with this hash another
+  // process recorded meanwhile.
   std::int64_t begin_sweep(const std::string& spec_hash, const std::string& spec_json,
                            std::size_t points, const std::string& command);
   // The ids of the points of a sweep already written.
@@ -133,6 +153,20 @@ class Database {
   void put_steps(std::int64_t schedule, const hw::Soc& soc, const NetworkSchedule& s,
                  const std::vector<std::int64_t>& layer_ids);
   void load_steps(std::int64_t schedule, NetworkSchedule& s);
+  // Creates the schema in a new file or upgrades an older one.
+  void open_schema();
+  // The tables of a new file (inside a write transaction).
+  void create_tables();
+  // Deletes the incomplete runs whose owner process is gone.
+  void remove_dead_runs();
+  // The rows of a run, deleted (inside a write transaction).
+  void delete_run_rows(std::int64_t run);
+  // The id of the SoC's row, inserted when new (inside a write transaction).
+  std::int64_t soc_row(const hw::Soc& soc);
+  // Runs `body` as one write transaction (store/sqlite_support.hpp).
+  void write(std::string_view what, const std::function<void()>& body);
+  // Stops the candidate writer thread, if any.
+  void stop_stream();
   // The sweep tables (schema 4; added to a schema-3 file on open).
   void create_sweep_tables();
   std::string path_;

@@ -8,6 +8,7 @@
 #include "core/mapping_json.hpp"
 #include "store/database.hpp"
 #include "store/mapping_columns.hpp"
+#include "store/sqlite_support.hpp"
 
 // The steps (one schedule_layers row per part) and the tensors of a stored
 // schedule (docs/database.md).
@@ -155,6 +156,67 @@ void Database::load_steps(std::int64_t id, NetworkSchedule& s) {
     a.lower_bound_bytes = ms.getColumn(2).getInt64();
     s.memory.push_back(a);
   }
+}
+
+std::vector<std::int64_t> Database::schedules_of_run(std::int64_t run) {
+  return translated(path_, "cannot read schedules", [&] {
+    std::vector<std::int64_t> ids;
+    SQLite::Statement q(*db_,
+                        "SELECT sc.id FROM schedules sc JOIN runs r ON r.id = sc.run_id WHERE "
+                        "sc.run_id=? AND r.complete ORDER BY sc.id");
+    q.bind(1, static_cast<std::int64_t>(run));
+    while (q.executeStep())
+      ids.push_back(q.getColumn(0).getInt64());
+    return ids;
+  });
+}
+
+NetworkSchedule Database::load_schedule(std::int64_t id) {
+  return translated(path_, fmt::format("cannot read schedule {}", id), [&] {
+    SQLite::Statement q(*db_,
+                        "SELECT n.name, s.name, s.hash, s.frequency_hz, sc.run_id, r.complete, "
+                        "sc.objective, sc.mapper, sc.cycles, sc.energy_uj, sc.peak_level_bytes, "
+                        "sc.step_order FROM schedules sc JOIN networks n ON n.id = sc.network_id "
+                        "JOIN socs s ON s.id = sc.soc_id JOIN runs r ON r.id = sc.run_id WHERE "
+                        "sc.id = ?");
+    q.bind(1, static_cast<std::int64_t>(id));
+    if (!q.executeStep())
+      throw StoreError(fmt::format("database '{}': no schedule with id {}", path_, id));
+    if (q.getColumn(5).getInt() == 0)
+      throw StoreError(fmt::format(
+          "database '{}': schedule {} belongs to run {}, which has not completed (it is still "
+          "running, or it was killed and is removed when tessel next writes the file)",
+          path_, id, q.getColumn(4).getInt64()));
+    NetworkSchedule s;
+    s.network = q.getColumn(0).getString();
+    s.soc = q.getColumn(1).getString();
+    s.soc_hash = std::stoull(q.getColumn(2).getString(), nullptr, 16);
+    s.frequency = q.getColumn(3).getDouble();
+    s.objective = q.getColumn(6).getString();
+    s.mapper = q.getColumn(7).getString();
+    s.cycles = q.getColumn(8).getDouble();
+    s.energy = q.getColumn(9).getDouble() * 1e6;
+    const auto peak = nlohmann::ordered_json::parse(q.getColumn(10).getString());
+    for (const auto& [name, bytes] : peak.items()) {
+      s.level_names.push_back(name);
+      s.peak_bytes.push_back(bytes.get<std::int64_t>());
+    }
+    s.order = parse_order(q.getColumn(11).getString(), s.level_names);
+    load_steps(id, s);
+    return s;
+  });
+}
+
+std::pair<std::string, std::string> Database::schedule_network(std::int64_t id) {
+  return translated(path_, fmt::format("cannot read schedule {}", id), [&] {
+    SQLite::Statement q(*db_,
+                        "SELECT n.name, n.source FROM schedules sc JOIN networks n ON n.id = "
+                        "sc.network_id WHERE sc.id = ?");
+    q.bind(1, static_cast<std::int64_t>(id));
+    if (!q.executeStep())
+      throw StoreError(fmt::format("database '{}': no schedule with id {}", path_, id));
+    return std::pair{q.getColumn(0).getString(), q.getColumn(1).getString()};
+  });
 }
 
 }  // namespace tessel::store

@@ -22,7 +22,12 @@ void bind_store(py::module_& m) {
   py::class_<store::Database>(m, "Database",
                               "A tessel results database (opened or created, schema checked; "
                               "StoreError otherwise).")
-      .def(py::init<const std::string&>(), py::arg("path"))
+      .def(py::init([](const std::string& path, bool read_only) {
+             return std::make_unique<store::Database>(
+                 path, read_only ? store::Access::read : store::Access::write);
+           }),
+           py::arg("path"), py::arg("read_only") = false,
+           "read_only: the file must exist; nothing is created or cleaned up")
       .def_property_readonly("path", &store::Database::path)
       .def("load_schedule", &store::Database::load_schedule, py::arg("schedule_id"),
            "A stored schedule read back as a NetworkSchedule; StoreError when it does not exist")

@@ -14,7 +14,9 @@ from . import _tessel
 
 __all__ = ["Database", "read_db"]
 
-_SCHEMA_VERSIONS = ("3", "4", "5")  # 4 adds the sweep tables, 5 two schedule_layers columns
+# 4 adds the sweep tables, 5 two schedule_layers columns, 6 runs.complete / owner and
+# networks.source
+_SCHEMA_VERSIONS = ("3", "4", "5", "6")
 
 # The mapping columns of schedule_layers and candidates holding JSON text.
 _JSON_COLUMNS = ("level_bytes", "level_energy_pj", "transfers", "bytes_moved",
@@ -31,6 +33,7 @@ class Database:
     schedule step) and ``candidates`` add ``run_id`` (schedule_layers), ``network`` and
     ``layer`` names; ``schedule_tensors`` holds every schedule's tensors and their
     placement in the memory plan, ``schedule_memory`` its arena and lower bound per level.
+    Only complete runs are read (docs/reliability.md).
     JSON columns (level_bytes, level_energy_pj, transfers, bytes_moved,
     peak_level_bytes, nests, slice, step_order) are parsed into dicts / lists. With ``run`` given,
     only that run's rows are read.
@@ -57,7 +60,7 @@ class Database:
 
     def schedule(self, schedule_id: int) -> "_tessel.core.NetworkSchedule":
         """A stored schedule read back by the C++ store as a native NetworkSchedule."""
-        return _tessel.store.Database(self.path).load_schedule(int(schedule_id))
+        return _tessel.store.Database(self.path, read_only=True).load_schedule(int(schedule_id))
 
     def __repr__(self) -> str:
         return (f"tessel.Database('{self.path}': {len(self.runs)} runs, "
@@ -83,7 +86,9 @@ def _parse_json(df: pd.DataFrame) -> pd.DataFrame:
 def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Database:
     """Reads a results database written by ``tessel explore --db`` or
     :meth:`ExploreResult.to_sqlite`. Raises :class:`tessel.IoError` when the file does not
-    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3, 4 or 5."""
+    exist, :class:`tessel.StoreError` when it is not a tessel database of schema 3 to 6.
+    Only complete runs are read: one still being written, or one whose process was
+    killed, is left out."""
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise _tessel.IoError(f"cannot open database '{p}': no such file")
@@ -101,40 +106,41 @@ def read_db(path: "str | os.PathLike[str]", run: Optional[int] = None) -> Databa
             raise _tessel.StoreError(
                 f"database '{p}' has schema version {row[0] if row else 'none'}, "
                 f"this tessel reads {' and '.join(_SCHEMA_VERSIONS)}")
-        where_run = "" if run is None else " WHERE run_id = :run"
+        # Only complete runs (docs/reliability.md): a run still being written, or one
+        # whose process was killed, is left out. Before schema 6 a run that ended
+        # recorded its wall time.
+        ended = "complete = 1" if row[0] == "6" else "wall_s IS NOT NULL"
+        only = "" if run is None else " AND id = :run"
+        done = f"(SELECT id FROM runs WHERE {ended}{only})"
         params = {} if run is None else {"run": int(run)}
 
         def q(sql: str) -> pd.DataFrame:
             return pd.read_sql(sql, con, params=params)
 
-        runs = q("SELECT * FROM runs" + ("" if run is None else " WHERE id = :run"))
+        runs = q(f"SELECT * FROM runs WHERE id IN {done}")
         socs = pd.read_sql("SELECT id, name, hash, frequency_hz FROM socs", con)
-        networks = q("SELECT * FROM networks" + where_run)
+        networks = q(f"SELECT * FROM networks WHERE run_id IN {done}")
         layers = q("SELECT n.run_id, n.name AS network, l.* FROM layers l "
-                   "JOIN networks n ON n.id = l.network_id"
-                   + ("" if run is None else " WHERE n.run_id = :run")
-                   + " ORDER BY l.network_id, l.idx")
+                   f"JOIN networks n ON n.id = l.network_id WHERE n.run_id IN {done}"
+                   " ORDER BY l.network_id, l.idx")
         schedules = q("SELECT s.*, n.name AS network, c.name AS soc FROM schedules s "
                       "JOIN networks n ON n.id = s.network_id JOIN socs c ON c.id = s.soc_id"
-                      + ("" if run is None else " WHERE s.run_id = :run") + " ORDER BY s.id")
+                      f" WHERE s.run_id IN {done} ORDER BY s.id")
         schedule_layers = q(
             "SELECT s.run_id, n.name AS network, l.name AS layer, sl.* "
             "FROM schedule_layers sl JOIN schedules s ON s.id = sl.schedule_id "
             "JOIN layers l ON l.id = sl.layer_id JOIN networks n ON n.id = l.network_id"
-            + ("" if run is None else " WHERE s.run_id = :run")
-            + " ORDER BY sl.schedule_id, sl.step, sl.part")
+            f" WHERE s.run_id IN {done} ORDER BY sl.schedule_id, sl.step, sl.part")
         schedule_tensors = q(
             "SELECT s.run_id, t.* FROM schedule_tensors t JOIN schedules s "
-            "ON s.id = t.schedule_id" + ("" if run is None else " WHERE s.run_id = :run")
-            + " ORDER BY t.schedule_id, t.rowid")
+            f"ON s.id = t.schedule_id WHERE s.run_id IN {done} ORDER BY t.schedule_id, t.rowid")
         schedule_memory = q(
             "SELECT s.run_id, m.* FROM schedule_memory m JOIN schedules s "
-            "ON s.id = m.schedule_id" + ("" if run is None else " WHERE s.run_id = :run")
-            + " ORDER BY m.schedule_id, m.rowid")
+            f"ON s.id = m.schedule_id WHERE s.run_id IN {done} ORDER BY m.schedule_id, m.rowid")
         candidates = q(
             "SELECT n.name AS network, l.name AS layer, c.* FROM candidates c "
             "JOIN layers l ON l.id = c.layer_id JOIN networks n ON n.id = l.network_id"
-            + ("" if run is None else " WHERE c.run_id = :run") + " ORDER BY c.id")
+            f" WHERE c.run_id IN {done} ORDER BY c.id")
     except sqlite3.Error as e:
         raise _tessel.StoreError(f"database '{p}': {e}") from None
     finally:

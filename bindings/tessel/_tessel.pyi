@@ -1013,7 +1013,8 @@ class store:
 
     class Database:
         """A tessel results database (opened or created, schema checked; StoreError otherwise)."""
-        def __init__(self, path: str) -> None: ...
+        def __init__(self, path: str, read_only: bool = False) -> None:
+            """read_only: the file must exist; nothing is created or cleaned up"""
         @property
         def path(self) -> str: ...
         def load_schedule(self, schedule_id: int) -> core.NetworkSchedule:

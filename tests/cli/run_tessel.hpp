@@ -1,10 +1,16 @@
 #pragma once
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
+
+extern char** environ;
 
 // Runs the built `tessel` binary with `args` (a shell-quoted string) and
 // captures its stdout, stderr and exit status.
@@ -43,4 +49,23 @@ inline RunResult run_tessel(const std::string& args) {
   }
   std::filesystem::remove(err_path);
   return r;
+}
+
+// Starts `tessel ARGS...` in the background with its output thrown away;
+// returns the pid, or -1 when it cannot be started.
+inline pid_t spawn_tessel(std::vector<std::string> args) {
+  const std::string bin = tessel_binary();
+  args.insert(args.begin(), bin);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
 }

@@ -1,9 +1,7 @@
 // `tessel sweep` and `tessel pareto` (docs/sweep.md): bad specs, resuming
 // after SIGKILL, the Pareto front.
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +15,6 @@
 #include <nlohmann/json.hpp>
 
 #include "run_tessel.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -46,18 +42,8 @@ parameters:
 // Starts `tessel sweep SPEC --db DB --resume --threads 2` and kills it with
 // SIGKILL after `ms` milliseconds (if it is still running).
 void run_and_kill(const std::string& spec, const std::string& db, int ms) {
-  const std::string bin = tessel_binary();
-  std::vector<std::string> args = {bin, "sweep", spec, "--db", db, "--resume", "--threads", "2"};
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid = spawn_tessel({"sweep", spec, "--db", db, "--resume", "--threads", "2"});
+  REQUIRE(pid > 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   ::kill(pid, SIGKILL);
   int status = 0;

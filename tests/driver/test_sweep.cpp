@@ -275,9 +275,9 @@ TEST_CASE("the Pareto front equals a brute force over random points", "[sweep]")
   }
 }
 
-TEST_CASE("a schema-3 or schema-4 database gains the newer tables and columns when opened",
+TEST_CASE("a schema-3, 4 or 5 database gains the newer tables and columns when opened",
           "[sweep][store]") {
-  for (const int version : {3, 4}) {
+  for (const int version : {3, 4, 5}) {
     const auto db = temp_db(fmt::format("schema{}", version));
     { store::Database create(db.string()); }
     {
@@ -287,16 +287,24 @@ TEST_CASE("a schema-3 or schema-4 database gains the newer tables and columns wh
         raw.exec("DROP TABLE sweep_points");
         raw.exec("DROP TABLE sweeps");
       }
-      raw.exec("ALTER TABLE schedule_layers DROP COLUMN contention_cycles");
-      raw.exec("ALTER TABLE schedule_layers DROP COLUMN weight_bits");
+      if (version < 5) {
+        raw.exec("ALTER TABLE schedule_layers DROP COLUMN contention_cycles");
+        raw.exec("ALTER TABLE schedule_layers DROP COLUMN weight_bits");
+      }
+      raw.exec("ALTER TABLE runs DROP COLUMN complete");
+      raw.exec("ALTER TABLE runs DROP COLUMN owner");
+      raw.exec("ALTER TABLE networks DROP COLUMN source");
       raw.exec(fmt::format("UPDATE meta SET value='{}' WHERE key='schema_version'", version));
     }
     store::Database reopened(db.string());
     CHECK_FALSE(reopened.latest_sweep());  // the table exists again, empty
     SQLite::Database raw(db.string(), SQLite::OPEN_READONLY);
-    CHECK(raw.execAndGet("SELECT value FROM meta WHERE key='schema_version'").getString() == "5");
+    CHECK(raw.execAndGet("SELECT value FROM meta WHERE key='schema_version'").getString() == "6");
     CHECK(raw.execAndGet("SELECT COUNT(*) FROM pragma_table_info('schedule_layers') WHERE name IN "
                          "('contention_cycles', 'weight_bits')")
+              .getInt() == 2);
+    CHECK(raw.execAndGet("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name IN "
+                         "('complete', 'owner')")
               .getInt() == 2);
   }
 }

@@ -9,8 +9,8 @@ import pytest
 import tessel
 
 # Columns that legitimately differ between two runs of the same exploration.
-VOLATILE = {"id", "run_id", "started_at", "command", "wall_s", "network_id", "layer_id",
-            "schedule_id", "soc_id"}
+VOLATILE = {"id", "run_id", "started_at", "command", "wall_s", "owner", "network_id",
+            "layer_id", "schedule_id", "soc_id"}
 
 
 def table(path, sql):
@@ -94,3 +94,20 @@ def test_failed_explore_leaves_no_run(tmp_path, gap9):
         tessel.explore("resnet8", gap9, db=path, units=["ne16"])
     db = tessel.read_db(path)
     assert list(db.runs["id"]) == [1] and list(db.networks["name"]) == ["autoencoder"]
+
+
+def test_read_db_leaves_out_incomplete_runs(tmp_path, tessel_cli):
+    db = tmp_path / "runs.sqlite"
+    for _ in range(2):
+        subprocess.run([tessel_cli, "explore", "--model", "dscnn", "--store", "best",
+                        "--db", str(db)], check=True, capture_output=True)
+    # Run 2 as a run still being written by a process on another host.
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE runs SET complete = 0, owner = 'elsewhere 1 1' WHERE id = 2")
+    d = tessel.read_db(db)
+    assert list(d.runs["id"]) == [1]
+    assert set(d.schedules["run_id"]) == {1}
+    assert set(d.layers["run_id"]) == {1}
+    assert tessel.read_db(db, run=2).schedules.empty
+    with pytest.raises(tessel.StoreError, match="has not completed"):
+        d.schedule(2)

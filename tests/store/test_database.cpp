@@ -114,6 +114,7 @@ TEST_CASE("two runs in one file stay apart; a failed run leaves nothing", "[stor
                                    "auto", 1, store::StoreMode::best});
     db.put_result(run, db.put_network(run, g), db.put_soc(*soc), g, *soc, result,
                   store::StoreMode::best);
+    db.end_run(run, 1.0, result.evaluated, result.pruned);
     runs.push_back(run);
   }
   store::Database db(file.path.string());
