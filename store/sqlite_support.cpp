@@ -1,8 +1,10 @@
 #include "store/sqlite_support.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -93,7 +95,8 @@ void write_transaction(SQLite::Database& db, const std::string& path, std::strin
 
 std::string this_process_owner() {
   const long pid = ::getpid();
-  return fmt::format("{} {} {}", host_name(), pid, start_time(pid));
+  const auto start = start_time(pid);  // "-" without /proc: the pid alone decides
+  return fmt::format("{} {} {}", host_name(), pid, start.empty() ? "-" : start);
 }
 
 bool owner_alive(std::string_view owner) {
@@ -102,6 +105,7 @@ bool owner_alive(std::string_view owner) {
   long pid = 0;
   if (!(in >> host >> pid >> start) || pid <= 0) return false;
   if (host != host_name()) return true;
+  if (start == "-") return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
   return start_time(pid) == start;
 }
 
