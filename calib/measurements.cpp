@@ -12,6 +12,7 @@
 
 #include "core/builder.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 
 namespace tessel::calib {
 namespace {
@@ -242,12 +243,7 @@ const std::vector<std::string>& measurement_columns() {
 }
 
 MeasurementSet read_measurements(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot read the measurement file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) throw IoError(fmt::format("{}: cannot read the measurement file", path));
-  return read_measurements_text(text.str(), path);
+  return read_measurements_text(read_input_file(path, "measurement file"), path);
 }
 
 MeasurementSet read_measurements_text(std::string_view text, const std::string& path) {
@@ -270,8 +266,11 @@ MeasurementSet read_measurements_text(std::string_view text, const std::string& 
     }
     auto fields = split_csv(line);
     if (columns.empty()) {
-      for (std::size_t i = 0; i < fields.size(); ++i)
-        columns[fields[i]] = i;
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (!columns.emplace(fields[i], i).second)
+          throw ConfigError(
+              fmt::format("{}: column '{}': given twice in the header", where, fields[i]));
+      }
       for (const auto& c : measurement_columns()) {
         if (!columns.count(c))
           throw ConfigError(fmt::format("{}: column '{}': missing from the header (columns: {})",

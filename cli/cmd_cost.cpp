@@ -33,7 +33,7 @@ std::string cycles_str(double c) {
 
 void run_cost(const CostOptions& o) {
   const auto soc = hw::load_soc(o.soc);
-  const auto graphs = load_models(o.model);
+  const auto graphs = load_networks(o.model);
   if (graphs.size() != 1)
     throw MappingError(
         fmt::format("--model '{}' names {} networks; name one", o.model, graphs.size()));

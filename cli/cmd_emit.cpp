@@ -39,7 +39,7 @@ void run_emit(const EmitOptions& o) {
   if (o.model.empty())
     graphs.push_back(driver::stored_network(o.db, o.schedule));
   else
-    graphs = load_models(o.model);
+    graphs = load_networks(o.model);
   if (graphs.size() != 1)
     throw ConfigError(
         fmt::format("--model '{}' names {} networks; emit takes one", o.model, graphs.size()));

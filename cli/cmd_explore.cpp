@@ -247,7 +247,7 @@ void run_explore(const ExploreOptions& o) {
   if (o.threads < 0) throw ConfigError("--threads must be 0 (all cores) or positive");
   const auto full = hw::load_soc(o.soc);
   const auto soc = driver::limit_memory(full, settings.max_memory);
-  auto graphs = load_models(o.model);
+  auto graphs = load_networks(o.model);
   const int threads = o.threads > 0 ? o.threads : tbb::info::default_concurrency();
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));

@@ -51,7 +51,8 @@ nlohmann::ordered_json graph_json(const Graph& g) {
            {{"layers", g.layers().size()},
             {"macs", g.total_macs()},
             {"weight_bytes", g.total_weight_bytes()},
-            {"peak_activation_bytes", g.peak_activation_bytes()}}}};
+            {"peak_activation_bytes", g.peak_activation_bytes()}}},
+          {"notes", g.notes()}};
 }
 
 std::string graph_table(const Graph& g) {
@@ -67,6 +68,8 @@ std::string graph_table(const Graph& g) {
       "total: {} layers, {} MACs, {} weight bytes, {} peak activation bytes (sequential)\n",
       g.layers().size(), thousands(g.total_macs()), thousands(g.total_weight_bytes()),
       thousands(g.peak_activation_bytes()));
+  for (const auto& note : g.notes())
+    out += fmt::format("note: {}\n", note);
   return out;
 }
 

@@ -97,7 +97,7 @@ std::string plan_text(const NetworkSchedule& s) {
 }
 
 void run_plan(const PlanOptions& o) {
-  const auto graphs = load_models(o.model);
+  const auto graphs = load_networks(o.model);
   const auto ex = driver::explore_unstored(graphs, hw::load_soc(o.soc), o.settings);
   std::vector<const NetworkSchedule*> schedules;
   for (const auto& r : ex.results)

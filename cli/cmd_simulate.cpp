@@ -50,11 +50,11 @@ void run_simulate(const SimulateOptions& o) {
     throw ConfigError("--db and --schedule go together: the file and the schedule id to replay");
   std::vector<Graph> graphs;
   if (!o.model.empty())
-    graphs = load_models(o.model);
+    graphs = load_networks(o.model);
   else if (!o.db.empty())
     graphs.push_back(driver::stored_network(o.db, o.schedule));
   else
-    graphs = load_models("mlperf-tiny");
+    graphs = load_networks("mlperf-tiny");
   if (!o.trace.empty() && graphs.size() != 1)
     throw ConfigError(
         fmt::format("--trace needs one network; '{}' names {}", o.model, graphs.size()));
@@ -178,7 +178,7 @@ void run_validate(const ValidateOptions& o) {
   Table t({"network", "samples", "median |err| %", "p95 |err| %", "worst |err| %", "mean err %"},
           {false, true, true, true, true, true});
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& g : load_models(o.model)) {
+  for (const auto& g : load_networks(o.model)) {
     const auto v = driver::validate(model, es, g, o.samples, o.seed, o.max_tiles);
     const auto& abs_err = v.abs_errors;
     const double mean = v.mean_error;

@@ -2,8 +2,11 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "core/graph.hpp"
 
 namespace tessel::cli {
 
@@ -29,5 +32,9 @@ std::string& command_line();
 
 // Prints `text` to stdout in one piece.
 void emit(const std::string& text);
+
+// The networks of a model argument (core/zoo.hpp, load_models), each
+// importer note (Graph::notes) printed to stderr as "tessel: note: ...".
+std::vector<Graph> load_networks(const std::string& model);
 
 }  // namespace tessel::cli

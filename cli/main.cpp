@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/version.hpp"
+#include "core/zoo.hpp"
 
 namespace tessel::cli {
 
@@ -21,6 +22,14 @@ std::string& command_line() {
 void emit(const std::string& text) {
   std::cout << text;
   std::cout.flush();
+}
+
+std::vector<Graph> load_networks(const std::string& model) {
+  auto graphs = load_models(model);
+  for (const auto& g : graphs)
+    for (const auto& note : g.notes())
+      std::cerr << "tessel: note: " << g.name() << ": " << note << '\n';
+  return graphs;
 }
 
 }  // namespace tessel::cli

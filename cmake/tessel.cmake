@@ -6,8 +6,10 @@ function(tessel_warnings target)
   # -Wrestrict / -Warray-bounds are off: GCC 12 at -O3 reports false positives
   # inside libstdc++'s std::string and std::sort (GCC PR 105329, 105651).
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
-                                           -Wno-error=deprecated-declarations -Wno-restrict
-                                           -Wno-array-bounds)
+                                           -Wno-error=deprecated-declarations)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-restrict -Wno-array-bounds)
+  endif()
 endfunction()
 
 # tessel_module(NAME [DEPS ...]): one static library per module folder, named

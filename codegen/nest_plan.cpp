@@ -12,7 +12,7 @@
 namespace tessel::codegen {
 namespace {
 
-constexpr std::size_t kI = idx(Operand::I), kW = idx(Operand::W), kO = idx(Operand::O);
+constexpr std::size_t kO = idx(Operand::O);
 
 int engine_index(const hw::Soc& soc, int from, int to) {
   const hw::DmaEngine* e = soc.dma_for(from, to);

@@ -40,6 +40,11 @@ class Graph {
   // schedule can be replayed without naming the model again.
   const std::string& source() const { return source_; }
   void set_source(std::string source) { source_ = std::move(source); }
+  // What the importer assumed or changed on the way (a graph input declared
+  // with the type of the Cast that reads it, float weights narrowed to int8),
+  // one sentence each, for the user to see.
+  const std::vector<std::string>& notes() const { return notes_; }
+  void add_note(std::string note) { notes_.push_back(std::move(note)); }
   const std::vector<Layer>& layers() const { return layers_; }
   const Layer& layer(std::size_t i) const { return layers_.at(i); }
   std::optional<std::size_t> find_layer(const std::string& name) const;
@@ -67,7 +72,7 @@ class Graph {
   std::string name_, source_;
   std::vector<Layer> layers_;
   std::map<std::string, Tensor> tensors_;
-  std::vector<std::string> inputs_, outputs_;
+  std::vector<std::string> inputs_, outputs_, notes_;
   BGraph dag_;
 };
 

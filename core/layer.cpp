@@ -142,11 +142,30 @@ void Layer::validate() const {
   auto fail = [&](const std::string& what) {
     throw ModelError(fmt::format("layer '{}' ({}): {}", name, op_name(op), what));
   };
+  double ops = 1;  // the nest's element operations, in floating point (no overflow)
   for (Dim d : kAllDims) {
     if (dim(d) < 1)
       fail(fmt::format("dimension {} is {}, expected at least 1", dim_name(d), dim(d)));
+    ops *= static_cast<double>(dim(d));
   }
+  if (dim(Dim::N) > kMaxBatch)
+    fail(
+        fmt::format("the batch N = {} is above tessel's limit of {} (the search and the "
+                    "simulation grow with it); explore a batch of 1: N images run one after the "
+                    "other take N times its cycles",
+                    dim(Dim::N), kMaxBatch));
+  for (Dim d : kAllDims) {
+    if (d != Dim::N && dim(d) > kMaxExtent)
+      fail(fmt::format("dimension {} = {} is above tessel's limit of {}", dim_name(d), dim(d),
+                       kMaxExtent));
+  }
+  if (ops > kMaxNestOps)
+    fail(fmt::format("the loop nest has {:.3g} element operations, above tessel's limit of 2^50",
+                     ops));
   if (in_y < 1 || in_x < 1) fail(fmt::format("input size {}x{} is not positive", in_y, in_x));
+  if (in_y > kMaxExtent || in_x > kMaxExtent)
+    fail(fmt::format("input size {}x{} is above tessel's limit of {} per side", in_y, in_x,
+                     kMaxExtent));
   if (stride_y < 1 || stride_x < 1) fail("stride must be at least 1");
   if (dilation_y < 1 || dilation_x < 1) fail("dilation must be at least 1");
   if (pad_top < 0 || pad_left < 0 || pad_bottom < 0 || pad_right < 0)

@@ -117,6 +117,14 @@ struct Epilogue {
 };
 std::string_view activation_name(Epilogue::Activation a);
 
+// The sizes tessel refuses (Layer::validate): beyond them the search and the
+// simulation grow with the size (an explore of a batch of 1,024 took 50 s, of
+// 4,096 two minutes, docs/reliability.md) or counts overflow. A batch of N
+// images run one after the other takes N times the cycles of one.
+inline constexpr std::int64_t kMaxBatch = 256;             // N
+inline constexpr std::int64_t kMaxExtent = 65536;          // every other loop bound, in_y and in_x
+inline constexpr double kMaxNestOps = 1125899906842624.0;  // 2^50 element operations
+
 // One compute layer as a canonical loop nest. Plain data; counts are derived.
 struct Layer {
   std::string name;
@@ -155,9 +163,9 @@ struct Layer {
   // Number of activation input tensors (2 for add, 1 otherwise).
   int num_inputs() const { return op == OpKind::add ? 2 : 1; }
 
-  // Checks internal consistency (positive dims, op invariants, output size
-  // following from input size, kernel, stride, dilation and padding). Throws
-  // ModelError naming the layer.
+  // Checks internal consistency (positive dims within the limits above, op
+  // invariants, output size following from input size, kernel, stride,
+  // dilation and padding). Throws ModelError naming the layer.
   void validate() const;
   bool operator==(const Layer&) const = default;
 };

@@ -62,6 +62,20 @@ struct OnnxImportOptions {
 //  - constants referenced by layers or steps, and every Constant node's tensor,
 //    are graph tensors with their values.
 //
+// Input rules (what is checked, converted or said, in Graph::notes):
+//  - names (graph, nodes, values, initializers, op types) that are not valid
+//    UTF-8 are rewritten with every invalid byte as the four characters \xHH;
+//  - a (dilated) kernel larger than its padded input, and a pool pad not
+//    smaller than the kernel, are ModelErrors naming node and attribute;
+//  - a float graph input that reaches its first layer only through views and a
+//    Cast to an integer type is declared with that type (fed already cast; a
+//    note says so), as one read only by a QuantizeLinear is declared quantised;
+//  - float weights of a conv / dense layer on an integer input that hold only
+//    whole numbers of the int8 (or uint8) range are read as int8 (uint8), with
+//    a note; float biases stay float;
+//  - FLOAT16 and BFLOAT16 tensors are read (16-bit float types); a tensor of
+//    another unsupported type is an UnsupportedError listing the supported ones.
+//
 // Throws IoError (missing / unreadable file), ModelError (not ONNX, truncated,
 // inconsistent shapes) or UnsupportedError (operator or attribute, naming the
 // node and op type). Every message names the file.

@@ -16,6 +16,10 @@ struct DataType {
 // "uint8", "int8", "int32", "float32", ...
 std::string data_type_name(const DataType& t);
 
+// The most elements a tensor may have (2^32): no target holds more, and
+// element and byte counts stay far from overflowing.
+inline constexpr std::int64_t kMaxTensorElems = std::int64_t{1} << 32;
+
 // A named tensor of a graph: an activation (produced by a layer or fed as a
 // graph input) or a constant (weights, biases, requantisation parameters).
 // Constants keep their values so that code emission can write them out.

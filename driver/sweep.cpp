@@ -6,11 +6,11 @@
 #include <mutex>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for_each.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/parallel.hpp"
 #include "core/zoo.hpp"
 #include "sim/analytical.hpp"
 
@@ -148,8 +148,8 @@ SweepOutcome run_sweep(const SweepPlan& plan, const SweepOptions& o) {
   std::mutex write;
   std::size_t written = out.skipped;
   if (o.progress) o.progress(written, out.points);
-  tbb::parallel_for_each(todo.begin(), todo.end(), [&](std::size_t i) {
-    const auto row = plan.run(i);
+  parallel_for_index(todo.size(), [&](std::size_t k) {
+    const auto row = plan.run(todo[k]);
     const std::lock_guard lock(write);
     store.put(row);
     ++written;

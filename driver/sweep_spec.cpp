@@ -15,7 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "hwmodels/soc_loader.hpp"
+#include "hwmodels/yaml_text.hpp"
 
 namespace tessel::driver {
 namespace {
@@ -183,14 +185,6 @@ Sampling parse_sampling(const SpecReader& r, const YAML::Node& n) {
   r.fail(n, "sampling", fmt::format("unknown sampling '{}'; expected grid, random or lhs", s));
 }
 
-std::string read_text_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot open {} '{}'", what, path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The base SoC's text: a built-in target's, or the file's.
 std::string soc_text(const std::string& soc) {
   if (const auto t = hw::builtin_soc_text(soc)) return std::string(*t);
@@ -232,13 +226,8 @@ SweepSpec default_sweep_spec(const std::string& soc) {
 }
 
 SweepSpec parse_sweep_spec(std::string_view yaml, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", origin,
-                                  e.mark.is_null() ? 1 : e.mark.line + 1, e.msg));
-  }
+  const auto docs = hw::load_yaml_documents(yaml, origin);
+  const YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
   const SpecReader r(origin);
   if (!root.IsMap())
     throw ConfigError(
@@ -283,7 +272,7 @@ SweepSpec parse_sweep_spec(std::string_view yaml, const std::string& origin) {
 }
 
 SweepSpec load_sweep_spec(const std::string& path) {
-  return parse_sweep_spec(read_text_file(path, "sweep spec"), path);
+  return parse_sweep_spec(read_input_file(path, "sweep spec"), path);
 }
 
 void add_set(SweepSpec& spec, const std::string& item) {

@@ -14,9 +14,11 @@
 
 #include "core/cost.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/units.hpp"
 #include "hwmodels/soc_yaml.hpp"
 #include "hwmodels/unit_model.hpp"
+#include "hwmodels/yaml_text.hpp"
 
 namespace tessel::hw {
 namespace detail {
@@ -190,7 +192,7 @@ SocParser::MapView SocParser::map_view(const YAML::Node& n, const YAML::Node& at
   }
   MapView m{n, path, {}};
   for (auto it = n.begin(); it != n.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: it-> is a proxy that dies here
     if (!key.IsScalar()) fail(key, path, "expected a text key, found " + node_kind(key));
     const std::string k = key.Scalar();
     const std::string kpath = path.empty() ? k : path + "." + k;
@@ -525,7 +527,7 @@ void SocParser::parse_params(const MapView& u, UnitSpec& spec, const UnitKind& k
     }
     if (pe->value.IsMap()) {
       for (auto it = pe->value.begin(); it != pe->value.end(); ++it) {
-        const YAML::Node& key = it->first;
+        const YAML::Node key = it->first;  // a copy: it-> is a proxy that dies here
         const std::string k = text(key, key, path + ".params");
         const std::string kpath = path + ".params." + k;
         if (!contains(names, k)) {
@@ -844,13 +846,7 @@ std::shared_ptr<const Soc> SocParser::parse(const YAML::Node& root, std::string_
 namespace detail {
 
 YAML::Node parse_yaml(std::string_view text, const std::string& origin) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", origin,
-                                  e.mark.is_null() ? 1 : e.mark.line + 1, e.msg));
-  }
+  const std::vector<YAML::Node> docs = load_yaml_documents(text, origin);
   if (docs.empty() || docs.front().IsNull()) {
     throw ConfigError(fmt::format(
         "{}:1: empty SoC description; expected a mapping with keys name, clock, memories, home, "
@@ -884,16 +880,7 @@ std::shared_ptr<const Soc> load_soc_text(std::string_view text, const std::strin
 }
 
 std::shared_ptr<const Soc> load_soc_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    throw IoError(fmt::format("cannot read SoC file '{}': it is a directory", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot open SoC file '{}'", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw IoError(fmt::format("cannot read SoC file '{}'", path));
-  return load_soc_text(text.str(), path);
+  return load_soc_text(read_input_file(path, "SoC file"), path);
 }
 
 std::vector<std::string> builtin_soc_names() {

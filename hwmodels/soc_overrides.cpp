@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "hwmodels/soc_loader.hpp"
 #include "hwmodels/soc_yaml.hpp"
+#include "hwmodels/yaml_text.hpp"
 
 // SoC variants: apply_overrides (hwmodels/soc_loader.hpp) edits the YAML tree
 // of a description and validates the result as a whole.
@@ -182,9 +183,12 @@ void apply_override(YAML::Node& root, const std::string& key, const std::string&
   }
   YAML::Node parsed;
   try {
+    check_yaml_hazards(value, "--set");
     parsed = YAML::Load(value);
   } catch (const YAML::Exception& e) {
     fail(fmt::format("invalid value '{}': {}", value, e.msg));
+  } catch (const ConfigError&) {
+    fail(fmt::format("invalid value '{}': a YAML value cannot start with ','", value));
   }
 
   if (!root.IsMap()) fail("the SoC description is not a mapping");

@@ -158,7 +158,8 @@ std::shared_ptr<const UnitModel> make_unit_model(const UnitSpec& spec, double so
   // required ones. (The YAML loader does the same with file and line; this
   // also covers specs built in code.)
   UnitSpec resolved = spec;
-  for (const auto& [name, value] : spec.params) {
+  for (const auto& param : spec.params) {
+    const auto& name = param.first;  // (clang 14 cannot capture a structured binding)
     const bool known = std::any_of(kind->params.begin(), kind->params.end(),
                                    [&](const ParamSpec& p) { return p.name == name; });
     if (!known) {

@@ -7,12 +7,12 @@
 #include <mutex>
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include "core/errors.hpp"
+#include "core/parallel.hpp"
 #include "mappers/search/random.hpp"
 #include "mappers/search/registry.hpp"
+#include "sim/stages.hpp"
 
 namespace tessel::mappers {
 
@@ -167,6 +167,65 @@ std::vector<ParetoPoint> merged_front(const Layer& layer, std::vector<ParetoPoin
   return front;
 }
 
+// The operands of the layer whose tiles (at_home: whole tensors) are held at
+// `lvl`, with their bytes, e.g. "weights 'conv1.weight' 147,456 B, input 3,072 B".
+std::string operands_at(const sim::LayerContext& ctx, int lvl, bool at_home,
+                        const std::array<std::int64_t, kNumOperands>& bytes) {
+  static constexpr const char* kNames[] = {"input", "weights", "output"};
+  std::string out;
+  for (std::size_t o = 0; o < kNumOperands; ++o) {
+    const int at = at_home ? ctx.home[o] : ctx.level[o];
+    if (!ctx.present[o] || at != lvl || (!at_home && !ctx.moved[o])) continue;
+    if (!out.empty()) out += ", ";
+    out += kNames[o];
+    if (o == sim::stages::kW && !ctx.layer->weights.empty())
+      out += fmt::format(" '{}'", ctx.layer->weights);
+    out += fmt::format(" {} B", bytes[o]);
+  }
+  return out;
+}
+
+// Why no mapping of the pair fits its memories, naming the level, the
+// operands and their bytes: the layer's whole tensors at their home level,
+// or else the smallest tiles (one element of every dimension but the kernel
+// window, single-buffered) at the unit's level.
+std::string no_fit_reason(const sim::Analytical& model, const sim::LayerContext& ctx) {
+  const Layer& l = *ctx.layer;
+  const auto& levels = ctx.soc->levels;
+  const auto level_name = [&](int lvl) { return levels[static_cast<std::size_t>(lvl)].name; };
+  const auto capacity = [&](int lvl) { return ctx.capacity[static_cast<std::size_t>(lvl)]; };
+  const std::array<std::int64_t, kNumOperands> whole = {l.input_bytes(), l.weight_bytes(),
+                                                        l.output_bytes()};
+  for (int lvl = 0; lvl < ctx.levels; ++lvl) {
+    const auto held = ctx.home_bytes[static_cast<std::size_t>(lvl)];
+    if (held > capacity(lvl))
+      return fmt::format(
+          "the layer's tensors at their home {} ({}) take {} B, more than the {} B it has for "
+          "tensors",
+          level_name(lvl), operands_at(ctx, lvl, true, whole), held, capacity(lvl));
+  }
+  DimArray smallest{};
+  smallest.fill(1);
+  smallest[idx(Dim::FY)] = l.dim(Dim::FY);
+  smallest[idx(Dim::FX)] = l.dim(Dim::FX);
+  const auto tt = model.tile_terms(ctx, smallest, 0, false);
+  for (int lvl = 0; lvl < ctx.levels; ++lvl) {
+    const auto held = tt.held[static_cast<std::size_t>(lvl)];
+    if (held <= capacity(lvl)) continue;
+    std::string what = operands_at(ctx, lvl, false, tt.bytes);
+    const auto add = [&](std::string_view name, std::int64_t bytes) {
+      if (bytes > 0) what += fmt::format("{}{} {} B", what.empty() ? "" : ", ", name, bytes);
+    };
+    if (lvl == ctx.level[sim::stages::kI]) add("unit scratch", tt.extra_bytes);
+    add("whole tensors homed there", ctx.home_bytes[static_cast<std::size_t>(lvl)]);
+    return fmt::format(
+        "even the smallest tiles need {} B at {} ({}), more than the {} B it has for tensors", held,
+        level_name(lvl), what, capacity(lvl));
+  }
+  return tt.legal ? "no mapping fits the unit's memories"
+                  : std::string("no mapping is legal: ") + tt.reason;
+}
+
 }  // namespace
 
 LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& ctx,
@@ -203,20 +262,18 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
           ? static_cast<std::size_t>(std::min<std::uint64_t>(combos, kExhaustiveChunks))
           : kSampleChains;
   std::vector<Part> parts(chunks);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& range) {
-    for (std::size_t c = range.begin(); c != range.end(); ++c) {
-      Part& part = parts[c];
-      sim::CachedEvaluator eval(model, ctx);
-      ChunkOracle oracle(eval, ctx, opt, part, incumbent);
-      const StrategyArgs args{space,
-                              opt.seed * 1000003u + c + 1,
-                              opt.budget / chunks + (c < opt.budget % chunks ? 1 : 0),
-                              combos * c / chunks,
-                              combos * (c + 1) / chunks,
-                              &oracle};
-      const auto s = strategy.make(args);
-      run(*s, eval, ctx, opt, sink, part);
-    }
+  parallel_for_index(chunks, [&](std::size_t c) {
+    Part& part = parts[c];
+    sim::CachedEvaluator eval(model, ctx);
+    ChunkOracle oracle(eval, ctx, opt, part, incumbent);
+    const StrategyArgs args{space,
+                            opt.seed * 1000003u + c + 1,
+                            opt.budget / chunks + (c < opt.budget % chunks ? 1 : 0),
+                            combos * c / chunks,
+                            combos * (c + 1) / chunks,
+                            &oracle};
+    const auto s = strategy.make(args);
+    run(*s, eval, ctx, opt, sink, part);
   });
 
   // Merge in chunk order.
@@ -235,7 +292,7 @@ LayerResult search_layer(const sim::Analytical& model, const sim::LayerContext& 
   res.proven = strategy.exhaustive && complete;
   if (!res.found)
     res.reason = opt.cutoff < kInf && !opt.exact_pareto ? "no mapping scores below the cutoff"
-                                                        : "no mapping fits the unit's memories";
+                                                        : no_fit_reason(model, ctx);
   return res;
 }
 

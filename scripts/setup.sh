@@ -13,6 +13,7 @@ packages=(
   python3-numpy python3-pandas python3-matplotlib python3-nbclient python3-ipykernel
   python3-nbformat python3-pytest python3-onnx python3-distributed
   libonnx-testdata
+  clang libclang-rt-14-dev
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   qemu-user
   gcc-arm-none-eabi libnewlib-arm-none-eabi

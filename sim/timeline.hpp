@@ -77,6 +77,12 @@ class StepLoads {
 // of the next output tile (lb <= p_I, p_W, p_O). Steps are counted per key
 // in closed form (the steps whose outermost advancing loop is L number
 // prod(n before L) x (n_L - 1)), and each key that occurs is timed once.
+// A condition as 0 or 1, for branch-free masks (bitwise & of bools, which
+// clang warns about, without the branches of &&).
+constexpr unsigned bit(bool b) {
+  return b ? 1u : 0u;
+}
+
 // A transfer overlaps the work when its operand is double-buffered and no
 // single-ported level stands between them.
 // Inlined into its callers: its arguments stay in registers on the hot path.
@@ -88,13 +94,12 @@ class StepLoads {
   const auto& p = lv.p;
   std::array<bool, kNumOperands> overlaps{};
   for (std::size_t o = 0; o < kNumOperands; ++o)
-    overlaps[o] = db[o] & !ctx.port_bound[o];
-  auto before = [&](int la) { return static_cast<unsigned>((la >= 1) & (la <= p[kO]) & db[kO]); };
+    overlaps[o] = bit(db[o]) & bit(!ctx.port_bound[o]);
+  auto before = [&](int la) { return bit(la >= 1) & bit(la <= p[kO]) & bit(db[kO]); };
   auto after = [&](int lb) {
-    const unsigned any = lb >= 1;
-    return (any & static_cast<unsigned>(lb <= p[kI])) << 1 |
-           (any & static_cast<unsigned>(ctx.present[kW] & (lb <= p[kW]))) << 2 |
-           (any & static_cast<unsigned>(lb <= p[kO])) << 3;
+    const unsigned any = bit(lb >= 1);
+    return (any & bit(lb <= p[kI])) << 1 | (any & bit(ctx.present[kW]) & bit(lb <= p[kW])) << 2 |
+           (any & bit(lb <= p[kO])) << 3;
   };
   StepLoads load(ctx.engine_slots);
   load.add(0, ctx.slot_out[kO], tr.writeback, overlaps[kO]);

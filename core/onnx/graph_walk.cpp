@@ -8,6 +8,7 @@
 #include <functional>
 #include <queue>
 
+#include "core/onnx/attrs.hpp"
 #include "core/onnx/op_table.hpp"
 #include "core/onnx/tensors.hpp"
 
@@ -36,7 +37,10 @@ Graph Importer::run() {
 
   auto outputs = output_tensors();
   try {
-    return builder.finish(std::move(outputs));
+    Graph g = builder.finish(std::move(outputs));
+    for (auto& n : notes_)
+      g.add_note(std::move(n));
+    return g;
   } catch (const Error& e) {
     throw ModelError(fmt::format("{}: {}", origin_, e.what()));
   }
@@ -177,19 +181,54 @@ void Importer::declare_inputs() {
                         i, d.dim_param()));
       }
     }
-    // An input read only by QuantizeLinear is fed already quantised.
+    try {
+      check_shape(shape, fmt::format("graph input '{}'", in.name()));
+    } catch (const NodeFailure& f) {
+      throw ModelError(fmt::format("{}: {}", origin_, f.what()));
+    }
     DataType declared = *type;
-    auto it = consumers_.find(in.name());
-    if (it != consumers_.end() && it->second.size() == 1) {
-      const auto& q = *nodes_[it->second.front()];
-      if (q.op_type() == "QuantizeLinear" && q.input(0) == in.name()) {
-        const Tensor* zp = find_constant(q, 2);
-        declared = zp ? zp->type : DataType{8, false, false};
+    if (const auto fed = fed_type(in.name(), *type)) {
+      if (fed->quantised)
         quantised_inputs_.insert(in.name());
-      }
+      else
+        notes_.push_back(fmt::format(
+            "graph input '{}' ({}-bit float) is declared {}{}: it reaches its first layer "
+            "through a Cast to that type, so it is fed already cast",
+            in.name(), type->bits, fed->type.is_signed ? "int" : "uint", fed->type.bits));
+      declared = fed->type;
     }
     builder.input(in.name(), shape, declared);
     acts_[in.name()] = Act{in.name(), *type, std::nullopt};
+  }
+}
+
+// The type a float graph input is fed with when it is converted before any
+// layer: read only by a QuantizeLinear (the quantised type; the input is then a
+// quantised input), or only through views (Flatten, Reshape, Identity) by a
+// Cast to an integer type (that type). Nothing otherwise, and for inputs that
+// are not float.
+std::optional<Importer::FedType> Importer::fed_type(const std::string& input,
+                                                    const DataType& declared) const {
+  if (!declared.is_float) return std::nullopt;
+  std::string value = input;
+  for (;;) {
+    auto it = consumers_.find(value);
+    if (it == consumers_.end() || it->second.size() != 1 || graph_outputs_.count(value))
+      return std::nullopt;
+    const auto& q = *nodes_[it->second.front()];
+    if (q.input_size() == 0 || q.input(0) != value || q.output_size() == 0) return std::nullopt;
+    const auto& op = q.op_type();
+    if (op == "QuantizeLinear" && value == input) {
+      const Tensor* zp = find_constant(q, 2);
+      return FedType{zp ? zp->type : DataType{8, false, false}, true};
+    }
+    if (op == "Cast") {
+      const auto to = element_type(static_cast<int>(Attrs(q).i("to", 0)));
+      if (to && !to->is_float) return FedType{*to, false};
+      return std::nullopt;
+    }
+    if (op != "Flatten" && op != "Reshape" && op != "Identity") return std::nullopt;
+    value = q.output(0);
   }
 }
 

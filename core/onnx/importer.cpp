@@ -66,6 +66,10 @@ void define(Importer& im, const NodeProto& n, Tensor t, std::optional<QuantParam
   im.set_constant(std::move(t), std::move(q));
 }
 
+void Importer::note(const NodeProto& n, const std::string& text) {
+  notes_.push_back(fmt::format("node '{}' (op {}): {}", label(n), n.op_type(), text));
+}
+
 // ============================================================== names
 
 std::string Importer::label(const NodeProto& n) const {

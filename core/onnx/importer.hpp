@@ -105,6 +105,8 @@ class Importer {
   // A view `out` of `a` with another shape and / or ONNX type.
   void alias(const std::string& out, const Act& a, std::vector<std::int64_t> shape, DataType type,
              std::optional<QuantParams> quant);
+  // Records a note for the user (Graph::notes), prefixed with the node's name.
+  void note(const NodeProto& n, const std::string& text);
 
  private:
   // ---- the graph walk (graph_walk.cpp)
@@ -112,6 +114,11 @@ class Importer {
   std::map<std::string, std::size_t> producers(const std::set<std::string>& available) const;
   void order_nodes();
   void declare_inputs();
+  struct FedType {
+    DataType type;
+    bool quantised = false;  // read by a QuantizeLinear (not a Cast)
+  };
+  std::optional<FedType> fed_type(const std::string& input, const DataType& declared) const;
   void evaluate_constants();
   void import_nodes();
   std::vector<std::string> output_tensors() const;
@@ -139,6 +146,7 @@ class Importer {
   std::map<std::string, QuantParams> const_quant_;
   std::map<std::string, Act> acts_;
   std::set<std::string> layer_names_;
+  std::vector<std::string> notes_;
 };
 
 // A fresh draft for node n writing `channels` channels in an output of `rank`.

@@ -3,6 +3,8 @@
 // a conv or dense layer whose epilogue starts with the bias and the
 // dequantisation scale of the integer accumulator.
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "core/onnx/attrs.hpp"
 #include "core/onnx/epilogue.hpp"
@@ -55,6 +57,34 @@ void push_scale(LayerDraft& d, std::vector<double> scale) {
   d.new_constants[t.name] = std::move(t);
 }
 
+// Float weights that hold only whole numbers of the 8-bit range are integers
+// exported as float. On an integer input they become int8 (uint8 when some
+// value needs it), with a note saying so; on a float input they stay float,
+// with a note saying why (the layer then computes in float).
+void narrow_integer_weights(Importer& im, const NodeProto& n, const Act& x, Tensor& w) {
+  if (!w.type.is_float || w.data.empty()) return;
+  const auto whole = [](double v) { return std::isfinite(v) && v == std::floor(v); };
+  if (!std::all_of(w.data.begin(), w.data.end(), whole)) return;
+  const auto [lo, hi] = std::minmax_element(w.data.begin(), w.data.end());
+  std::optional<DataType> narrow;
+  if (*lo >= -128 && *hi <= 127)
+    narrow = DataType{8, true, false};
+  else if (*lo >= 0 && *hi <= 255)
+    narrow = DataType{8, false, false};
+  if (!narrow) return;
+  const auto what = fmt::format("the {}-bit float weights '{}' hold only whole numbers in [{}, {}]",
+                                w.type.bits, w.name, *lo, *hi);
+  const char* narrow_name = narrow->is_signed ? "int8" : "uint8";
+  if (x.type.is_float) {
+    im.note(n, fmt::format("{}, but the input '{}' is float: they stay float (give the input an "
+                           "integer type, or a Cast to one, to read them as {})",
+                           what, x.ref, narrow_name));
+    return;
+  }
+  im.note(n, fmt::format("{} and the input is an integer: they are read as {}", what, narrow_name));
+  w.type = *narrow;
+}
+
 // The weights, bias and dequantisation scale of a conv / dense node: input
 // `wi` the weights, `bi` the optional bias. Integer (dequantised) weights and
 // biases are used as such; the scales become one mul step "<layer>.scale".
@@ -63,6 +93,7 @@ void attach_weights(Importer& im, const NodeProto& n, const Act& x, int wi, int 
   const Tensor& w = im.constant(n, wi, "weight");
   const QuantParams* wq = im.constant_quant(n.input(wi));
   d.weights = wq ? im.constant_value(wq->integer) : w;
+  if (!wq && !x.quant && alpha == 1.0) narrow_integer_weights(im, n, x, *d.weights);
   // Scale of the integer accumulator: x_scale * w_scale * alpha.
   std::vector<double> scale{alpha};
   if (x.quant) times(scale, im.constant_value(x.quant->scale), "input", d);

@@ -42,6 +42,31 @@ void same_pad(bool upper, std::int64_t in, int k, int stride, int dil, int& begi
   end = to_int(total - begin, "pad");
 }
 
+// Refuses a window that does not fit its input: the (dilated) kernel must fit
+// the padded input, and the kernel of a pool must reach past its padding
+// (ONNX: pads smaller than the kernel), so that no window sees only padding.
+void check_window(const Window& w, std::int64_t in_y, std::int64_t in_x, int kernel_y, int kernel_x,
+                  bool pool) {
+  const auto extent = [](int k, int dil) { return (static_cast<std::int64_t>(k) - 1) * dil + 1; };
+  const std::int64_t padded_y = in_y + w.pad_top + w.pad_bottom;
+  const std::int64_t padded_x = in_x + w.pad_left + w.pad_right;
+  if (extent(kernel_y, w.dilation_y) > padded_y || extent(kernel_x, w.dilation_x) > padded_x)
+    model_fail(fmt::format(
+        "attribute kernel_shape: the {}x{} window{} is larger than the {}x{} input with pads "
+        "[{}, {}, {}, {}]",
+        kernel_y, kernel_x,
+        w.dilation_y * w.dilation_x > 1
+            ? fmt::format(" (dilated {}x{})", extent(kernel_y, w.dilation_y),
+                          extent(kernel_x, w.dilation_x))
+            : std::string(),
+        in_y, in_x, w.pad_top, w.pad_left, w.pad_bottom, w.pad_right));
+  if (pool && (std::max(w.pad_top, w.pad_bottom) >= kernel_y ||
+               std::max(w.pad_left, w.pad_right) >= kernel_x))
+    model_fail(fmt::format(
+        "attribute pads [{}, {}, {}, {}] must be smaller than the {}x{} kernel_shape of a pool",
+        w.pad_top, w.pad_left, w.pad_bottom, w.pad_right, kernel_y, kernel_x));
+}
+
 }  // namespace
 
 Window window(const Attrs& a, std::int64_t in_y, std::int64_t in_x, int kernel_y, int kernel_x,
@@ -69,6 +94,7 @@ Window window(const Attrs& a, std::int64_t in_y, std::int64_t in_x, int kernel_y
   } else if (mode != "VALID") {
     bad_attribute("auto_pad", "'" + mode + "'", "NOTSET, SAME_UPPER, SAME_LOWER or VALID");
   }
+  check_window(w, in_y, in_x, kernel_y, kernel_x, !dilation);
   return w;
 }
 

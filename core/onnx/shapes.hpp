@@ -23,6 +23,8 @@ struct Window {
 
 // The window of a kernel_y x kernel_x kernel over an in_y x in_x input. Without
 // `dilation` (pools), a dilations attribute other than 1, 1 is unsupported.
+// Fails (naming the attribute) when the dilated kernel is larger than the
+// padded input, or, for a pool, when a pad is not smaller than the kernel.
 Window window(const Attrs& a, std::int64_t in_y, std::int64_t in_x, int kernel_y, int kernel_x,
               bool dilation);
 

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numeric>
 
 namespace tessel::onnx_import {
@@ -48,9 +49,16 @@ std::string element_type_name(int onnx_type) {
   return fmt::format("#{}", onnx_type);
 }
 
+// The element types tessel reads, for messages.
+constexpr const char* kSupportedTypes =
+    "FLOAT, DOUBLE, FLOAT16, BFLOAT16, INT8, UINT8, INT16, UINT16, INT32, UINT32, INT64, UINT64 "
+    "and BOOL";
+
 DataType require_type(int onnx_type, const std::string& what) {
   auto t = element_type(onnx_type);
-  if (!t) unsupported(fmt::format("{} has element type {}", what, element_type_name(onnx_type)));
+  if (!t)
+    unsupported(fmt::format("{} has element type {}, which tessel does not support (supported: {})",
+                            what, element_type_name(onnx_type), kSupportedTypes));
   return *t;
 }
 
@@ -77,12 +85,28 @@ bool widening(const DataType& from, const DataType& to) {
 
 namespace {
 
-// Reads one little-endian element of `size` bytes and converts it to double.
-double raw_element(const unsigned char* p, std::size_t size, int onnx_type) {
-  std::uint64_t u = 0;
-  for (std::size_t b = 0; b < size; ++b)
-    u |= static_cast<std::uint64_t>(p[b]) << (8 * b);
+// An IEEE 754 binary16 value from its bits.
+double half_to_double(std::uint16_t h) {
+  const int exponent = (h >> 10) & 0x1F;
+  const int fraction = h & 0x3FF;
+  double v = 0;
+  if (exponent == 0)
+    v = std::ldexp(fraction, -24);  // zero and subnormals: fraction * 2^-24
+  else if (exponent == 31)
+    v = fraction ? std::numeric_limits<double>::quiet_NaN()
+                 : std::numeric_limits<double>::infinity();
+  else
+    v = std::ldexp(fraction + 1024, exponent - 25);  // (1 + fraction / 2^10) * 2^(exponent - 15)
+  return (h & 0x8000) ? -v : v;
+}
+
+// An element of `onnx_type` from its bit pattern (the low bits of u) as a double.
+double element_from_bits(std::uint64_t u, int onnx_type) {
   switch (onnx_type) {
+    case TensorProto::FLOAT16:
+      return half_to_double(static_cast<std::uint16_t>(u));
+    case TensorProto::BFLOAT16:  // the upper half of a binary32
+      return std::bit_cast<float>(static_cast<std::uint32_t>(u & 0xFFFF) << 16);
     case TensorProto::FLOAT:
       return std::bit_cast<float>(static_cast<std::uint32_t>(u));
     case TensorProto::DOUBLE:
@@ -100,6 +124,14 @@ double raw_element(const unsigned char* p, std::size_t size, int onnx_type) {
   }
 }
 
+// Reads one little-endian element of `size` bytes and converts it to double.
+double raw_element(const unsigned char* p, std::size_t size, int onnx_type) {
+  std::uint64_t u = 0;
+  for (std::size_t b = 0; b < size; ++b)
+    u |= static_cast<std::uint64_t>(p[b]) << (8 * b);
+  return element_from_bits(u, onnx_type);
+}
+
 std::size_t element_size(int onnx_type) {
   switch (onnx_type) {
     case TensorProto::UINT8:
@@ -108,6 +140,8 @@ std::size_t element_size(int onnx_type) {
       return 1;
     case TensorProto::UINT16:
     case TensorProto::INT16:
+    case TensorProto::FLOAT16:
+    case TensorProto::BFLOAT16:
       return 2;
     case TensorProto::UINT32:
     case TensorProto::INT32:
@@ -153,6 +187,11 @@ std::size_t read_values(const TensorProto& t, std::size_t size, Tensor& out) {
     if (found == count)
       for (auto v : t.uint64_data())
         out.data.push_back(static_cast<double>(v));
+  } else if (type == TensorProto::FLOAT16 || type == TensorProto::BFLOAT16) {
+    found = static_cast<std::size_t>(t.int32_data_size());  // the bit patterns, one per int32
+    if (found == count)
+      for (auto v : t.int32_data())
+        out.data.push_back(element_from_bits(static_cast<std::uint32_t>(v), type));
   } else {
     found = static_cast<std::size_t>(t.int32_data_size());
     if (found == count) out.data.assign(t.int32_data().begin(), t.int32_data().end());
@@ -166,24 +205,35 @@ Tensor decode_tensor(const TensorProto& t, const std::string& name) {
   Tensor out;
   out.name = name;
   out.constant = true;
-  for (auto d : t.dims()) {
-    if (d < 0) model_fail(fmt::format("tensor '{}' has a negative dimension {}", name, d));
-    out.shape.push_back(d);
-  }
+  out.shape.assign(t.dims().begin(), t.dims().end());
+  check_shape(out.shape, fmt::format("tensor '{}'", name));
   const int type = t.data_type();
   out.type = require_type(type, fmt::format("tensor '{}'", name));
   if (t.data_location() == TensorProto::EXTERNAL)
     unsupported(fmt::format("tensor '{}' keeps its values in external data files", name));
   const std::size_t size = element_size(type);
   if (size == 0)
-    unsupported(fmt::format("tensor '{}' of element type {} cannot be read", name,
-                            element_type_name(type)));
+    unsupported(
+        fmt::format("tensor '{}' has element type {}, whose values tessel cannot read "
+                    "(supported: {})",
+                    name, element_type_name(type), kSupportedTypes));
   const std::size_t found = read_values(t, size, out);
   const auto count = static_cast<std::size_t>(out.elems());
   if (found != count)
     model_fail(fmt::format("tensor '{}' of shape {} holds {} values, expected {}", name,
                            shape_string(out.shape), found, count));
   return out;
+}
+
+void check_shape(const std::vector<std::int64_t>& shape, const std::string& what) {
+  double elems = 1;
+  for (auto d : shape) {
+    if (d < 0) model_fail(fmt::format("{} has a negative dimension {}", what, d));
+    elems *= static_cast<double>(d);
+  }
+  if (elems > static_cast<double>(kMaxTensorElems))
+    model_fail(fmt::format("{} of shape {} has {:.3g} elements, above tessel's limit of {}", what,
+                           shape_string(shape), elems, kMaxTensorElems));
 }
 
 std::int64_t product(const std::vector<std::int64_t>& v, std::size_t from, std::size_t to) {

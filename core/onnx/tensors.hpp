@@ -38,6 +38,11 @@ bool widening(const DataType& from, const DataType& to);
 // named `name`, keeping every value.
 Tensor decode_tensor(const TensorProto& t, const std::string& name);
 
+// Fails (ModelError naming `what`) for a negative dimension or a shape of more
+// than kMaxTensorElems elements (Tensor::elems would overflow, and no target
+// holds such a tensor).
+void check_shape(const std::vector<std::int64_t>& shape, const std::string& what);
+
 // Product of v[from, to) (to clamped to the size).
 std::int64_t product(const std::vector<std::int64_t>& v, std::size_t from = 0,
                      std::size_t to = std::numeric_limits<std::size_t>::max());

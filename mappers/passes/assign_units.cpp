@@ -76,7 +76,9 @@ std::vector<std::size_t> assign(const NetworkState& st, const Weights& w) {
     }
     if (last_use[j] > j) next.push_back(j);
     const auto producers = st.graph.producers(j);
-    for (const auto& [state, si] : index[j]) {
+    for (const auto& entry : index[j]) {
+      const auto& [state_ref, si] = entry;
+      const auto& state = state_ref;  // a plain reference: clang 14 cannot capture a binding
       const double base = table[j][si].cost;
       for (std::size_t k = 0; k < choice_count(st, j); ++k) {
         if (!keeps_groups(st, j, k, [&](std::size_t p) { return choice_of(state, p); })) continue;

@@ -3,9 +3,9 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
 
 #include "core/errors.hpp"
+#include "core/parallel.hpp"
 #include "mappers/dory_tiler.hpp"
 #include "mappers/passes/pass.hpp"
 #include "mappers/staged_search.hpp"
@@ -182,7 +182,7 @@ void search_pairs(NetworkState& st, std::vector<PairSearch>& pairs) {
     p.cached = hit != nullptr;
     jobs.push_back({p.key, p.report, &ctx.back(), p.home, depth, search, hit, hit != nullptr});
   }
-  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
+  parallel_for_index(jobs.size(), [&](std::size_t j) {
     if (jobs[j].result) return;
     jobs[j].result = std::make_shared<const LayerResult>(run_search(st.model, jobs[j], st.options));
   });

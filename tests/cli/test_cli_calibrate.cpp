@@ -111,7 +111,7 @@ TEST_CASE("calibrate: the fitted overlay loads as --soc and lowers the error", "
   CHECK(show.out.find(fmt::format("{:.6g}", fitted)) != std::string::npos);
 }
 
-TEST_CASE("calibrate --cross-validate holds out each source", "[cli]") {
+TEST_CASE("calibrate --cross-validate holds out each source", "[cli][slow]") {
   // Two sources of pointwise rows, 1,500 cycles above gap9's prediction each.
   std::string text = "# source a: this test\n# source b: this test\n" + kHeader;
   const char* shapes[] = {"pointwise,32,8,8,32,,,1,1,0", "pointwise,64,16,16,64,,,1,1,0",

@@ -10,7 +10,7 @@
 namespace fs = std::filesystem;
 
 TEST_CASE("tessel emit writes a project that builds, and refuses what it cannot write",
-          "[cli][emit]") {
+          "[cli][emit][slow]") {
   const std::string model = source_path("tests/data/models/keyword_spotting.onnx");
   const fs::path dir = fs::temp_directory_path() / "tessel_cli_emit";
   fs::remove_all(dir);
@@ -87,7 +87,7 @@ TEST_CASE("tessel emit --db --schedule writes a stored schedule's project, the s
 }
 
 TEST_CASE("tessel emit --build builds the project and prints its code and data sizes",
-          "[cli][emit][build]") {
+          "[cli][emit][build][slow]") {
   const std::string model = source_path("tests/data/models/keyword_spotting.onnx");
   const fs::path dir = fs::temp_directory_path() / "tessel_cli_emit_build";
   fs::remove_all(dir);

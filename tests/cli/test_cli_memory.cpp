@@ -18,7 +18,7 @@ nlohmann::json explore_json(const std::string& args) {
 }  // namespace
 
 TEST_CASE("tessel explore --max-memory trades latency for L2 and refuses what cannot fit",
-          "[cli][memory]") {
+          "[cli][memory][slow]") {
   const auto free = explore_json("--soc gap9 --model resnet8");
   const auto arena = free["memory_plan"]["levels"]["L2"]["arena_bytes"].get<std::int64_t>();
   const auto cycles = free["total"]["cycles"].get<double>();
@@ -62,7 +62,8 @@ TEST_CASE("tessel explore --max-memory trades latency for L2 and refuses what ca
   }
 }
 
-TEST_CASE("a gap9 whose weights live in L3 runs the cluster and NE16 through L2", "[cli][memory]") {
+TEST_CASE("a gap9 whose weights live in L3 runs the cluster and NE16 through L2",
+          "[cli][memory][slow]") {
   const std::string soc = TESSEL_SOURCE_DIR "/tests/data/soc/gap9_weights_l3.yaml";
   const auto j = explore_json("--soc " + soc + " --model resnet8");
   int staged = 0;
@@ -76,7 +77,7 @@ TEST_CASE("a gap9 whose weights live in L3 runs the cluster and NE16 through L2"
 }
 
 TEST_CASE("tessel explore --max-memory runs a chain in channel slices, unless told not to",
-          "[cli][memory][partial]") {
+          "[cli][memory][partial][slow]") {
   const std::string soc = TESSEL_SOURCE_DIR "/tests/data/soc/gap9_weights_l3.yaml";
   const std::string args =
       "--soc " + soc + " --model mobilenetv2-0.35 --no-split --no-fusion --max-memory L2=164KiB";

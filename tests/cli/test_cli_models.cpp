@@ -56,6 +56,14 @@ TEST_CASE("tessel models show imports an ONNX file", "[cli]") {
   CHECK(j["total"]["layers"] == 11);
 }
 
+TEST_CASE("tessel models show --json escapes names that are not UTF-8", "[cli]") {
+  const auto r = run_tessel("models show " + std::string(TESSEL_ONNX_CASES_DIR) +
+                            "/invalid_utf8_names.onnx --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["layers"][0]["name"] == "conv\\xFF\\xFE\\xC3");
+}
+
 TEST_CASE("tessel reports bad input with exit status 2 and one message", "[cli]") {
   SECTION("unknown model name") {
     const auto r = run_tessel("models show resnet9");

@@ -7,7 +7,7 @@
 
 #include "run_tessel.hpp"
 
-TEST_CASE("tessel plan prints, writes as JSON and draws the memory plan", "[cli][plan]") {
+TEST_CASE("tessel plan prints, writes as JSON and draws the memory plan", "[cli][plan][slow]") {
   const auto text = run_tessel("plan --soc gap9 --model resnet8");
   REQUIRE(text.status == 0);
   CHECK(text.out.find("resnet8 on gap9: memory plan (step order exact") != std::string::npos);

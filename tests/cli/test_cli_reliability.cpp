@@ -59,7 +59,7 @@ std::vector<std::string> explore_into(const std::string& db) {
 }  // namespace
 
 TEST_CASE("explore killed at random moments leaves only complete runs, and the next run lands",
-          "[cli][reliability]") {
+          "[cli][reliability][slow]") {
   const auto db = scratch_db("killed.sqlite");
   std::mt19937 random(20261207);
   std::uniform_int_distribution<int> delay_ms(20, 2500);
@@ -103,7 +103,7 @@ TEST_CASE("explore killed at random moments leaves only complete runs, and the n
         0);
 }
 
-TEST_CASE("two explores writing one file both land their runs whole", "[cli][reliability]") {
+TEST_CASE("two explores writing one file both land their runs whole", "[cli][reliability][slow]") {
   const auto db = scratch_db("two.sqlite");
   const auto a = spawn_tessel(explore_into(db));
   const auto b = spawn_tessel(explore_into(db));

@@ -79,7 +79,7 @@ TEST_CASE("sweep: bad specs exit 2 naming the path, and write no database", "[cl
 }
 
 TEST_CASE("sweep: killed with SIGKILL and resumed, the rows equal an uninterrupted run",
-          "[cli][sweep]") {
+          "[cli][sweep][slow]") {
   const auto spec = write_spec("kill.yaml", kSpec);
   const auto whole = scratch("whole.sqlite"), killed = scratch("killed.sqlite");
   for (const auto& f : {whole, killed})
@@ -97,7 +97,7 @@ TEST_CASE("sweep: killed with SIGKILL and resumed, the rows equal an uninterrupt
   CHECK(a == b);
 }
 
-TEST_CASE("pareto: the non-dominated points of the stored sweep", "[cli][sweep]") {
+TEST_CASE("pareto: the non-dominated points of the stored sweep", "[cli][sweep][slow]") {
   const auto db = scratch("pareto.sqlite");
   for (const char* ext : {"", "-wal", "-shm"})
     std::filesystem::remove(db.string() + ext);

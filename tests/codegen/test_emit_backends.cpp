@@ -55,7 +55,8 @@ fs::path cross_build(const std::string& network, const std::string& soc_name,
 
 }  // namespace
 
-TEST_CASE("the gap9, diana and cortex-m backends build for their targets", "[codegen][backends]") {
+TEST_CASE("the gap9, diana and cortex-m backends build for their targets",
+          "[codegen][backends][slow]") {
   for (const char* network : {"image_classification", "keyword_spotting", "visual_wake_words"}) {
     fs::remove_all(cross_build(network, "gap9", "gap9"));
     fs::remove_all(cross_build(network, "diana", "diana"));
@@ -63,7 +64,8 @@ TEST_CASE("the gap9, diana and cortex-m backends build for their targets", "[cod
   }
 }
 
-TEST_CASE("weights homed in external RAM are loaded there at start-up", "[codegen][backends]") {
+TEST_CASE("weights homed in external RAM are loaded there at start-up",
+          "[codegen][backends][slow]") {
   // gap9 with every weight homed in L3, which the CPU does not address: the
   // HAL copies each weight array into its planned place in the RAM arena.
   const auto dir =
@@ -95,7 +97,7 @@ TEST_CASE("a backend refuses a unit it does not drive and unknown backends",
 }
 
 TEST_CASE("a static riscv64 build of the host backend runs under qemu with the host's output",
-          "[codegen][host][qemu]") {
+          "[codegen][host][qemu][slow]") {
   std::mt19937 rng(17);
   for (const char* network : {"image_classification", "keyword_spotting"}) {
     INFO(network);

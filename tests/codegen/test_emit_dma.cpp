@@ -75,29 +75,30 @@ void check_counts(const std::string& network, const driver::ExploreSettings& set
 
 }  // namespace
 
-TEST_CASE("the emitted DMA bytes equal the model's for every part on gap9", "[codegen][dma]") {
+TEST_CASE("the emitted DMA bytes equal the model's for every part on gap9",
+          "[codegen][dma][slow]") {
   for (const char* network :
        {"image_classification", "keyword_spotting", "visual_wake_words", "anomaly_detection"})
     check_counts(network, {});
 }
 
-TEST_CASE("the emitted DMA bytes equal the model's on MobileNetV2 0.35", "[codegen][dma]") {
+TEST_CASE("the emitted DMA bytes equal the model's on MobileNetV2 0.35", "[codegen][dma][slow]") {
   check_counts("mobilenetv2_035", {});
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's for chains run in channel slices",
-          "[codegen][dma][slices]") {
+          "[codegen][dma][slices][slow]") {
   for (const auto& c : sliced_cases())
     check_counts(c.network, c.settings, c.soc);
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's with partial sums at the output's home",
-          "[codegen][dma][partial-sums]") {
+          "[codegen][dma][partial-sums][slow]") {
   check_counts("anomaly_detection", {}, hw::load_soc("diana"));
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's when tiles stage through L3",
-          "[codegen][dma][memory]") {
+          "[codegen][dma][memory][slow]") {
   driver::ExploreSettings settings;
   settings.max_memory = {"L2=96KiB"};
   for (const char* network : {"image_classification", "keyword_spotting", "visual_wake_words"})
@@ -105,7 +106,7 @@ TEST_CASE("the emitted DMA bytes equal the model's when tiles stage through L3",
 }
 
 TEST_CASE("the emitted DMA bytes equal the model's for fused groups in bands",
-          "[codegen][dma][fusion]") {
+          "[codegen][dma][fusion][slow]") {
   // Intermediates stay in L1: no DMA moves them, in the model or the code.
   driver::ExploreSettings no_split;
   no_split.split = false;

@@ -66,7 +66,7 @@ std::size_t check_bit_exact(const fs::path& onnx, int inputs, std::mt19937& rng,
 }  // namespace
 
 TEST_CASE("the host backend is bit-exact against the reference on the MLPerf Tiny models",
-          "[codegen][host]") {
+          "[codegen][host][slow]") {
   std::mt19937 rng(14);
   std::size_t split = 0;
   for (const char* file : kNetworks) {
@@ -80,7 +80,7 @@ TEST_CASE("the host backend is bit-exact against the reference on the MLPerf Tin
 }
 
 TEST_CASE("the host backend is bit-exact for the schedules of the dory and divisor mappers",
-          "[codegen][host][mappers]") {
+          "[codegen][host][mappers][slow]") {
   std::mt19937 rng(15);
   for (const char* mapper : {"dory", "divisor"}) {
     driver::ExploreSettings settings;
@@ -91,14 +91,15 @@ TEST_CASE("the host backend is bit-exact for the schedules of the dory and divis
   }
 }
 
-TEST_CASE("the host backend is bit-exact on MobileNetV2 0.35", "[codegen][host][mobilenetv2]") {
+TEST_CASE("the host backend is bit-exact on MobileNetV2 0.35",
+          "[codegen][host][mobilenetv2][slow]") {
   // Its L2 plan on gap9 streams weights from L3 through two loop nests.
   std::mt19937 rng(18);
   check_bit_exact(int8w("mobilenetv2_035"), 20, rng);
 }
 
 TEST_CASE("the host backend is bit-exact for chains run in channel slices",
-          "[codegen][host][slices]") {
+          "[codegen][host][slices][slow]") {
   std::mt19937 rng(20);
   for (const auto& c : sliced_cases()) {
     INFO(c.network << " " << c.settings.max_memory.at(0));
@@ -115,7 +116,7 @@ TEST_CASE("the host backend is bit-exact for chains run in channel slices",
 }
 
 TEST_CASE("the host backend is bit-exact for fused groups, also run in bands of rows",
-          "[codegen][host][fusion]") {
+          "[codegen][host][fusion][slow]") {
   // On gap9 without splits the chains run fused whole (one band); on the
   // test SoC of slow DMA and small L1 MobileNetV1's first groups run in
   // bands whose windows overlap, the overlap kept from band to band.
@@ -152,7 +153,7 @@ TEST_CASE("the host backend is bit-exact for fused groups, also run in bands of 
 }
 
 TEST_CASE("the host backend is bit-exact where partial sums go back to the output's home",
-          "[codegen][host][partial-sums]") {
+          "[codegen][host][partial-sums][slow]") {
   // A mapping that loops C outside an output loop writes 32-bit partial sums
   // back; for an 8-bit output the memory plan holds them in the step's
   // scratch at the output's home: the autoencoder's first layer on diana.
@@ -161,7 +162,7 @@ TEST_CASE("the host backend is bit-exact where partial sums go back to the outpu
 }
 
 TEST_CASE("the host backend is bit-exact for schedules that stage tiles through L3",
-          "[codegen][host][memory]") {
+          "[codegen][host][memory][slow]") {
   // L2 limited to 32 KiB of room beside its 64 KiB reserve: the tensors live
   // in L3 and the mappings have two loop nests (L3 -> L2 -> L1).
   std::mt19937 rng(16);

@@ -21,7 +21,7 @@ using namespace tessel;
 using namespace tessel::testing;
 
 TEST_CASE("ONNX node tests run through the emitter to their expected outputs",
-          "[codegen][host][node-tests]") {
+          "[codegen][host][node-tests][slow]") {
   const auto soc = gap9_any_width();
   const sim::Analytical model(soc);
   std::vector<std::string> names;  // TESSEL_EMIT_NODE_TESTS: "case,case,..."

@@ -13,6 +13,7 @@
 
 #include "core/errors.hpp"
 #include "core/onnx_import.hpp"
+#include "core/text.hpp"
 
 using namespace tessel;
 
@@ -488,6 +489,17 @@ TEST_CASE("onnx: layer names are node names, else <op>_<output>, made unique", "
   CHECK(g.layer(2).name == "dup_2");
 }
 
+TEST_CASE("onnx: names that are not UTF-8 are escaped as \\xHH at import", "[onnx][names]") {
+  const auto g = import_onnx_bytes(read_file(case_path("invalid_utf8_names")), "bytes");
+  CHECK(g.name() == "graph\\xFF\\xFE\\xC3");
+  REQUIRE(g.layers().size() == 1);
+  CHECK(g.layer(0).name == "conv\\xFF\\xFE\\xC3");
+  CHECK(g.has_tensor("x\\xFF\\xFE\\xC3"));
+  for (const auto& [name, t] : g.tensors())
+    CHECK(is_valid_utf8(name));
+  CHECK(g.layer(0).epilogue.activation == Epilogue::Activation::relu);  // Relu found its input
+}
+
 TEST_CASE("onnx: a missing file is an IoError naming the path", "[onnx][errors]") {
   const std::string path = case_path("does_not_exist");
   CHECK_THROWS_AS(import_onnx(path), IoError);
@@ -542,4 +554,54 @@ TEST_CASE("onnx: conv weights that do not match the input channels", "[onnx][err
   CHECK_THROWS_WITH(import_onnx(path), Catch::StartsWith(path + ": node 'conv' (op Conv)") &&
                                            Catch::Contains("input 'x' has 3") &&
                                            Catch::Contains("expect 2 input channels"));
+}
+
+TEST_CASE("onnx: a pool window that does not fit its input names node and attribute",
+          "[onnx][errors]") {
+  const auto large = case_path("pool_window_too_large");
+  CHECK_THROWS_AS(import_onnx(large), ModelError);
+  CHECK_THROWS_WITH(import_onnx(large),
+                    Catch::StartsWith(large + ": node 'pool' (op MaxPool): attribute kernel_shape: "
+                                              "the 5x5 window is larger than the 4x4 input with "
+                                              "pads [0, 0, 0, 0]"));
+  const auto pads = case_path("pool_pad_too_large");
+  CHECK_THROWS_AS(import_onnx(pads), ModelError);
+  CHECK_THROWS_WITH(import_onnx(pads),
+                    Catch::StartsWith(pads + ": node 'pool' (op AveragePool): attribute pads "
+                                             "[2, 0, 0, 0] must be smaller than the 2x2"));
+}
+
+TEST_CASE("onnx: a float input cast to uint8 before its first layer is fed as uint8",
+          "[onnx][types]") {
+  const auto g = load("flatten_cast_matmul");
+  REQUIRE(g.layers().size() == 1);
+  const auto& l = g.layer(0);
+  CHECK(g.tensor("x").type == DataType{8, false, false});
+  CHECK((l.bits.input == 8 && !l.bits.input_signed));
+  // Whole-number float weights on an integer input are read as int8, and said so.
+  CHECK((l.bits.weight == 8 && l.bits.weight_signed));
+  CHECK(g.tensor(l.weights).data.at(0) == -3.0);
+  REQUIRE(g.notes().size() == 2);
+  CHECK_THAT(g.notes()[0], Catch::Contains("graph input 'x' (32-bit float) is declared uint8"));
+  CHECK_THAT(g.notes()[1], Catch::Contains("node 'fc' (op MatMul)") &&
+                               Catch::Contains("weights 'M' hold only whole numbers in [-3, 3]") &&
+                               Catch::Contains("read as int8"));
+  // A float input used as such keeps its type and its float weights.
+  const auto f = load("flatten_matmul");
+  CHECK(f.notes().empty());
+  CHECK(f.layer(1).bits.weight == 32);
+}
+
+TEST_CASE("onnx: FLOAT16 tensors are read; unreadable types name the supported ones",
+          "[onnx][types]") {
+  const auto g = load("fp16_weights");
+  REQUIRE(g.layers().size() == 1);
+  const auto& l = g.layer(0);
+  CHECK(l.bits.weight == 16);
+  CHECK(g.tensor(l.weights).data == std::vector<double>{0.5, -2.0, 65504.0, std::ldexp(1.0, -24)});
+  const auto path = case_path("string_initializer");
+  CHECK_THROWS_AS(import_onnx(path), UnsupportedError);
+  CHECK_THROWS_WITH(import_onnx(path), Catch::Contains("initializer 'W'") &&
+                                           Catch::Contains("element type STRING") &&
+                                           Catch::Contains("supported: FLOAT, DOUBLE, FLOAT16"));
 }

@@ -201,7 +201,8 @@ TEST_CASE("a unit's context hash ignores what its searches do not read", "[sweep
   CHECK(l1->unit_context_hash(cluster) != gap9->unit_context_hash(cluster));
 }
 
-TEST_CASE("layer results reused across points give the rows of a sweep without reuse", "[sweep]") {
+TEST_CASE("layer results reused across points give the rows of a sweep without reuse",
+          "[sweep][slow]") {
   const auto spec = parse_sweep_spec(R"(
 soc: gap9
 models: [dscnn, autoencoder]

@@ -423,3 +423,14 @@ TEST_CASE("an ambiguous override name must be qualified", "[soc][overrides]") {
   CHECK(apply_overrides(*soc, {{"units.cluster.params.cores", "8"}})->units[1].params.at("cores") ==
         8);
 }
+
+TEST_CASE("a document that starts with ',' is invalid YAML, not a hang of the parser",
+          "[soc][yaml]") {
+  // yaml-cpp 0.7 never returns on these (found by fuzz_soc).
+  for (const char* text : {",\n]\n", "# c\n\n  , x\n]\n", "name: a\n---\n,\n]\n"}) {
+    INFO(text);
+    CHECK_THROWS_AS(hw::load_soc_text(text, "bad.yaml"), ConfigError);
+    CHECK_THROWS_WITH(hw::load_soc_text(text, "bad.yaml"),
+                      Catch::Contains("invalid YAML: a document cannot start with ','"));
+  }
+}

@@ -12,7 +12,7 @@ using namespace tessel;
 // The analytical model and the event simulator agree within 3% on the
 // mapping tessel chooses for every layer of the four MLPerf Tiny networks,
 // on every unit that can run it, on GAP9 and DIANA.
-TEST_CASE("best mappings agree with the event simulation within 3%", "[agreement]") {
+TEST_CASE("best mappings agree with the event simulation within 3%", "[agreement][slow]") {
   for (const char* soc_name : {"gap9", "diana"}) {
     const auto soc = hw::load_soc(soc_name);
     const sim::Analytical model(soc);

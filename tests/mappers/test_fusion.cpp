@@ -179,7 +179,8 @@ TEST_CASE("the mapper fuses the group with the traffic of its band height", "[fu
   CHECK(fused.schedule.cycles < unfused.schedule.cycles);  // the slow DMA moves less
 }
 
-TEST_CASE("fusing never loses and the simulator replays fused steps within 3 %", "[fusion][sim]") {
+TEST_CASE("fusing never loses and the simulator replays fused steps within 3 %",
+          "[fusion][sim][slow]") {
   struct Case {
     std::shared_ptr<const hw::Soc> soc;
     bool split;

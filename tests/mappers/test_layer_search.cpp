@@ -204,7 +204,7 @@ TEST_CASE("the best mapping does not depend on the thread count", "[search][thre
 }
 
 TEST_CASE("tessel's mapper is never worse than dory or divisor on any MLPerf Tiny layer",
-          "[search][baselines]") {
+          "[search][baselines][slow]") {
   for (const char* soc_name : {"gap9", "diana"}) {
     const auto soc = hw::load_soc(soc_name);
     const sim::Analytical model(soc);

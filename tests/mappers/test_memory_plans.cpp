@@ -57,7 +57,7 @@ void check_plan(const Graph& g, const hw::Soc& soc, const NetworkSchedule& s) {
 
 }  // namespace
 
-TEST_CASE("every plan of the MLPerf Tiny networks is sound on every shipped SoC", "[plan]") {
+TEST_CASE("every plan of the MLPerf Tiny networks is sound on every shipped SoC", "[plan][slow]") {
   const auto graphs = load_models("mlperf-tiny");
   for (const char* name : {"gap9", "diana", "cortex-m7"}) {
     const sim::Analytical model(hw::load_soc(name));
@@ -86,7 +86,8 @@ TEST_CASE("ResNet8's adds run in place", "[plan]") {
   CHECK(in_place == 3);
 }
 
-TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound", "[plan][staged]") {
+TEST_CASE("MobileNetV2 streams its weights from L3 and every plan is sound",
+          "[plan][staged][slow]") {
   // On diana, MobileNetV2 1.0's activations do not fit L2 either: some move to
   // L3 and their layers are staged over rows, where the outer tiles' remainder
   // shapes have different inner optima, so those searches are not proven.
@@ -164,7 +165,7 @@ TEST_CASE("MobileNetV2's inverted residual blocks are the chains partial executi
 }
 
 TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, sound, replayed",
-          "[plan][partial]") {
+          "[plan][partial][slow]") {
   // GAP9 with the weights in L3: L2 holds the activations, and at 100 KiB for
   // tensors (164 KiB less the 64 KiB reserve) block1's expand output (110 KiB)
   // fits only a slice at a time.
@@ -214,7 +215,7 @@ TEST_CASE("a memory limit runs a chain in channel slices: faster than spilling, 
 }
 
 TEST_CASE("the plans of fused schedules are sound and hold one band of each intermediate",
-          "[plan][fusion]") {
+          "[plan][fusion][slow]") {
   const auto slow = hw::load_soc(TESSEL_SOURCE_DIR "/tests/data/soc/slow_dma.yaml");
   mappers::NetworkOptions no_split;
   no_split.split = false;

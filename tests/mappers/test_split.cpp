@@ -123,7 +123,7 @@ TEST_CASE("the split search equals a brute force over every channel boundary", "
 }
 
 TEST_CASE("splitting never loses and the simulator replays split steps within 3 %",
-          "[split][sim]") {
+          "[split][sim][slow]") {
   for (const char* name : {"gap9", "diana"}) {
     const auto soc = hw::load_soc(name);
     const sim::Analytical model(soc);

@@ -66,7 +66,7 @@ double brute_force(const sim::Analytical& model, const Layer& l, int unit) {
 
 }  // namespace
 
-TEST_CASE("the staged search equals a brute-force enumeration on small layers", "[staged]") {
+TEST_CASE("the staged search equals a brute-force enumeration on small layers", "[staged][slow]") {
   const sim::Analytical model(hw::load_soc_file(kSoc));
   GraphBuilder b("t");
   auto x = b.input("x", {1, 8, 6, 6});

@@ -204,6 +204,31 @@ def avgpool_ceil(d):
 
 
 @case
+def pool_window_too_large(d):
+    pool_case(d, "pool_window_too_large", "MaxPool", dict(kernel_shape=[5, 5]), (1, 4, 4, 4))
+
+
+@case
+def pool_pad_too_large(d):
+    pool_case(d, "pool_pad_too_large", "AveragePool", dict(kernel_shape=[2, 2],
+                                                           pads=[2, 0, 0, 0]))
+
+
+@case
+def conv_conv_maxpool(d):
+    # docs/validation.md: the pool's best tile on gap9 does not divide its rows.
+    nodes = [helper.make_node("Conv", ["x", "W1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+             helper.make_node("Cast", ["c1"], ["a1"], name="cast1", to=U8),
+             helper.make_node("Conv", ["a1", "W2"], ["c2"], name="conv2", pads=[1, 1, 1, 1]),
+             helper.make_node("Cast", ["c2"], ["a2"], name="cast2", to=U8),
+             helper.make_node("MaxPool", ["a2"], ["y"], name="pool", kernel_shape=[2, 2],
+                              strides=[2, 2])]
+    save(d, "conv_conv_maxpool", nodes, [vi("x", U8, [1, 3, 32, 32])], [vi("y", U8, None)],
+         [raw("W1", np.ones([16, 3, 3, 3], dtype=np.int8)),
+          raw("W2", np.ones([32, 16, 3, 3], dtype=np.int8))])
+
+
+@case
 def global_avgpool(d):
     pool_case(d, "global_avgpool", "GlobalAveragePool", {}, (1, 8, 5, 5))
 
@@ -307,6 +332,34 @@ def cast_input_alias(d):
              helper.make_node("Conv", ["xi", "W"], ["y"], name="conv")]
     save(d, "cast_input_alias", nodes, [vi("x", U8, [1, 2, 4, 4])], [vi("y", I32, None)],
          [raw("W", np.ones([2, 2, 1, 1], dtype=np.int8))])
+
+
+@case
+def flatten_cast_matmul(d):
+    # A float input cast to uint8 before its first layer, whose float weights
+    # hold whole numbers only (a quantised model exported with float types).
+    nodes = [helper.make_node("Flatten", ["x"], ["f"], name="flatten", axis=1),
+             helper.make_node("Cast", ["f"], ["q"], name="cast", to=U8),
+             helper.make_node("MatMul", ["q", "M"], ["y"], name="fc")]
+    weights = (np.arange(48) % 7 - 3).astype(np.float32).reshape(16, 3)
+    save(d, "flatten_cast_matmul", nodes, [vi("x", F32, [1, 1, 4, 4])], [vi("y", F32, None)],
+         [raw("M", weights)])
+
+
+@case
+def fp16_weights(d):
+    nodes = [helper.make_node("Conv", ["x", "W", "B"], ["y"], name="conv")]
+    save(d, "fp16_weights", nodes, [vi("x", TensorProto.FLOAT16, [1, 2, 4, 4])],
+         [vi("y", TensorProto.FLOAT16, None)],
+         [raw("W", np.array([0.5, -2.0, 65504.0, 2.0 ** -24], dtype=np.float16).reshape(2, 2, 1, 1)),
+          typed("B", TensorProto.FLOAT16, [2], [15360, 49152])])  # bit patterns of 1.0, -2.0
+
+
+@case
+def string_initializer(d):
+    nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="conv")]
+    w = helper.make_tensor("W", TensorProto.STRING, [1], [b"a"])
+    save(d, "string_initializer", nodes, [vi("x", F32, [1, 1, 4, 4])], [vi("y", F32, None)], [w])
 
 
 # ---------------------------------------------------------------- quantisation
@@ -503,7 +556,40 @@ def names(d):
          [raw("W", np.ones([2, 2, 1, 1], dtype=np.float32))])
 
 
+@case
+def invalid_utf8_names(d):
+    # Names with bytes that are not UTF-8 (0xFF, 0xFE; a lone lead byte 0xC3): the
+    # Python protobuf API refuses them, so the file is written with same-length
+    # placeholders that are then replaced byte for byte.
+    nodes = [helper.make_node("Conv", ["x@@@", "W"], ["a@@@"], name="conv@@@"),
+             helper.make_node("Relu", ["a@@@"], ["y"], name="relu")]
+    graph = helper.make_graph(nodes, "graph@@@", [vi("x@@@", F32, [1, 2, 4, 4])],
+                              [vi("y", F32, None)],
+                              [raw("W", np.ones([2, 2, 1, 1], dtype=np.float32))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    data = model.SerializeToString().replace(b"@@@", b"\xff\xfe\xc3")
+    with open(os.path.join(d, "invalid_utf8_names.onnx"), "wb") as f:
+        f.write(data)
+
+
 # ---------------------------------------------------------------- error cases
+
+def batch_case(out_dir, name, n):
+    nodes = [helper.make_node("Conv", ["x", "W"], ["y"], name="conv", pads=[1, 1, 1, 1])]
+    save(out_dir, name, nodes, [vi("x", U8, [n, 8, 16, 16])], [vi("y", I32, None)],
+         [raw("W", np.ones([8, 8, 3, 3], dtype=np.int8))])
+
+
+@case
+def huge_batch(d):
+    batch_case(d, "huge_batch", 100000)
+
+
+@case
+def huge_input(d):
+    batch_case(d, "huge_input", 2 ** 40)
+
 
 @case
 def unsupported_softmax(d):
