@@ -5,35 +5,52 @@
 #include "core/errors.hpp"
 
 namespace tessel::hw {
-namespace {
-
-std::string_view trim_left(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  return b == std::string_view::npos ? std::string_view() : s.substr(b);
-}
-
-}  // namespace
 
 void check_yaml_hazards(std::string_view text, const std::string& origin) {
-  bool document_start = true;  // no node of the current document seen yet
-  std::size_t pos = 0;
-  for (std::size_t line = 1; pos <= text.size(); ++line) {
-    const auto newline = text.find('\n', pos);
-    const auto end = newline == std::string_view::npos ? text.size() : newline;
-    std::string_view rest = trim_left(text.substr(pos, end - pos));
-    pos = end + 1;
-    if (rest.starts_with("---") && (rest.size() == 3 || rest[3] == ' ' || rest[3] == '\t')) {
-      document_start = true;  // a new document; its first node may follow on this line
-      rest = trim_left(rest.substr(3));
-    } else if (rest.starts_with("...")) {
-      document_start = true;
+  int depth = 0;   // open flow collections ([ or {)
+  char quote = 0;  // the open quote character, 0 outside quotes
+  bool line_start = true;
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n' && c != '\t' && c != '\r') || byte == 0x7F)
+      throw ConfigError(fmt::format(
+          "{}:{}: invalid YAML: control character 0x{:02X} (YAML allows tab, CR and LF only)",
+          origin, line, byte));
+    if (c == '\n') {
+      ++line;
+      line_start = true;
       continue;
     }
-    if (!document_start || rest.empty() || rest.front() == '#' || rest.front() == '%') continue;
-    if (rest.front() == ',')
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (line_start && (c == ' ' || c == '\t' || c == '\r')) continue;
+    if (line_start && c == ',' && depth == 0)
       throw ConfigError(
-          fmt::format("{}:{}: invalid YAML: a document cannot start with ','", origin, line));
-    document_start = false;
+          fmt::format("{}:{}: invalid YAML: a line cannot start with ',' outside a flow collection",
+                      origin, line));
+    const bool after_space = i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || line_start;
+    const bool token_start =
+        after_space || (i > 0 && (text[i - 1] == '[' || text[i - 1] == '{' || text[i - 1] == ','));
+    line_start = false;
+    if (token_start && (c == '&' || c == '*' || c == '!'))
+      throw ConfigError(fmt::format(
+          "{}:{}: invalid YAML for tessel: anchors (&), aliases (*) and tags (!) are not "
+          "supported",
+          origin, line));
+    if (c == '#' && after_space) {
+      while (i + 1 < text.size() && text[i + 1] != '\n')
+        ++i;
+    } else if ((c == '"' || c == '\'') && after_space) {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
   }
 }
 

@@ -15,9 +15,14 @@ namespace tessel::hw {
 std::vector<YAML::Node> load_yaml_documents(std::string_view text, const std::string& origin);
 
 // Contract: throws ConfigError "<origin>:<line>: invalid YAML: ..." when a
-// document of `text` starts with ',' (invalid YAML: a flow indicator outside
-// a flow collection), on which yaml-cpp 0.7 never returns when a ']' follows
-// (found by the fuzzer, tests/data/fuzz/soc/). Nothing otherwise.
+// line starts with ',' outside a flow collection (invalid YAML: a flow
+// indicator in block context), on which yaml-cpp 0.7 can loop forever
+// (found by the fuzzers, tests/data/fuzz/soc/). Quotes and comments are
+// skipped; block scalars are not recognised (such a line in one is refused
+// too). Also refuses anchors (&), aliases (*) and tags (!), on which yaml-cpp
+// 0.7 loops forever too (found by fuzz_sweep) and which tessel's files do not
+// need, and control characters other than tab, CR and LF (not allowed in YAML;
+// a NUL hid a ',' from the check above). Nothing otherwise.
 void check_yaml_hazards(std::string_view text, const std::string& origin);
 
 }  // namespace tessel::hw
