@@ -427,11 +427,11 @@ TEST_CASE("an ambiguous override name must be qualified", "[soc][overrides]") {
 TEST_CASE("a line that starts with ',' is invalid YAML, not a hang of the parser", "[soc][yaml]") {
   // yaml-cpp 0.7 never returns on these (found by fuzz_soc).
   for (const char* text : {",\n]\n", "# c\n\n  , x\n]\n", "name: a\n---\n,\n]\n",
-                           "memories:\n  - name: L1\n , x:\n"}) {
+                           "memories:\n  - name: L1\n , x:\n", "\"%*z\",\"G\"\n"}) {
     INFO(text);
     CHECK_THROWS_AS(hw::load_soc_text(text, "bad.yaml"), ConfigError);
     CHECK_THROWS_WITH(hw::load_soc_text(text, "bad.yaml"),
-                      Catch::Contains("invalid YAML: a line cannot start with ','"));
+                      Catch::Contains("invalid YAML: a ',' outside a flow collection"));
   }
 }
 
@@ -439,8 +439,9 @@ TEST_CASE("anchors, aliases and tags are refused before yaml-cpp sees them", "[s
   // yaml-cpp 0.7 loops forever on some of them (found by fuzz_sweep).
   for (const char* text : {"a: &x 1\nb: *x\n", " !nKiB, 160 KiB\n", "a: [&x 1]\n"}) {
     INFO(text);
-    CHECK_THROWS_WITH(hw::load_soc_text(text, "bad.yaml"),
-                      Catch::Contains("anchors (&), aliases (*) and tags (!) are not supported"));
+    CHECK_THROWS_WITH(
+        hw::load_soc_text(text, "bad.yaml"),
+        Catch::Contains("anchors (&), aliases (*) and tags (!) are not supported by tessel"));
   }
   // Inside quotes and comments they are plain text.
   CHECK_THROWS_WITH(hw::load_soc_text("name: \"&a *b !c\"  # &d\n", "ok.yaml"),
