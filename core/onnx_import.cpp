@@ -6,9 +6,6 @@
 // (folding.cpp, epilogue.cpp).
 #include "core/onnx_import.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
